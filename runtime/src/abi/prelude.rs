@@ -1,0 +1,379 @@
+// Safe wrappers over the ABI, spliced (after `declare.rs` and `abi.rs`) as `mod __otel` into
+// every woven crate, so advice code never writes `unsafe`. Constraints: std only, no crate
+// dependencies, and valid in every edition 2015-2024 (no `async`, `dyn`-free signatures,
+// `::std` paths). The weaver puts `#[allow(...)]` for every lint on the module.
+
+use ::std::future::Future;
+use ::std::pin::Pin;
+use ::std::task::{Context as TaskContext, Poll};
+
+pub const INTERNAL: u32 = 0;
+pub const SERVER: u32 = 1;
+pub const CLIENT: u32 = 2;
+pub const PRODUCER: u32 = 3;
+pub const CONSUMER: u32 = 4;
+
+pub const STATUS_UNSET: u32 = 0;
+pub const STATUS_OK: u32 = 1;
+pub const STATUS_ERROR: u32 = 2;
+
+pub const HTTP_SERVER_DURATION: u32 = 1;
+pub const HTTP_CLIENT_DURATION: u32 = 2;
+pub const DB_CLIENT_DURATION: u32 = 3;
+
+/// Initialise the runtime (injected at the start of `main`).
+pub fn init() {
+    unsafe { __otel_v1_init() }
+}
+
+/// Is instrumentation `pack` switched on (and the SDK enabled)?
+#[inline]
+pub fn enabled(pack: &str) -> bool {
+    unsafe { __otel_v1_enabled(pack.as_ptr(), pack.len()) != 0 }
+}
+
+/// An owned span. Dropping it ends it; a drop during a panic marks it as an error first.
+pub struct Span(u64);
+
+impl Span {
+    /// A span that records nothing.
+    #[inline]
+    pub fn none() -> Span {
+        Span(0)
+    }
+    /// Start a span under the current context.
+    #[inline]
+    pub fn start(name: &str, kind: u32) -> Span {
+        Span(unsafe { __otel_v1_span_start(0, name.as_ptr(), name.len(), kind) })
+    }
+    /// Start a span under `parent` (an extracted or captured context); an empty parent
+    /// falls back to the current context.
+    #[inline]
+    pub fn start_with_parent(parent: &Context, name: &str, kind: u32) -> Span {
+        Span(unsafe { __otel_v1_span_start(parent.0, name.as_ptr(), name.len(), kind) })
+    }
+    /// Start a span only when `pack` is enabled.
+    #[inline]
+    pub fn start_in(pack: &str, name: &str, kind: u32) -> Span {
+        if enabled(pack) { Span::start(name, kind) } else { Span::none() }
+    }
+    #[inline]
+    pub fn is_none(&self) -> bool {
+        self.0 == 0
+    }
+    #[inline]
+    pub fn is_recording(&self) -> bool {
+        self.0 != 0 && unsafe { __otel_v1_span_is_recording(self.0) } != 0
+    }
+    #[inline]
+    pub fn str(&self, key: &str, value: &str) {
+        if self.0 != 0 {
+            unsafe { __otel_v1_span_set_str(self.0, key.as_ptr(), key.len(), value.as_ptr(), value.len()) }
+        }
+    }
+    #[inline]
+    pub fn i64(&self, key: &str, value: i64) {
+        if self.0 != 0 {
+            unsafe { __otel_v1_span_set_i64(self.0, key.as_ptr(), key.len(), value) }
+        }
+    }
+    #[inline]
+    pub fn f64(&self, key: &str, value: f64) {
+        if self.0 != 0 {
+            unsafe { __otel_v1_span_set_f64(self.0, key.as_ptr(), key.len(), value) }
+        }
+    }
+    #[inline]
+    pub fn bool(&self, key: &str, value: bool) {
+        if self.0 != 0 {
+            unsafe { __otel_v1_span_set_bool(self.0, key.as_ptr(), key.len(), value as u32) }
+        }
+    }
+    pub fn set_name(&self, name: &str) {
+        if self.0 != 0 {
+            unsafe { __otel_v1_span_update_name(self.0, name.as_ptr(), name.len()) }
+        }
+    }
+    pub fn event(&self, name: &str) {
+        if self.0 != 0 {
+            unsafe { __otel_v1_span_add_event(self.0, name.as_ptr(), name.len()) }
+        }
+    }
+    /// Mark the span as failed, with `error.type` and a description.
+    pub fn error(&self, error_type: &str, description: &str) {
+        if self.0 != 0 {
+            self.str("error.type", error_type);
+            unsafe { __otel_v1_span_set_status(self.0, STATUS_ERROR, description.as_ptr(), description.len()) }
+        }
+    }
+    pub fn ok(&self) {
+        if self.0 != 0 {
+            unsafe { __otel_v1_span_set_status(self.0, STATUS_OK, "".as_ptr(), 0) }
+        }
+    }
+    /// Make this span current until the returned guard drops.
+    #[inline]
+    pub fn enter(&self) -> Entered {
+        Entered(if self.0 == 0 { 0 } else { unsafe { __otel_v1_span_attach(self.0) } })
+    }
+    /// End the span now (same as dropping it).
+    pub fn end(self) {}
+}
+
+impl Drop for Span {
+    #[inline]
+    fn drop(&mut self) {
+        if self.0 != 0 {
+            if ::std::thread::panicking() {
+                self.error("panic", "panicked");
+            }
+            unsafe { __otel_v1_span_end(self.0) }
+        }
+    }
+}
+
+/// A context made current; dropping it restores the previous one.
+pub struct Entered(u64);
+
+impl Drop for Entered {
+    #[inline]
+    fn drop(&mut self) {
+        if self.0 != 0 {
+            unsafe { __otel_v1_ctx_detach(self.0) }
+        }
+    }
+}
+
+/// A span that is current for the lifetime of the guard: the prologue of woven sync fns.
+/// `?`, early `return` and unwinding all end it. Field order matters: detach, then end.
+pub struct SpanGuard {
+    entered: Entered,
+    pub span: Span,
+}
+
+impl SpanGuard {
+    #[inline]
+    pub fn new(span: Span) -> SpanGuard {
+        SpanGuard { entered: span.enter(), span: span }
+    }
+}
+
+/// A captured context: what a spawned task or thread carries from its parent.
+pub struct Context(u64);
+
+impl Context {
+    #[inline]
+    pub fn current() -> Context {
+        Context(unsafe { __otel_v1_ctx_current() })
+    }
+    #[inline]
+    pub fn empty() -> Context {
+        Context(0)
+    }
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+    #[inline]
+    pub fn attach(&self) -> Entered {
+        Entered(if self.0 == 0 { 0 } else { unsafe { __otel_v1_ctx_attach(self.0) } })
+    }
+}
+
+impl Clone for Context {
+    fn clone(&self) -> Context {
+        Context(if self.0 == 0 { 0 } else { unsafe { __otel_v1_ctx_clone(self.0) } })
+    }
+}
+
+impl Drop for Context {
+    #[inline]
+    fn drop(&mut self) {
+        if self.0 != 0 {
+            unsafe { __otel_v1_ctx_drop(self.0) }
+        }
+    }
+}
+
+// Handles are plain integers owned by the runtime, which is thread-safe.
+unsafe impl Send for Span {}
+unsafe impl Sync for Span {}
+unsafe impl Send for Context {}
+unsafe impl Sync for Context {}
+
+/// A future whose span is current during each poll and ends when the future completes
+/// (or is dropped). `on_ready` sees the span and the output before the span ends.
+pub struct Instrumented<F, X> {
+    inner: F,
+    span: Span,
+    on_ready: Option<X>,
+}
+
+/// The no-op `on_ready` of `instrument`.
+pub fn no_exit<T>(_span: &Span, _output: &T) {}
+
+pub fn instrument<F: Future>(span: Span, inner: F) -> Instrumented<F, fn(&Span, &F::Output)> {
+    Instrumented { inner: inner, span: span, on_ready: Some(no_exit::<F::Output> as fn(&Span, &F::Output)) }
+}
+
+pub fn instrument_with<F: Future, X: FnOnce(&Span, &F::Output)>(span: Span, inner: F, on_ready: X) -> Instrumented<F, X> {
+    Instrumented { inner: inner, span: span, on_ready: Some(on_ready) }
+}
+
+impl<F: Future, X: FnOnce(&Span, &F::Output)> Future for Instrumented<F, X> {
+    type Output = F::Output;
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        // Safety: `inner` is structurally pinned and never moved; the other fields are Unpin
+        // in use (a span handle and an optional closure we only take by value).
+        let this = unsafe { self.get_unchecked_mut() };
+        let polled = {
+            let _entered = this.span.enter();
+            unsafe { Pin::new_unchecked(&mut this.inner) }.poll(cx)
+        };
+        if let Poll::Ready(ref output) = polled {
+            if let Some(on_ready) = this.on_ready.take() {
+                on_ready(&this.span, output);
+            }
+            let finished = ::std::mem::replace(&mut this.span, Span::none());
+            drop(finished);
+        }
+        polled
+    }
+}
+
+/// A future that carries the context captured where it was created into every poll:
+/// the wrapper spawn-like functions put around the task they are given.
+pub struct Propagated<F> {
+    inner: F,
+    context: Context,
+}
+
+pub fn propagate<F>(inner: F) -> Propagated<F> {
+    Propagated { inner: inner, context: Context::current() }
+}
+
+impl<F: Future> Future for Propagated<F> {
+    type Output = F::Output;
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        // Safety: as for `Instrumented`, only `inner` is pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        let _entered = this.context.attach();
+        unsafe { Pin::new_unchecked(&mut this.inner) }.poll(cx)
+    }
+}
+
+/// Wrap a closure (a thread body, a blocking task) so it runs under the caller's context.
+pub fn propagate_fn<R, F: FnOnce() -> R>(body: F) -> impl FnOnce() -> R {
+    let context = Context::current();
+    move || {
+        let _entered = context.attach();
+        body()
+    }
+}
+
+/// Like `propagate_fn` for closures that take one argument (`thread::scope` spawns).
+pub fn propagate_fn1<A, R, F: FnOnce(A) -> R>(body: F) -> impl FnOnce(A) -> R {
+    let context = Context::current();
+    move |arg| {
+        let _entered = context.attach();
+        body(arg)
+    }
+}
+
+/// Run `body` and hand its result to `on_exit` with the call context from OnEnter advice.
+/// Generic in `R` so that `?` and `return` in the body keep their meaning.
+#[inline]
+pub fn call<C, R, B: FnOnce() -> R, X: FnOnce(C, &R)>(call_context: C, on_exit: X, body: B) -> R {
+    let result = body();
+    on_exit(call_context, &result);
+    result
+}
+
+/// Write side of a header carrier.
+pub trait Injector {
+    fn set(&mut self, key: &str, value: &str);
+}
+
+/// Read side of a header carrier.
+pub trait Extractor {
+    fn get(&self, key: &str) -> Option<&str>;
+}
+
+extern "C" fn inject_callback<C: Injector>(carrier: *mut u8, key: *const u8, key_len: usize, val: *const u8, val_len: usize) {
+    let carrier = unsafe { &mut *(carrier as *mut C) };
+    let key = unsafe { ::std::slice::from_raw_parts(key, key_len) };
+    let val = unsafe { ::std::slice::from_raw_parts(val, val_len) };
+    if let (Ok(key), Ok(val)) = (::std::str::from_utf8(key), ::std::str::from_utf8(val)) {
+        carrier.set(key, val);
+    }
+}
+
+extern "C" fn extract_callback<C: Extractor>(carrier: *mut u8, key: *const u8, key_len: usize, out_len: *mut usize) -> *const u8 {
+    let carrier = unsafe { &*(carrier as *const C) };
+    let key = unsafe { ::std::slice::from_raw_parts(key, key_len) };
+    let found = match ::std::str::from_utf8(key) {
+        Ok(key) => carrier.get(key),
+        Err(_) => None,
+    };
+    match found {
+        Some(value) => {
+            unsafe { *out_len = value.len() };
+            value.as_ptr()
+        }
+        None => ::std::ptr::null(),
+    }
+}
+
+/// Write the current context into `carrier` (e.g. `traceparent`).
+pub fn inject<C: Injector>(carrier: &mut C) {
+    unsafe { __otel_v1_inject(carrier as *mut C as *mut u8, inject_callback::<C>) }
+}
+
+/// Read a remote parent context from `carrier`.
+pub fn extract<C: Extractor>(carrier: &C) -> Context {
+    Context(unsafe { __otel_v1_extract(carrier as *const C as *mut u8, extract_callback::<C>) })
+}
+
+/// A metric attribute value.
+pub enum Value<'a> {
+    Str(&'a str),
+    I64(i64),
+    F64(f64),
+    Bool(bool),
+}
+
+/// Record `value` on a built-in instrument (`HTTP_SERVER_DURATION`, ...).
+pub fn record(instrument: u32, value: f64, attributes: &[(&str, Value)]) {
+    let mut raw: Vec<OtelAttrV1> = Vec::with_capacity(attributes.len());
+    for &(key, ref value) in attributes {
+        let mut attr = OtelAttrV1 {
+            key_ptr: key.as_ptr(),
+            key_len: key.len(),
+            kind: 0,
+            str_ptr: "".as_ptr(),
+            str_len: 0,
+            int: 0,
+            float: 0.0,
+        };
+        match *value {
+            Value::Str(s) => {
+                attr.str_ptr = s.as_ptr();
+                attr.str_len = s.len();
+            }
+            Value::I64(i) => {
+                attr.kind = 1;
+                attr.int = i;
+            }
+            Value::F64(f) => {
+                attr.kind = 2;
+                attr.float = f;
+            }
+            Value::Bool(b) => {
+                attr.kind = 3;
+                attr.int = b as i64;
+            }
+        }
+        raw.push(attr);
+    }
+    unsafe { __otel_v1_metric_record(instrument, value, raw.as_ptr(), raw.len()) }
+}

@@ -1,0 +1,1 @@
+//! otel-runtime: being written (see runtime/src/abi/ for the ABI).
