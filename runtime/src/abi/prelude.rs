@@ -280,6 +280,13 @@ pub fn propagate_fn1<A, R, F: FnOnce(A) -> R>(body: F) -> impl FnOnce(A) -> R {
     }
 }
 
+/// Run `body`: gives the body of a woven fn a closure boundary so `return` inside it
+/// yields the value the advice wraps.
+#[inline]
+pub fn run<R, B: FnOnce() -> R>(body: B) -> R {
+    body()
+}
+
 /// Run `body` and hand its result to `on_exit` with the call context from OnEnter advice.
 /// Generic in `R` so that `?` and `return` in the body keep their meaning.
 #[inline]

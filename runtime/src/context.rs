@@ -1,0 +1,58 @@
+//! Context handles and attach tokens: what `__otel_v1_ctx_*` and `__otel_v1_span_attach`
+//! deal in.
+//!
+//! The current context *is* `opentelemetry::Context` (the opentelemetry crate's thread-local
+//! stack), so spans the application creates with opentelemetry 0.33 nest under ours and
+//! ours under theirs, and `tracing-opentelemetry` 0.34 (which attaches its contexts to the
+//! same stack on enter) joins the same tree.
+//!
+//! - A context handle is a `Box<Context>` as `u64` (0 = empty).
+//! - An attach token is a `Box<ContextGuard>` as `u64`; detaching drops the guard, which
+//!   restores what was current before. The prelude detaches in LIFO order (guards are scoped
+//!   values); the OTel stack also tolerates out-of-order drops.
+//! - The prelude's `Instrumented`/`Propagated` attach for exactly one poll, so a parked task
+//!   never leaves its context on a worker thread.
+
+use opentelemetry::baggage::BaggageExt;
+use opentelemetry::trace::TraceContextExt;
+use opentelemetry::{Context, ContextGuard};
+
+/// Box a context into a handle.
+pub fn into_handle(cx: Context) -> u64 {
+    Box::into_raw(Box::new(cx)) as u64
+}
+
+/// A handle for `cx`, or 0 when it carries neither a span nor baggage.
+pub fn handle_if_meaningful(cx: &Context) -> u64 {
+    if cx.has_active_span() || cx.baggage().len() > 0 {
+        into_handle(cx.clone())
+    } else {
+        0
+    }
+}
+
+/// Borrow the context behind a non-zero handle.
+///
+/// # Safety
+/// `handle` must come from [`into_handle`] and not have been dropped.
+pub unsafe fn borrow<'a>(handle: u64) -> &'a Context {
+    unsafe { &*(handle as *const Context) }
+}
+
+/// # Safety
+/// As for [`borrow`]; the handle is invalid afterwards.
+pub unsafe fn drop_handle(handle: u64) {
+    drop(unsafe { Box::from_raw(handle as *mut Context) });
+}
+
+/// Make `cx` current on this thread; the token restores the previous context.
+pub fn attach(cx: Context) -> u64 {
+    let guard: Box<ContextGuard> = Box::new(cx.attach());
+    Box::into_raw(guard) as u64
+}
+
+/// # Safety
+/// `token` must come from [`attach`], once, on the thread that attached it.
+pub unsafe fn detach(token: u64) {
+    drop(unsafe { Box::from_raw(token as *mut ContextGuard) });
+}

@@ -1,0 +1,78 @@
+//! Console exporters (`OTEL_TRACES_EXPORTER=console`, `OTEL_METRICS_EXPORTER=console`):
+//! spans as the same JSON Lines as the file store, histograms as one summary line per data
+//! point, both on stdout.
+
+use super::span_json_line;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::metrics::Temporality;
+use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
+use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use std::io::Write;
+use std::time::Duration;
+
+/// Prints each finished span as a JSON line on stdout.
+#[derive(Debug)]
+pub struct ConsoleSpanExporter {
+    pub service_name: String,
+}
+
+impl SpanExporter for ConsoleSpanExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let mut out = String::new();
+        for span in &batch {
+            out.push_str(&span_json_line(span, &self.service_name));
+            out.push('\n');
+        }
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(out.as_bytes());
+        let _ = stdout.flush();
+        Ok(())
+    }
+}
+
+/// Prints `metric name {attrs} count=.. sum=..` for every histogram data point.
+#[derive(Debug)]
+pub struct ConsoleMetricExporter;
+
+impl PushMetricExporter for ConsoleMetricExporter {
+    async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
+        let mut out = String::new();
+        for scope in metrics.scope_metrics() {
+            for metric in scope.metrics() {
+                if let AggregatedMetrics::F64(MetricData::Histogram(h)) = metric.data() {
+                    for point in h.data_points() {
+                        let attrs: Vec<String> = point
+                            .attributes()
+                            .map(|kv| format!("{}={}", kv.key, kv.value))
+                            .collect();
+                        out.push_str(&format!(
+                            "metric {} {{{}}} count={} sum={}{}\n",
+                            metric.name(),
+                            attrs.join(","),
+                            point.count(),
+                            point.sum(),
+                            metric.unit()
+                        ));
+                    }
+                }
+            }
+        }
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(out.as_bytes());
+        let _ = stdout.flush();
+        Ok(())
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn temporality(&self) -> Temporality {
+        Temporality::Cumulative
+    }
+}

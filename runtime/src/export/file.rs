@@ -1,0 +1,98 @@
+//! The local file store: finished spans as JSON Lines, read by `cargo otel view`.
+//!
+//! Selected by `OTEL_TRACES_EXPORTER=file`, and the default traces exporter when
+//! `CARGO_OTEL_STORE` is set (as `cargo otel run` does) and `OTEL_TRACES_EXPORTER` is not.
+//!
+//! - Directory: `$CARGO_OTEL_STORE`, default `target/otel/traces` relative to the current
+//!   directory; created on first export.
+//! - File: `<service.name>-<pid>.jsonl` (path separators in the service name become `_`),
+//!   opened in append mode, written and flushed once per batch.
+//! - One finished span per line, exactly these keys in this order:
+//!
+//! ```json
+//! {"trace_id":"32 hex","span_id":"16 hex","parent_span_id":"16 hex or empty string",
+//!  "name":"...","kind":"internal|server|client|producer|consumer",
+//!  "start_unix_nano":1700000000000000000,"end_unix_nano":1700000000000001000,
+//!  "status":"unset|ok|error","status_message":"...","service_name":"...",
+//!  "attributes":{"key":"string","n":42,"x":1.5,"b":true},
+//!  "events":[{"name":"...","time_unix_nano":1700000000000000500}]}
+//! ```
+//!
+//! (shown wrapped; on disk each span is a single line). Attribute values are JSON strings,
+//! numbers or booleans; arrays and non-finite floats are written as strings.
+
+use super::span_json_line;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// Appends finished spans to `<dir>/<service>-<pid>.jsonl`.
+#[derive(Debug)]
+pub struct FileExporter {
+    path: PathBuf,
+    service_name: String,
+    file: Mutex<Option<File>>,
+}
+
+impl FileExporter {
+    pub fn new(dir: impl Into<PathBuf>, service_name: &str) -> Self {
+        let safe: String = service_name
+            .chars()
+            .map(|c| {
+                if c == '/' || c == '\\' || c == '\0' {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let path = dir
+            .into()
+            .join(format!("{safe}-{}.jsonl", std::process::id()));
+        FileExporter {
+            path,
+            service_name: service_name.to_owned(),
+            file: Mutex::new(None),
+        }
+    }
+
+    /// The file this exporter appends to.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    fn write_batch(&self, batch: &[SpanData]) -> std::io::Result<()> {
+        let mut guard = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            if let Some(dir) = self.path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            *guard = Some(
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)?,
+            );
+        }
+        let mut buf = String::with_capacity(batch.len() * 512);
+        for span in batch {
+            buf.push_str(&span_json_line(span, &self.service_name));
+            buf.push('\n');
+        }
+        if let Some(file) = guard.as_mut() {
+            file.write_all(buf.as_bytes())?;
+            file.flush()?;
+        }
+        Ok(())
+    }
+}
+
+impl SpanExporter for FileExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.write_batch(&batch)
+            .map_err(|e| OTelSdkError::InternalFailure(format!("{}: {e}", self.path.display())))
+    }
+}

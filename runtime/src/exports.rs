@@ -1,0 +1,372 @@
+//! The `#[unsafe(no_mangle)] extern "C"` definitions of every function declared in
+//! `abi/abi.rs`: the only door woven code has into the runtime.
+//!
+//! Every entry point:
+//! - starts with one relaxed atomic load of the lifecycle state and a branch (the disabled
+//!   path), initialising the runtime lazily on first use;
+//! - accepts handle 0 as a cheap no-op;
+//! - catches unwinding (`catch_unwind`) and degrades to the no-op result, so no panic ever
+//!   crosses the ABI;
+//! - treats strings as `(ptr, len)` that may be null/0 and may be invalid UTF-8 (replaced
+//!   lossily).
+//!
+//! `lib.rs` proves at compile time that each definition here has exactly the declared
+//! signature (`otel_abi_v1!` over `abi/abi.rs`).
+
+use crate::abi::OtelAttrV1;
+use crate::lifecycle::{self, DISABLED, ENABLED, SPANS_OFF, UNINIT};
+use crate::metrics::AttrValue;
+use crate::propagators::{CExtractor, CInjector};
+use crate::span::SpanState;
+use crate::{context, span};
+use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry::{Context, Value};
+use std::borrow::Cow;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// Run `f`, turning a panic into `default`.
+#[inline(always)]
+fn guard<R>(default: R, f: impl FnOnce() -> R) -> R {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(default)
+}
+
+/// # Safety
+/// `ptr` must point to `len` readable bytes (or be null, or `len` 0).
+#[inline]
+unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
+    if ptr.is_null() || len == 0 {
+        &[]
+    } else {
+        unsafe { std::slice::from_raw_parts(ptr, len) }
+    }
+}
+
+/// # Safety
+/// As for [`bytes`].
+#[inline]
+unsafe fn text<'a>(ptr: *const u8, len: usize) -> Cow<'a, str> {
+    String::from_utf8_lossy(unsafe { bytes(ptr, len) })
+}
+
+/// Borrow the state behind a non-zero span handle.
+///
+/// # Safety
+/// `handle` must be a live span handle returned by `__otel_v1_span_start`.
+#[inline]
+unsafe fn span_ref<'a>(handle: u64) -> &'a SpanState {
+    unsafe { &*(handle as *const SpanState) }
+}
+
+/// True when the runtime is up (initialising it if needed) and not disabled.
+#[inline(always)]
+fn live() -> bool {
+    match lifecycle::state() {
+        DISABLED => false,
+        UNINIT => lifecycle::runtime().is_some(),
+        _ => true,
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_abi_version() -> u32 {
+    1
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_init() {
+    guard((), || {
+        lifecycle::init();
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_shutdown() {
+    guard((), lifecycle::shutdown)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_enabled(pack_ptr: *const u8, pack_len: usize) -> u32 {
+    if !live() {
+        return 0;
+    }
+    guard(0, || match lifecycle::runtime() {
+        Some(rt) => u32::from(rt.config.pack_enabled(&unsafe { text(pack_ptr, pack_len) })),
+        None => 0,
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_span_start(
+    parent: u64,
+    name_ptr: *const u8,
+    name_len: usize,
+    kind: u32,
+) -> u64 {
+    match lifecycle::state() {
+        ENABLED => {}
+        UNINIT => {
+            if lifecycle::runtime().is_none() || lifecycle::state() != ENABLED {
+                return 0;
+            }
+        }
+        _ => return 0, // disabled, or always_off
+    }
+    guard(0, || {
+        let Some(rt) = lifecycle::runtime() else {
+            return 0;
+        };
+        let parent = (parent != 0).then(|| unsafe { context::borrow(parent) });
+        let name = unsafe { text(name_ptr, name_len) };
+        let state = span::start(rt, parent, &name, kind);
+        Box::into_raw(Box::new(state)) as u64
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_span_set_str(
+    span: u64,
+    key_ptr: *const u8,
+    key_len: usize,
+    val_ptr: *const u8,
+    val_len: usize,
+) {
+    if span == 0 {
+        return;
+    }
+    guard((), || {
+        let state = unsafe { span_ref(span) };
+        let key = unsafe { text(key_ptr, key_len) };
+        span::set(state, &key, || {
+            Value::from(unsafe { text(val_ptr, val_len) }.into_owned())
+        });
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_span_set_i64(span: u64, key_ptr: *const u8, key_len: usize, val: i64) {
+    if span == 0 {
+        return;
+    }
+    guard((), || {
+        let key = unsafe { text(key_ptr, key_len) };
+        span::set(unsafe { span_ref(span) }, &key, || Value::I64(val));
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_span_set_f64(span: u64, key_ptr: *const u8, key_len: usize, val: f64) {
+    if span == 0 {
+        return;
+    }
+    guard((), || {
+        let key = unsafe { text(key_ptr, key_len) };
+        span::set(unsafe { span_ref(span) }, &key, || Value::F64(val));
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_span_set_bool(span: u64, key_ptr: *const u8, key_len: usize, val: u32) {
+    if span == 0 {
+        return;
+    }
+    guard((), || {
+        let key = unsafe { text(key_ptr, key_len) };
+        span::set(unsafe { span_ref(span) }, &key, || Value::Bool(val != 0));
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_span_update_name(span: u64, name_ptr: *const u8, name_len: usize) {
+    if span == 0 {
+        return;
+    }
+    guard((), || {
+        span::update_name(unsafe { span_ref(span) }, &unsafe {
+            text(name_ptr, name_len)
+        })
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_span_add_event(span: u64, name_ptr: *const u8, name_len: usize) {
+    if span == 0 {
+        return;
+    }
+    guard((), || {
+        span::add_event(unsafe { span_ref(span) }, &unsafe {
+            text(name_ptr, name_len)
+        })
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_span_set_status(
+    span: u64,
+    code: u32,
+    desc_ptr: *const u8,
+    desc_len: usize,
+) {
+    if span == 0 {
+        return;
+    }
+    guard((), || {
+        span::set_status(unsafe { span_ref(span) }, code, &unsafe {
+            text(desc_ptr, desc_len)
+        })
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_span_is_recording(span: u64) -> u32 {
+    if span == 0 {
+        return 0;
+    }
+    guard(0, || u32::from(unsafe { span_ref(span) }.is_recording()))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_span_end(span: u64) {
+    if span == 0 {
+        return;
+    }
+    guard((), || {
+        span::end(*unsafe { Box::from_raw(span as *mut SpanState) })
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_span_attach(span: u64) -> u64 {
+    if span == 0 {
+        return 0;
+    }
+    guard(0, || {
+        context::attach(unsafe { span_ref(span) }.context().clone())
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_ctx_current() -> u64 {
+    if !live() {
+        return 0;
+    }
+    guard(0, || Context::map_current(context::handle_if_meaningful))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_ctx_clone(ctx: u64) -> u64 {
+    if ctx == 0 {
+        return 0;
+    }
+    guard(0, || {
+        context::into_handle(unsafe { context::borrow(ctx) }.clone())
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_ctx_attach(ctx: u64) -> u64 {
+    if ctx == 0 {
+        return 0;
+    }
+    guard(0, || {
+        context::attach(unsafe { context::borrow(ctx) }.clone())
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_ctx_detach(token: u64) {
+    if token == 0 {
+        return;
+    }
+    guard((), || unsafe { context::detach(token) })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_ctx_drop(ctx: u64) {
+    if ctx == 0 {
+        return;
+    }
+    guard((), || unsafe { context::drop_handle(ctx) })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_inject(
+    carrier: *mut u8,
+    set: extern "C" fn(*mut u8, *const u8, usize, *const u8, usize),
+) {
+    if !live() {
+        return;
+    }
+    guard((), || {
+        let Some(rt) = lifecycle::runtime() else {
+            return;
+        };
+        let mut injector = CInjector { carrier, set };
+        Context::map_current(|cx| rt.propagator.inject_context(cx, &mut injector));
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_extract(
+    carrier: *mut u8,
+    get: extern "C" fn(*mut u8, *const u8, usize, *mut usize) -> *const u8,
+) -> u64 {
+    if !live() {
+        return 0;
+    }
+    guard(0, || {
+        let Some(rt) = lifecycle::runtime() else {
+            return 0;
+        };
+        let extractor = CExtractor { carrier, get };
+        let cx = rt
+            .propagator
+            .extract_with_context(&Context::new(), &extractor);
+        context::handle_if_meaningful(&cx)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_metric_record(
+    instrument: u32,
+    value: f64,
+    attrs: *const OtelAttrV1,
+    attrs_len: usize,
+) {
+    if !live() {
+        return;
+    }
+    guard((), || {
+        let Some(metrics) = lifecycle::runtime().and_then(|rt| rt.metrics.as_ref()) else {
+            return;
+        };
+        let raw: &[OtelAttrV1] = if attrs.is_null() || attrs_len == 0 {
+            &[]
+        } else {
+            unsafe { std::slice::from_raw_parts(attrs, attrs_len) }
+        };
+        let owned: Vec<(Cow<'_, str>, Option<AttrValue<'_>>)> = raw
+            .iter()
+            .map(|a| {
+                let key = unsafe { text(a.key_ptr, a.key_len) };
+                let value = match a.kind {
+                    0 => std::str::from_utf8(unsafe { bytes(a.str_ptr, a.str_len) })
+                        .ok()
+                        .map(AttrValue::Str),
+                    1 => Some(AttrValue::I64(a.int)),
+                    2 => Some(AttrValue::F64(a.float)),
+                    3 => Some(AttrValue::Bool(a.int != 0)),
+                    _ => None,
+                };
+                (key, value)
+            })
+            .collect();
+        metrics.record(
+            instrument,
+            value,
+            owned.iter().filter_map(|(k, v)| Some((k.as_ref(), (*v)?))),
+        );
+    })
+}
+
+// Keep the unused-state constant referenced (documented states of the lifecycle).
+const _: u8 = SPANS_OFF;

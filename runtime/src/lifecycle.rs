@@ -1,0 +1,475 @@
+//! Lifecycle: lazy initialisation, the process-wide pipeline, shutdown at exit.
+//!
+//! The state is one atomic byte read with a relaxed load by every entry point, so the
+//! disabled path (`OTEL_SDK_DISABLED=true`) is a load and a branch. `__otel_v1_init` (which
+//! the weaver puts at the start of `main`) builds the pipeline; any entry point called first
+//! (test binaries, libraries) builds it lazily. Initialisation registers
+//! `__otel_v1_shutdown` with libc `atexit`, so a normal exit and a panicking `main` both
+//! flush. Shutdown is bounded by the OTLP timeout (at most [`MAX_SHUTDOWN`]) even when the
+//! collector is down or stalled, and reports spans dropped by the full queue on stderr.
+
+use crate::config::{Config, ExporterKind, SamplerKind};
+use crate::export::{console, file::FileExporter, http::StdHttpClient};
+use crate::metrics::Metrics;
+use crate::propagators;
+use opentelemetry::propagation::TextMapCompositePropagator;
+use opentelemetry::{InstrumentationScope, KeyValue};
+use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
+use opentelemetry_sdk::trace::{
+    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracer, SdkTracerProvider, SpanData,
+    SpanExporter, SpanProcessor,
+};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+pub(crate) const UNINIT: u8 = 0;
+/// Spans are sampled by the configured sampler.
+pub(crate) const ENABLED: u8 = 1;
+/// `OTEL_SDK_DISABLED=true` (or initialisation failed): every entry point is a no-op.
+pub(crate) const DISABLED: u8 = 2;
+/// `always_off`: span starts return 0 at once; contexts and propagation still work.
+pub(crate) const SPANS_OFF: u8 = 3;
+
+/// Upper bound of `__otel_v1_shutdown`, whatever the configured timeouts.
+pub const MAX_SHUTDOWN: Duration = Duration::from_secs(5);
+
+static STATE: AtomicU8 = AtomicU8::new(UNINIT);
+static RUNTIME: OnceLock<Option<Runtime>> = OnceLock::new();
+
+/// The process-wide pipeline.
+pub struct Runtime {
+    pub config: Config,
+    pub tracer: SdkTracer,
+    pub tracer_provider: SdkTracerProvider,
+    pub meter_provider: Option<SdkMeterProvider>,
+    pub metrics: Option<Metrics>,
+    pub propagator: TextMapCompositePropagator,
+    /// The sampler is parent-based: an unsampled parent gives an unsampled child, so
+    /// `span_start` can skip the SDK and just carry the parent's context.
+    pub parent_fast_path: bool,
+    /// Spans refused because the export queue was full.
+    pub dropped: Arc<AtomicU64>,
+    shut_down: AtomicBool,
+}
+
+/// The current state byte (one relaxed load).
+#[inline(always)]
+pub(crate) fn state() -> u8 {
+    STATE.load(Ordering::Relaxed)
+}
+
+/// The runtime, initialising it on first use; `None` when disabled.
+#[inline]
+pub(crate) fn runtime() -> Option<&'static Runtime> {
+    match state() {
+        DISABLED => None,
+        UNINIT => init(),
+        _ => RUNTIME.get().and_then(Option::as_ref),
+    }
+}
+
+/// Initialise from the process environment (idempotent).
+pub fn init() -> Option<&'static Runtime> {
+    install(|| Config::from_env(), None)
+}
+
+/// Where spans go: from the configuration, or a caller-supplied exporter (tests, benches).
+pub enum TraceSink {
+    FromConfig,
+    /// The given exporter behind the batch processor configured by `OTEL_BSP_*`.
+    Batch(Box<dyn FnOnce() -> Box<dyn ErasedExporter> + Send>),
+    /// A processor used as is (e.g. a simple processor over an in-memory exporter).
+    Processor(Box<dyn SpanProcessor>),
+}
+
+/// Install the pipeline once. Later calls return the first pipeline.
+pub fn install(
+    config: impl FnOnce() -> Config,
+    sink: Option<TraceSink>,
+) -> Option<&'static Runtime> {
+    let rt = RUNTIME.get_or_init(|| {
+        let config = config();
+        let built = if config.disabled {
+            None
+        } else {
+            let sink = sink.unwrap_or(TraceSink::FromConfig);
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| build(config, sink)))
+                .map_err(|_| eprintln!("otel-runtime: initialisation failed; telemetry is off"))
+                .ok()
+        };
+        let state = match &built {
+            None => DISABLED,
+            Some(rt) if rt.config.sampler == SamplerKind::AlwaysOff => SPANS_OFF,
+            Some(_) => ENABLED,
+        };
+        STATE.store(state, Ordering::Release);
+        if built.is_some() {
+            register_atexit();
+        }
+        built
+    });
+    rt.as_ref()
+}
+
+unsafe extern "C" {
+    fn atexit(callback: extern "C" fn()) -> i32;
+}
+
+extern "C" fn at_exit() {
+    crate::exports::__otel_v1_shutdown();
+}
+
+fn register_atexit() {
+    // Safety: registering a plain `extern "C" fn()` with libc is always valid.
+    unsafe {
+        atexit(at_exit);
+    }
+}
+
+fn resource(config: &Config) -> Resource {
+    let mut attrs: Vec<KeyValue> = config
+        .resource_attributes
+        .iter()
+        .filter(|(k, _)| k != "service.name")
+        .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+        .collect();
+    attrs.push(KeyValue::new("telemetry.sdk.language", "rust"));
+    attrs.push(KeyValue::new("telemetry.sdk.name", "opentelemetry"));
+    attrs.push(KeyValue::new("telemetry.distro.name", "cargo-otel"));
+    attrs.push(KeyValue::new(
+        "telemetry.distro.version",
+        env!("CARGO_PKG_VERSION"),
+    ));
+    attrs.push(KeyValue::new("process.pid", std::process::id() as i64));
+    Resource::builder_empty()
+        .with_service_name(config.service_name.clone())
+        .with_attributes(attrs)
+        .build()
+}
+
+fn sdk_sampler(kind: SamplerKind) -> Sampler {
+    match kind {
+        SamplerKind::AlwaysOn => Sampler::AlwaysOn,
+        SamplerKind::AlwaysOff => Sampler::AlwaysOff,
+        SamplerKind::TraceIdRatio(r) => Sampler::TraceIdRatioBased(r),
+        SamplerKind::ParentBasedAlwaysOn => Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
+        SamplerKind::ParentBasedAlwaysOff => Sampler::ParentBased(Box::new(Sampler::AlwaysOff)),
+        SamplerKind::ParentBasedTraceIdRatio(r) => {
+            Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(r)))
+        }
+    }
+}
+
+/// Object-safe view of a `SpanExporter`, so callers can hand in any exporter.
+pub trait ErasedExporter: Send + Sync + std::fmt::Debug {
+    fn export_blocking(&self, batch: Vec<SpanData>) -> OTelSdkResult;
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult;
+}
+
+impl<E: SpanExporter> ErasedExporter for E {
+    fn export_blocking(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        block_on(self.export(batch))
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        SpanExporter::shutdown_with_timeout(self, timeout)
+    }
+}
+
+/// Poll a future to completion on this thread. The exporters used here complete without
+/// waking (they block inside their first poll), so a no-op waker and a yield loop suffice.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Wraps the exporter behind the batch processor: counts spans leaving the queue.
+#[derive(Debug)]
+struct CountingExporter {
+    inner: Box<dyn ErasedExporter>,
+    in_queue: Arc<AtomicUsize>,
+}
+
+impl SpanExporter for CountingExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.in_queue.fetch_sub(batch.len(), Ordering::AcqRel);
+        self.inner.export_blocking(batch)
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+}
+
+/// Keeps the batch processor's queue bounded with an exact dropped-span count: a span is
+/// admitted only while fewer than `max_queue` spans wait for export, so the SDK's channel
+/// (of the same capacity) never refuses one silently.
+#[derive(Debug)]
+struct BoundedBatch {
+    inner: BatchSpanProcessor,
+    in_queue: Arc<AtomicUsize>,
+    max_queue: usize,
+    dropped: Arc<AtomicU64>,
+}
+
+impl SpanProcessor for BoundedBatch {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
+        self.inner.on_start(span, cx)
+    }
+    fn on_end(&self, span: SpanData) {
+        if self.in_queue.fetch_add(1, Ordering::AcqRel) >= self.max_queue {
+            self.in_queue.fetch_sub(1, Ordering::AcqRel);
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.inner.on_end(span)
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource)
+    }
+}
+
+fn batch(
+    config: &Config,
+    exporter: Box<dyn ErasedExporter>,
+    dropped: &Arc<AtomicU64>,
+) -> BoundedBatch {
+    let in_queue = Arc::new(AtomicUsize::new(0));
+    let exporter = CountingExporter {
+        inner: exporter,
+        in_queue: in_queue.clone(),
+    };
+    let batch_config = BatchConfigBuilder::default()
+        .with_max_queue_size(config.bsp_max_queue_size)
+        .with_max_export_batch_size(config.bsp_max_export_batch_size)
+        .with_scheduled_delay(config.bsp_schedule_delay)
+        .build();
+    BoundedBatch {
+        inner: BatchSpanProcessor::new(exporter, batch_config),
+        in_queue,
+        max_queue: config.bsp_max_queue_size,
+        dropped: dropped.clone(),
+    }
+}
+
+fn otlp_span_exporter(config: &Config) -> Option<Box<dyn ErasedExporter>> {
+    let built = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_http_client(StdHttpClient::new(
+            config.traces_timeout.min(config.bsp_export_timeout),
+        ))
+        .with_endpoint(config.traces_endpoint.clone())
+        .with_timeout(config.traces_timeout)
+        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+        .with_headers(config.traces_headers.iter().cloned().collect())
+        .with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
+        .build();
+    match built {
+        Ok(exporter) => Some(Box::new(exporter)),
+        Err(e) => {
+            eprintln!("otel-runtime: warning: OTLP trace exporter not built: {e}; traces are off");
+            None
+        }
+    }
+}
+
+fn meter_provider(config: &Config, resource: Resource) -> Option<SdkMeterProvider> {
+    let builder = SdkMeterProvider::builder().with_resource(resource);
+    let provider = match config.metrics_exporter {
+        ExporterKind::None | ExporterKind::File => return None,
+        ExporterKind::Console => builder.with_reader(
+            PeriodicReader::builder(console::ConsoleMetricExporter)
+                .with_interval(config.metric_export_interval)
+                .build(),
+        ),
+        ExporterKind::Otlp => {
+            let exporter = opentelemetry_otlp::MetricExporter::builder()
+                .with_http()
+                .with_http_client(StdHttpClient::new(config.metrics_timeout))
+                .with_endpoint(config.metrics_endpoint.clone())
+                .with_timeout(config.metrics_timeout)
+                .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+                .with_headers(config.metrics_headers.iter().cloned().collect())
+                .with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
+                .build();
+            match exporter {
+                Ok(exporter) => builder.with_reader(
+                    PeriodicReader::builder(exporter)
+                        .with_interval(config.metric_export_interval)
+                        .build(),
+                ),
+                Err(e) => {
+                    eprintln!("otel-runtime: warning: OTLP metric exporter not built: {e}");
+                    return None;
+                }
+            }
+        }
+    };
+    Some(provider.build())
+}
+
+fn build(config: Config, sink: TraceSink) -> Runtime {
+    let resource = resource(&config);
+    let dropped = Arc::new(AtomicU64::new(0));
+    let mut builder = SdkTracerProvider::builder()
+        .with_resource(resource.clone())
+        .with_sampler(sdk_sampler(config.sampler));
+    match sink {
+        TraceSink::Processor(p) => {
+            builder = builder.with_span_processor(ProcessorBox(p));
+        }
+        TraceSink::Batch(make) => {
+            builder = builder.with_span_processor(batch(&config, make(), &dropped));
+        }
+        TraceSink::FromConfig => {
+            let exporter: Option<Box<dyn ErasedExporter>> = match config.traces_exporter {
+                ExporterKind::None => None,
+                ExporterKind::Otlp => otlp_span_exporter(&config),
+                ExporterKind::Console => Some(Box::new(console::ConsoleSpanExporter {
+                    service_name: config.service_name.clone(),
+                })),
+                ExporterKind::File => Some(Box::new(FileExporter::new(
+                    &config.store_dir,
+                    &config.service_name,
+                ))),
+            };
+            if let Some(exporter) = exporter {
+                builder = builder.with_span_processor(batch(&config, exporter, &dropped));
+            }
+        }
+    }
+    let tracer_provider = builder.build();
+    let scope = InstrumentationScope::builder("cargo-otel")
+        .with_version(env!("CARGO_PKG_VERSION"))
+        .build();
+    use opentelemetry::trace::TracerProvider as _;
+    let tracer = tracer_provider.tracer_with_scope(scope.clone());
+    let meter_provider = meter_provider(&config, resource);
+    let metrics = meter_provider.as_ref().map(|mp| {
+        use opentelemetry::metrics::MeterProvider as _;
+        Metrics::new(&mp.meter_with_scope(scope))
+    });
+
+    // Application code using the same opentelemetry version shares our pipeline and context.
+    opentelemetry::global::set_tracer_provider(tracer_provider.clone());
+    opentelemetry::global::set_text_map_propagator(propagators::build(&config.propagators));
+    if let Some(mp) = &meter_provider {
+        opentelemetry::global::set_meter_provider(mp.clone());
+    }
+
+    let parent_fast_path = matches!(
+        config.sampler,
+        SamplerKind::ParentBasedAlwaysOn
+            | SamplerKind::ParentBasedAlwaysOff
+            | SamplerKind::ParentBasedTraceIdRatio(_)
+    );
+    Runtime {
+        propagator: propagators::build(&config.propagators),
+        config,
+        tracer,
+        tracer_provider,
+        meter_provider,
+        metrics,
+        parent_fast_path,
+        dropped,
+        shut_down: AtomicBool::new(false),
+    }
+}
+
+/// A boxed processor as a processor.
+#[derive(Debug)]
+struct ProcessorBox(Box<dyn SpanProcessor>);
+
+impl SpanProcessor for ProcessorBox {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
+        self.0.on_start(span, cx)
+    }
+    fn on_end(&self, span: SpanData) {
+        self.0.on_end(span)
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        self.0.force_flush()
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
+    fn set_resource(&mut self, resource: &Resource) {
+        self.0.set_resource(resource)
+    }
+}
+
+impl Runtime {
+    /// Flush and stop the exporters, once; bounded by the OTLP timeout and [`MAX_SHUTDOWN`].
+    pub fn shutdown(&self) {
+        if self.shut_down.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let budget = self
+            .config
+            .traces_timeout
+            .max(self.config.metrics_timeout)
+            .min(MAX_SHUTDOWN);
+        let tracer_provider = self.tracer_provider.clone();
+        let meter_provider = self.meter_provider.clone();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        // Traces and metrics shut down in parallel on helper threads, so a stalled collector
+        // costs one budget, and the caller (an atexit handler) waits at most that long.
+        let t_done = done_tx.clone();
+        let spawned_t = std::thread::Builder::new()
+            .name("otel-shutdown".into())
+            .spawn(move || {
+                let _ = tracer_provider.shutdown_with_timeout(budget);
+                let _ = t_done.send(());
+            });
+        let mut waiting = usize::from(spawned_t.is_ok());
+        if let Some(mp) = meter_provider {
+            let m_done = done_tx.clone();
+            let spawned = std::thread::Builder::new()
+                .name("otel-shutdown".into())
+                .spawn(move || {
+                    let _ = mp.shutdown_with_timeout(budget);
+                    let _ = m_done.send(());
+                });
+            waiting += usize::from(spawned.is_ok());
+        }
+        drop(done_tx);
+        let deadline = std::time::Instant::now() + budget + Duration::from_millis(250);
+        while waiting > 0 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() || done_rx.recv_timeout(left).is_err() {
+                break;
+            }
+            waiting -= 1;
+        }
+        let dropped = self.dropped.load(Ordering::Relaxed);
+        if dropped > 0 {
+            eprintln!(
+                "otel-runtime: {dropped} spans dropped because the export queue was full \
+                 (OTEL_BSP_MAX_QUEUE_SIZE={})",
+                self.config.bsp_max_queue_size
+            );
+        }
+    }
+}
+
+/// Shut the pipeline down if it was ever built.
+pub(crate) fn shutdown() {
+    if let Some(Some(rt)) = RUNTIME.get() {
+        rt.shutdown();
+    }
+}
