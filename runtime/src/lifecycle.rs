@@ -168,6 +168,7 @@ fn sdk_sampler(kind: SamplerKind) -> Sampler {
 pub trait ErasedExporter: Send + Sync + std::fmt::Debug {
     fn export_blocking(&self, batch: Vec<SpanData>) -> OTelSdkResult;
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult;
+    fn set_resource(&mut self, resource: &Resource);
 }
 
 impl<E: SpanExporter> ErasedExporter for E {
@@ -176,6 +177,9 @@ impl<E: SpanExporter> ErasedExporter for E {
     }
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         SpanExporter::shutdown_with_timeout(self, timeout)
+    }
+    fn set_resource(&mut self, resource: &Resource) {
+        SpanExporter::set_resource(self, resource)
     }
 }
 
@@ -207,6 +211,9 @@ impl SpanExporter for CountingExporter {
     }
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         self.inner.shutdown_with_timeout(timeout)
+    }
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource)
     }
 }
 
