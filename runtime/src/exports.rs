@@ -13,6 +13,10 @@
 //! `lib.rs` proves at compile time that each definition here has exactly the declared
 //! signature (`otel_abi_v1!` over `abi/abi.rs`).
 
+// The definitions are safe `extern "C" fn`s (they coerce to the declared `unsafe extern "C"
+// fn` types): the pointer contracts are those of `abi/abi.rs`, upheld by the prelude.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
 use crate::abi::OtelAttrV1;
 use crate::lifecycle::{self, DISABLED, ENABLED, SPANS_OFF, UNINIT};
 use crate::metrics::AttrValue;

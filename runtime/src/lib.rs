@@ -82,7 +82,9 @@ pub mod __prelude {
 /// Hooks for tests and benches: install the pipeline with a chosen exporter before first use.
 #[doc(hidden)]
 pub mod __test {
-    pub use crate::lifecycle::{ErasedExporter, TraceSink, install};
+    pub use crate::lifecycle::{
+        DISABLED, ENABLED, ErasedExporter, SPANS_OFF, TraceSink, force_state, install,
+    };
 
     /// Whether the runtime counted spans dropped by a full queue, and how many.
     pub fn dropped_spans() -> u64 {

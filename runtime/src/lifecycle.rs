@@ -26,13 +26,13 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-pub(crate) const UNINIT: u8 = 0;
+pub const UNINIT: u8 = 0;
 /// Spans are sampled by the configured sampler.
-pub(crate) const ENABLED: u8 = 1;
+pub const ENABLED: u8 = 1;
 /// `OTEL_SDK_DISABLED=true` (or initialisation failed): every entry point is a no-op.
-pub(crate) const DISABLED: u8 = 2;
+pub const DISABLED: u8 = 2;
 /// `always_off`: span starts return 0 at once; contexts and propagation still work.
-pub(crate) const SPANS_OFF: u8 = 3;
+pub const SPANS_OFF: u8 = 3;
 
 /// Upper bound of `__otel_v1_shutdown`, whatever the configured timeouts.
 pub const MAX_SHUTDOWN: Duration = Duration::from_secs(5);
@@ -62,6 +62,13 @@ pub(crate) fn state() -> u8 {
     STATE.load(Ordering::Relaxed)
 }
 
+/// Force the state byte (benches measure the disabled and `always_off` paths of a live
+/// runtime this way). Not for production use.
+#[doc(hidden)]
+pub fn force_state(state: u8) {
+    STATE.store(state, Ordering::Release);
+}
+
 /// The runtime, initialising it on first use; `None` when disabled.
 #[inline]
 pub(crate) fn runtime() -> Option<&'static Runtime> {
@@ -74,7 +81,7 @@ pub(crate) fn runtime() -> Option<&'static Runtime> {
 
 /// Initialise from the process environment (idempotent).
 pub fn init() -> Option<&'static Runtime> {
-    install(|| Config::from_env(), None)
+    install(Config::from_env, None)
 }
 
 /// Where spans go: from the configuration, or a caller-supplied exporter (tests, benches).
