@@ -1,0 +1,310 @@
+//! `cargo otel <cargo command>`: resolve the graph, load packs, plan, then run cargo with
+//! this binary as `RUSTC_WRAPPER`, a separate target dir, `--target <host>` and the
+//! user's rustflags plus `--cfg cargo_otel`.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context as _, Result, bail};
+use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, PackageId};
+
+use super::{Args, config, packs};
+use crate::rules::{CrateTarget, RuleSet, fnv1a};
+use crate::shell::Shell;
+use crate::wrapper::{CHAIN_ENV, CRATES_ENV, PLAN_ENV, Plan, WRAPPER_ENV};
+
+/// The runtime's package name.
+pub const RUNTIME_PACKAGE: &str = "otel-runtime";
+/// Runtime versions that serve the ABI this weaver emits (`__otel_v1_*`).
+const RUNTIME_VERSIONS: &str = ">=0.1, <0.2";
+
+/// Commands whose artifacts run and should record to the local store by default.
+const RUNNING_COMMANDS: &[&str] = &["run", "test", "bench", "nextest", "r", "t"];
+
+/// What the graph says about weaving.
+pub struct GraphPlan {
+    /// `name version` of packages that may be woven.
+    pub weavable: BTreeSet<String>,
+    /// Packages (by id) that a pack would instrument, with the pack names.
+    pub woven: BTreeMap<PackageId, Vec<String>>,
+    /// Packages that declare the runtime dependency.
+    pub declares_runtime: BTreeSet<PackageId>,
+}
+
+fn closure(metadata: &Metadata, roots: impl IntoIterator<Item = PackageId>, dev_at_roots: bool) -> BTreeSet<PackageId> {
+    let Some(resolve) = &metadata.resolve else { return BTreeSet::new() };
+    let nodes: BTreeMap<&PackageId, &cargo_metadata::Node> = resolve.nodes.iter().map(|n| (&n.id, n)).collect();
+    let mut seen: BTreeSet<PackageId> = BTreeSet::new();
+    let mut queue: VecDeque<(PackageId, bool)> = roots.into_iter().map(|r| (r, true)).collect();
+    while let Some((id, is_root)) = queue.pop_front() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let Some(node) = nodes.get(&id) else { continue };
+        for dep in &node.deps {
+            let follows = dep.dep_kinds.iter().any(|k| match k.kind {
+                DependencyKind::Normal => true,
+                DependencyKind::Development => is_root && dev_at_roots,
+                _ => false,
+            });
+            if follows {
+                queue.push_back((dep.pkg.clone(), false));
+            }
+        }
+    }
+    seen
+}
+
+fn is_local(package: &cargo_metadata::Package) -> bool {
+    package.source.is_none()
+}
+
+/// Compute which packages may be and will be woven.
+pub fn graph_plan(metadata: &Metadata, rules: &RuleSet) -> GraphPlan {
+    let declares_runtime: BTreeSet<PackageId> = metadata
+        .packages
+        .iter()
+        .filter(|p| p.dependencies.iter().any(|d| d.name == RUNTIME_PACKAGE))
+        .map(|p| p.id.clone())
+        .collect();
+    let runtime_ids: Vec<PackageId> = metadata.packages.iter().filter(|p| p.name.as_str() == RUNTIME_PACKAGE).map(|p| p.id.clone()).collect();
+    let runtime_closure = closure(metadata, runtime_ids, false);
+    let reach = closure(metadata, declares_runtime.iter().cloned(), true);
+    let mut weavable = BTreeSet::new();
+    let mut woven = BTreeMap::new();
+    for package in &metadata.packages {
+        if !reach.contains(&package.id) || runtime_closure.contains(&package.id) {
+            continue;
+        }
+        weavable.insert(format!("{} {}", package.name, package.version));
+        let names: Vec<String> = rules
+            .packs
+            .iter()
+            .filter(|p| p.applies_to(&package.name, &package.version, is_local(package)) == Some(true))
+            .filter(|p| !matches!(p.target, CrateTarget::Workspace))
+            .map(|p| p.name.clone())
+            .collect();
+        if !names.is_empty() {
+            woven.insert(package.id.clone(), names);
+        }
+    }
+    GraphPlan {
+        weavable,
+        woven,
+        declares_runtime,
+    }
+}
+
+/// The packages a cargo command line selects.
+fn selected_packages(metadata: &Metadata, rest: &[String], cwd: &Path) -> Vec<PackageId> {
+    let mut names = Vec::new();
+    let mut workspace = false;
+    let mut it = rest.iter().take_while(|a| *a != "--");
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-p" | "--package" => names.extend(it.next().cloned()),
+            "--workspace" | "--all" => workspace = true,
+            s if s.starts_with("--package=") => names.push(s["--package=".len()..].to_string()),
+            s if s.starts_with("-p") && s.len() > 2 => names.push(s[2..].to_string()),
+            _ => {}
+        }
+    }
+    let members: Vec<&cargo_metadata::Package> = metadata.workspace_packages();
+    if workspace {
+        return members.iter().map(|p| p.id.clone()).collect();
+    }
+    if !names.is_empty() {
+        return metadata
+            .packages
+            .iter()
+            .filter(|p| names.iter().any(|n| n.split('@').next() == Some(p.name.as_str())))
+            .map(|p| p.id.clone())
+            .collect();
+    }
+    if let Some(p) = members.iter().find(|p| p.manifest_path.parent().is_some_and(|d| d.as_std_path() == cwd)) {
+        return vec![p.id.clone()];
+    }
+    metadata.workspace_default_packages().iter().map(|p| p.id.clone()).collect()
+}
+
+/// The exact lines a package needs, for error messages and `init`.
+pub fn runtime_dependency_snippet() -> String {
+    format!(
+        "[target.'cfg(cargo_otel)'.dependencies]\n{RUNTIME_PACKAGE} = \"{}\"\n\n[lints.rust]\nunexpected_cfgs = {{ level = \"warn\", check-cfg = [\"cfg(cargo_otel)\"] }}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Refuse before building when a selected package would link woven code without the runtime.
+fn check_runtime_links(metadata: &Metadata, graph: &GraphPlan, selected: &[PackageId]) -> Result<()> {
+    for id in selected {
+        if graph.declares_runtime.contains(id) {
+            continue;
+        }
+        let reach = closure(metadata, [id.clone()], true);
+        let woven: Vec<String> = graph
+            .woven
+            .keys()
+            .filter(|w| reach.contains(*w))
+            .filter_map(|w| metadata.packages.iter().find(|p| &p.id == w).map(|p| p.name.to_string()))
+            .collect();
+        if !woven.is_empty() {
+            let package = metadata.packages.iter().find(|p| &p.id == id).map(|p| (p.name.to_string(), p.manifest_path.to_string())).unwrap_or_default();
+            bail!(
+                "package `{}` links crates that cargo otel instruments ({}) but does not depend on {RUNTIME_PACKAGE}, so it would not link.\n\
+                 Add to {}:\n\n{}\n\nor run `cargo otel init -p {}`.",
+                package.0,
+                woven.join(", "),
+                package.1,
+                runtime_dependency_snippet(),
+                package.0
+            );
+        }
+    }
+    for p in metadata.packages.iter().filter(|p| p.name.as_str() == RUNTIME_PACKAGE) {
+        let supported = semver::VersionReq::parse(RUNTIME_VERSIONS).expect("valid constant");
+        if !supported.matches(&p.version) {
+            bail!(
+                "{RUNTIME_PACKAGE} v{} does not serve the ABI this cargo-otel weaves for (v1, runtime {RUNTIME_VERSIONS}); use a matching cargo-otel or runtime",
+                p.version
+            );
+        }
+    }
+    Ok(())
+}
+
+fn metadata_for(rest: &[String]) -> Result<Metadata> {
+    let mut cmd = MetadataCommand::new();
+    let mut it = rest.iter().take_while(|a| *a != "--");
+    while let Some(a) = it.next() {
+        if a == "--manifest-path" {
+            if let Some(p) = it.next() {
+                cmd.manifest_path(p);
+            }
+        } else if let Some(p) = a.strip_prefix("--manifest-path=") {
+            cmd.manifest_path(p);
+        }
+    }
+    cmd.exec().context("`cargo metadata` failed (is this a cargo project?)")
+}
+
+/// The otel target dir for a workspace.
+pub fn otel_target_dir(args: &Args, metadata: &Metadata) -> PathBuf {
+    let dir = args.target_dir.clone().unwrap_or_else(|| metadata.target_directory.as_std_path().join("otel"));
+    if dir.is_absolute() {
+        dir
+    } else {
+        std::env::current_dir().map(|c| c.join(&dir)).unwrap_or(dir)
+    }
+}
+
+/// Environment for cargo so that every rustc call goes through the wrapper with the plan.
+pub fn cargo_plan_env(plan_path: &Path, rules: &RuleSet) -> Vec<(String, String)> {
+    let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "cargo-otel".into());
+    let mut env = vec![
+        ("RUSTC_WRAPPER".to_string(), exe),
+        (WRAPPER_ENV.to_string(), "1".to_string()),
+        (PLAN_ENV.to_string(), plan_path.display().to_string()),
+        (CRATES_ENV.to_string(), rules.target_crates().join(",")),
+    ];
+    let chained = std::env::var("RUSTC_WRAPPER").ok().filter(|w| !w.is_empty() && !w.contains("cargo-otel"));
+    env.push((CHAIN_ENV.to_string(), chained.unwrap_or_default()));
+    env
+}
+
+/// A fingerprint of the weaver binary and of which crates packs target: it goes into the
+/// rustflags, so a new weaver or a pack aimed at a new crate rebuilds woven crates (edits
+/// inside a pack are tracked per crate through dep-info instead).
+fn fingerprint(rules: &RuleSet) -> String {
+    let mut input = String::from(env!("CARGO_PKG_VERSION"));
+    if let Ok(meta) = std::env::current_exe().and_then(std::fs::metadata) {
+        input.push_str(&format!("{}{:?}", meta.len(), meta.modified().ok()));
+    }
+    for p in &rules.packs {
+        input.push_str(&format!("{}{:?}", p.name, p.target));
+    }
+    format!("{:016x}", fnv1a(input.as_bytes()))
+}
+
+pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
+    let cwd = std::env::current_dir().context("no current directory")?;
+    let metadata = metadata_for(&args.rest)?;
+    let otel_dir = otel_target_dir(args, &metadata);
+    std::fs::create_dir_all(&otel_dir).with_context(|| format!("cannot create {}", otel_dir.display()))?;
+    let rules = packs::load_rule_set(metadata.workspace_root.as_std_path(), &metadata.workspace_metadata, &args.rules, &otel_dir)?;
+    let graph = graph_plan(&metadata, &rules);
+    let selected = selected_packages(&metadata, &args.rest, &cwd);
+    check_runtime_links(&metadata, &graph, &selected)?;
+
+    let plan = Plan {
+        rules: rules.clone(),
+        strict: args.strict,
+        verbosity: args.verbosity(),
+        color: shell.color,
+        shadow_root: otel_dir.join("shadow"),
+        weavable: graph.weavable.clone(),
+    };
+    let plan_path = otel_dir.join("plan.json");
+    std::fs::write(&plan_path, serde_json::to_vec(&plan)?).with_context(|| format!("cannot write {}", plan_path.display()))?;
+
+    let host = config::host_triple()?;
+    let config_flags = config::read_config(&config::config_files(&cwd), &host)?;
+    let mut rest = args.rest.clone();
+    let has_target = rest.iter().take_while(|a| *a != "--").any(|a| a == "--target" || a.starts_with("--target="));
+    let target = if has_target || config_flags.build_target.is_some() {
+        None
+    } else {
+        Some(host.clone())
+    };
+    if let Some(t) = &target {
+        let at = rest.iter().position(|a| a == "--").unwrap_or(rest.len());
+        rest.splice(at..at, ["--target".to_string(), t.clone()]);
+    }
+    let mut flags = config::effective_user_flags(&config_flags);
+    flags.extend([
+        "--cfg".into(),
+        "cargo_otel".into(),
+        "--check-cfg".into(),
+        "cfg(cargo_otel)".into(),
+        "--cfg".into(),
+        format!("cargo_otel_weaver=\"{}\"", fingerprint(&rules)),
+        "--check-cfg".into(),
+        "cfg(cargo_otel_weaver, values(any()))".into(),
+    ]);
+
+    let woven_names: BTreeSet<String> = graph.woven.values().flatten().cloned().collect();
+    shell.status(
+        "Planning",
+        format!(
+            "{} pack{} ({}); {} crate{} to weave; target dir {}",
+            rules.packs.len(),
+            if rules.packs.len() == 1 { "" } else { "s" },
+            rules.packs.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
+            graph.woven.len(),
+            if graph.woven.len() == 1 { "" } else { "s" },
+            otel_dir.display()
+        ),
+    );
+    shell.verbose("Packs used", woven_names.into_iter().collect::<Vec<_>>().join(", "));
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut cmd = Command::new(&cargo);
+    cmd.arg(&args.command).args(&rest);
+    cmd.env("CARGO_TARGET_DIR", &otel_dir);
+    cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
+    cmd.env_remove("RUSTFLAGS");
+    for (k, v) in cargo_plan_env(&plan_path, &rules) {
+        cmd.env(k, v);
+    }
+    if RUNNING_COMMANDS.contains(&args.command.as_str()) && std::env::var_os("CARGO_OTEL_STORE").is_none() {
+        cmd.env("CARGO_OTEL_STORE", otel_dir.join("traces"));
+    }
+    shell.verbose("Running", format!("{cargo} {} {}", args.command, rest.join(" ")));
+    let status = cmd.status().with_context(|| format!("cannot run `{cargo}`"))?;
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(c) => ExitCode::from(u8::try_from(c).unwrap_or(1)),
+        None => ExitCode::FAILURE,
+    })
+}

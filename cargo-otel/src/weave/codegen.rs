@@ -1,0 +1,343 @@
+//! Advice code generation: the text spliced into one function body.
+//!
+//! Shared verbatim by the weaver (`crate::__otel` prelude) and by `otel-macros`
+//! (`::otel_runtime::__prelude`), so `#[otel_macros::span]` and `// otel:span` produce the
+//! same code. Depends only on std and the rule model.
+//!
+//! Every function gets a *prologue* (inserted right after the body's `{`) and an
+//! *epilogue* (inserted right before its `}`). Both are single lines, so no line of the
+//! original body moves. Several rules on one fn nest as layers, outermost first.
+
+use crate::rules::model::{Advice, SpanTemplate};
+
+/// How a function's body must be wrapped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// An ordinary fn: guard prologue, or the body as a closure.
+    Sync,
+    /// `async fn`: the body becomes an instrumented `async move` block.
+    Async,
+    /// Returns `impl Future` (`rebox: false`) or `Pin<Box<dyn Future>>` (`rebox: true`):
+    /// the returned future is wrapped.
+    FutureReturn { rebox: bool },
+    /// `-> !`: guard prologue only.
+    Never,
+}
+
+/// What code generation needs to know about a fn.
+pub struct FnInfo<'a> {
+    pub shape: Shape,
+    /// Parameter names (`self` for receivers); `None` for patterns.
+    pub params: &'a [Option<String>],
+    /// Return type tokens and whether they can annotate a `let` (no `impl Trait`).
+    pub ret: &'a str,
+    pub ret_nameable: bool,
+    pub track_caller: bool,
+    pub is_const: bool,
+    /// `module::Type::fn`, for `{fn}` in templates.
+    pub qualified: &'a str,
+}
+
+/// One rule's advice at this fn.
+pub struct Layer<'a> {
+    /// Pack name, for the per-instrumentation switch.
+    pub pack: &'a str,
+    /// Path of the pack's advice module (`crate::__otel_advice_reqwest`).
+    pub advice_module: &'a str,
+    pub advice: &'a [Advice],
+}
+
+/// Code to splice into a body.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Splice {
+    pub prologue: String,
+    pub epilogue: String,
+}
+
+/// Generate the splice for `layers` (outermost first). `prelude` is the path of the
+/// prelude module. `Err` says why the fn cannot take this advice (reported, not fatal).
+pub fn weave_fn(info: &FnInfo, layers: &[Layer], prelude: &str, init: bool) -> Result<Splice, String> {
+    if info.is_const {
+        return Err("a `const fn` cannot call the runtime; it is not instrumentable".into());
+    }
+    let mut splice = Splice::default();
+    if init {
+        splice.prologue.push_str(&format!("{prelude}::init(); "));
+    }
+    for (index, layer) in layers.iter().enumerate() {
+        let (prologue, epilogue) = weave_layer(info, layer, prelude, index)?;
+        splice.prologue.push_str(&prologue);
+        splice.epilogue.insert_str(0, &epilogue);
+    }
+    Ok(splice)
+}
+
+fn resolve(func: &str, layer: &Layer, prelude: &str) -> String {
+    match func.strip_prefix("__otel::") {
+        Some(rest) => format!("{prelude}::{rest}"),
+        None => format!("{}::{func}", layer.advice_module),
+    }
+}
+
+fn has_param(info: &FnInfo, name: &str) -> bool {
+    info.params.iter().any(|p| p.as_deref() == Some(name))
+}
+
+/// Expand `{arg.path}` and `{fn}` placeholders into a Rust expression of type `&str`.
+pub fn template_expr(template: &str, info: &FnInfo) -> Result<String, String> {
+    let mut literal = String::new();
+    let mut args: Vec<String> = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        literal.push_str(&rest[..open].replace('}', "}}"));
+        let Some(close) = rest[open..].find('}') else {
+            return Err(format!("unclosed `{{` in template `{template}`"));
+        };
+        let inner = rest[open + 1..open + close].trim();
+        if inner == "fn" {
+            literal.push_str(&info.qualified.replace('{', "{{").replace('}', "}}"));
+        } else if let Some(path) = inner.strip_prefix("arg.") {
+            let root = path.split('.').next().unwrap_or_default();
+            if !has_param(info, root) {
+                return Err(format!("template `{template}` reads `{root}`, which is not a parameter of `{}`", info.qualified));
+            }
+            literal.push_str("{}");
+            args.push(format!("({path})"));
+        } else {
+            return Err(format!("unknown placeholder `{{{inner}}}` in `{template}`; use {{arg.NAME}} or {{fn}}"));
+        }
+        rest = &rest[open + close + 1..];
+    }
+    literal.push_str(&rest.replace('}', "}}"));
+    if args.is_empty() {
+        return Ok(format!("{:?}", literal.replace("{{", "{").replace("}}", "}")));
+    }
+    if literal == "{}" && args.len() == 1 {
+        return Ok(format!("&::std::string::ToString::to_string(&{})", args[0]));
+    }
+    Ok(format!("&::std::format!({:?}, {})", literal, args.join(", ")))
+}
+
+fn span_start(template: &SpanTemplate, var: &str, info: &FnInfo, layer: &Layer, prelude: &str) -> Result<String, String> {
+    let name = template_expr(&template.name, info)?;
+    let mut code = format!(
+        "let {var} = {prelude}::Span::start_in({:?}, {name}, {prelude}::{}); ",
+        layer.pack,
+        kind_const(template)
+    );
+    if !template.attributes.is_empty() {
+        code.push_str(&format!("if {var}.is_recording() {{ "));
+        for (key, value) in &template.attributes {
+            code.push_str(&format!("{var}.str({key:?}, {}); ", template_expr(value, info)?));
+        }
+        code.push_str("} ");
+    }
+    Ok(code)
+}
+
+fn kind_const(template: &SpanTemplate) -> &'static str {
+    use crate::rules::model::SpanKind;
+    match template.kind {
+        SpanKind::Internal => "INTERNAL",
+        SpanKind::Server => "SERVER",
+        SpanKind::Client => "CLIENT",
+        SpanKind::Producer => "PRODUCER",
+        SpanKind::Consumer => "CONSUMER",
+    }
+}
+
+/// `if false { let x: RET = loop {}; return x; }` pins an async block's output type so
+/// that `?` inside it infers its error conversion, as it did in the original fn.
+fn pin_output_type(info: &FnInfo) -> String {
+    if !info.ret_nameable {
+        return String::new();
+    }
+    format!(
+        "#[allow(unreachable_code, clippy::diverging_sub_expression)] if false {{ let __otel_never: {} = loop {{}}; return __otel_never; }} ",
+        info.ret
+    )
+}
+
+fn weave_layer(info: &FnInfo, layer: &Layer, prelude: &str, n: usize) -> Result<(String, String), String> {
+    let mut pro = String::new();
+    let mut epi = String::new();
+    let mut span: Option<&SpanTemplate> = None;
+    let mut on_exit: Option<String> = None;
+    let mut wrap_return: Option<String> = None;
+    let mut has_enter = false;
+    for advice in layer.advice {
+        match advice {
+            Advice::WrapArg { arg, func } => {
+                if arg == "self" || !has_param(info, arg) {
+                    return Err(format!("`wrap_args` names `{arg}`, which is not a plain parameter of `{}`", info.qualified));
+                }
+                pro.push_str(&format!("let {arg} = {}({arg}); ", resolve(func, layer, prelude)));
+            }
+            Advice::Code(code) => {
+                let tokens: proc_macro2::TokenStream = code.parse().map_err(|e| format!("`code` does not lex: {e}"))?;
+                pro.push_str(&tokens.to_string());
+                pro.push(' ');
+            }
+            Advice::OnEnter { func, args, skip_call } => {
+                for arg in args {
+                    if let Some(name) = arg.trim().strip_prefix("&mut ") {
+                        let name = name.trim();
+                        if name != "self" && has_param(info, name) {
+                            pro.push_str(&format!("#[allow(unused_mut)] let mut {name} = {name}; "));
+                        }
+                    }
+                }
+                let call = format!("{}({})", resolve(func, layer, prelude), args.join(", "));
+                if *skip_call {
+                    pro.push_str(&format!(
+                        "let __otel_cx{n} = match {call} {{ ::std::ops::ControlFlow::Break(__otel_r) => return __otel_r, ::std::ops::ControlFlow::Continue(__otel_c) => __otel_c }}; "
+                    ));
+                } else {
+                    pro.push_str(&format!("let __otel_cx{n} = {call}; "));
+                }
+                has_enter = true;
+            }
+            Advice::Span(t) => span = Some(t),
+            Advice::OnExit { func } => on_exit = Some(resolve(func, layer, prelude)),
+            Advice::WrapReturn { func } => wrap_return = Some(resolve(func, layer, prelude)),
+            Advice::WrapCallArg { .. } => return Err("`wrap_call_arg` applies to call sites, not fn definitions".into()),
+        }
+    }
+    let cx = if has_enter { format!("__otel_cx{n}") } else { "()".to_string() };
+    if on_exit.is_some() && wrap_return.is_some() {
+        return Err("`on_exit` and `wrap_return` on one rule: do the exit work in the wrap function".into());
+    }
+    let needs_closure = on_exit.is_some() || wrap_return.is_some();
+    if info.track_caller && needs_closure {
+        return Err("`#[track_caller]` fn: moving the body into a closure would change `Location::caller()`".into());
+    }
+    let s = format!("__otel_s{n}");
+    match info.shape {
+        Shape::Never | Shape::Sync => {
+            if info.shape == Shape::Never && needs_closure {
+                return Err("`-> !` fn never returns: `on_exit`/`wrap_return` cannot apply".into());
+            }
+            if let Some(t) = span {
+                pro.push_str(&span_start(t, &s, info, layer, prelude)?);
+                pro.push_str(&format!("let __otel_g{n} = {prelude}::SpanGuard::new({s}); "));
+            }
+            if let Some(exit) = on_exit {
+                pro.push_str(&format!("{prelude}::call({cx}, {exit}, move || {{ "));
+                epi = " })".to_string();
+            } else if let Some(wrap) = wrap_return {
+                let cx_arg = if has_enter { format!("{cx}, ") } else { String::new() };
+                pro.push_str(&format!("{wrap}({cx_arg}{prelude}::run(move || {{ "));
+                epi = " }))".to_string();
+            }
+        }
+        Shape::Async => {
+            if wrap_return.is_some() {
+                return Err("`wrap_return` needs a fn returning a future; an `async fn` takes `span`/`on_exit`".into());
+            }
+            if span.is_some() || on_exit.is_some() {
+                let span_var = match span {
+                    Some(t) => {
+                        pro.push_str(&span_start(t, &s, info, layer, prelude)?);
+                        s.clone()
+                    }
+                    None => format!("{prelude}::Span::none()"),
+                };
+                match on_exit {
+                    Some(exit) => {
+                        pro.push_str(&format!("{prelude}::instrument_with({span_var}, async move {{ {}", pin_output_type(info)));
+                        epi = format!(" }}, move |_, __otel_out| {exit}({cx}, __otel_out)).await");
+                    }
+                    None => {
+                        pro.push_str(&format!("{prelude}::instrument({span_var}, async move {{ {}", pin_output_type(info)));
+                        epi = " }).await".to_string();
+                    }
+                }
+            }
+        }
+        Shape::FutureReturn { rebox } => {
+            let (rebox_open, rebox_close) = if rebox { ("::std::boxed::Box::pin(", ")") } else { ("", "") };
+            if let Some(wrap) = wrap_return {
+                if span.is_some() {
+                    return Err("`span` with `wrap_return`: start the span in the wrap function".into());
+                }
+                let cx_arg = if has_enter { format!("{cx}, ") } else { String::new() };
+                pro.push_str(&format!("{rebox_open}{wrap}({cx_arg}{prelude}::run(move || {{ "));
+                epi = format!(" }})){rebox_close}");
+            } else if span.is_some() || on_exit.is_some() {
+                let span_var = match span {
+                    Some(t) => {
+                        pro.push_str(&span_start(t, &s, info, layer, prelude)?);
+                        s.clone()
+                    }
+                    None => {
+                        pro.push_str(&format!("let {s} = {prelude}::Span::none(); "));
+                        s.clone()
+                    }
+                };
+                // The span is current while the fn builds its future, so work done before
+                // the first poll (a client injecting headers) sees it as the parent.
+                pro.push_str(&format!("let __otel_e{n} = {span_var}.enter(); let __otel_f{n} = {prelude}::run(move || {{ "));
+                let wrapped = match on_exit {
+                    Some(exit) => format!("{prelude}::instrument_with({span_var}, __otel_f{n}, move |_, __otel_out| {exit}({cx}, __otel_out))"),
+                    None => format!("{prelude}::instrument({span_var}, __otel_f{n})"),
+                };
+                epi = format!(" }}); ::std::mem::drop(__otel_e{n}); {rebox_open}{wrapped}{rebox_close}");
+            }
+        }
+    }
+    Ok((pro, epi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::model::SpanKind;
+
+    fn info<'a>(params: &'a [Option<String>], shape: Shape) -> FnInfo<'a> {
+        FnInfo {
+            shape,
+            params,
+            ret: "u8",
+            ret_nameable: true,
+            track_caller: false,
+            is_const: false,
+            qualified: "m::f",
+        }
+    }
+
+    #[test]
+    fn templates_expand_args_and_fn() {
+        let params = [Some("req".to_string())];
+        let i = info(&params, Shape::Sync);
+        assert_eq!(template_expr("static", &i).as_deref(), Ok("\"static\""));
+        assert_eq!(template_expr("{fn}", &i).as_deref(), Ok("\"m::f\""));
+        assert_eq!(
+            template_expr("{arg.req.method}", &i).as_deref(),
+            Ok("&::std::string::ToString::to_string(&(req.method))")
+        );
+        assert_eq!(
+            template_expr("GET {arg.req}", &i).as_deref(),
+            Ok("&::std::format!(\"GET {}\", (req))")
+        );
+        assert!(template_expr("{arg.nope}", &i).unwrap_err().contains("not a parameter"));
+        assert!(template_expr("{what}", &i).unwrap_err().contains("unknown placeholder"));
+    }
+
+    #[test]
+    fn const_fn_is_refused() {
+        let params = [];
+        let mut i = info(&params, Shape::Sync);
+        i.is_const = true;
+        let span = [Advice::Span(SpanTemplate {
+            name: "x".into(),
+            kind: SpanKind::Internal,
+            attributes: vec![],
+        })];
+        let layer = Layer {
+            pack: "p",
+            advice_module: "crate::a",
+            advice: &span,
+        };
+        assert!(weave_fn(&i, &[layer], "crate::__otel", false).unwrap_err().contains("const fn"));
+    }
+}

@@ -1,0 +1,147 @@
+//! Stage 4, emit: the shadow tree rustc compiles, the prelude appended to the crate root,
+//! and the dep-info rewrite that keeps cargo's fingerprints on the original files.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The ABI sources, embedded from the runtime that defines them (the one source of truth).
+const ABI_DECLARE: &str = include_str!("../../../runtime/src/abi/declare.rs");
+const ABI_LIST: &str = include_str!("../../../runtime/src/abi/abi.rs");
+const ABI_PRELUDE: &str = include_str!("../../../runtime/src/abi/prelude.rs");
+
+/// Lints the spliced modules must never trigger, whatever the crate denies.
+pub const ALLOW_ALL: &str = "#[allow(warnings, unsafe_code, missing_docs, unreachable_pub, dead_code, unused, non_camel_case_types, non_snake_case, non_upper_case_globals, improper_ctypes, missing_debug_implementations, missing_copy_implementations, unused_qualifications, unused_results, unused_extern_crates, elided_lifetimes_in_paths, trivial_casts, trivial_numeric_casts, single_use_lifetimes, unsafe_op_in_unsafe_fn, clippy::all, clippy::pedantic, clippy::nursery)]";
+
+/// The `mod __otel` prelude: ABI declarations plus safe wrappers, std only.
+pub fn prelude_module() -> String {
+    format!("{ALLOW_ALL}\n#[doc(hidden)]\nmod __otel {{\n{ABI_DECLARE}\n{ABI_LIST}\n{ABI_PRELUDE}\n}}\n")
+}
+
+/// A pack's advice as a module of the crate root.
+pub fn advice_module(module: &str, source: &str) -> String {
+    format!("{ALLOW_ALL}\n#[doc(hidden)]\nmod {module} {{\n#[allow(unused_imports)] use crate::__otel;\n{source}\n}}\n")
+}
+
+/// Create `shadow` as a mirror of `package`: modified files written, everything else a
+/// symlink to the original. Only directories on the way to a modified file are real.
+pub fn build_shadow(package: &Path, shadow: &Path, modified: &[(PathBuf, String)]) -> io::Result<()> {
+    if shadow.exists() {
+        fs::remove_dir_all(shadow)?;
+    }
+    let mut real_dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    for (rel, _) in modified {
+        let mut dir = rel.parent();
+        while let Some(d) = dir {
+            real_dirs.insert(d.to_path_buf());
+            dir = d.parent();
+        }
+    }
+    real_dirs.insert(PathBuf::new());
+    mirror(package, shadow, Path::new(""), &real_dirs, modified)
+}
+
+fn mirror(package: &Path, shadow: &Path, rel: &Path, real_dirs: &BTreeSet<PathBuf>, modified: &[(PathBuf, String)]) -> io::Result<()> {
+    fs::create_dir_all(shadow.join(rel))?;
+    for entry in fs::read_dir(package.join(rel))? {
+        let entry = entry?;
+        let child = rel.join(entry.file_name());
+        if let Some((_, text)) = modified.iter().find(|(p, _)| *p == child) {
+            fs::write(shadow.join(&child), text)?;
+        } else if real_dirs.contains(&child) {
+            mirror(package, shadow, &child, real_dirs, modified)?;
+        } else {
+            symlink(&package.join(&child), &shadow.join(&child))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn symlink(target: &Path, link: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(windows)]
+fn symlink(target: &Path, link: &Path) -> io::Result<()> {
+    if target.is_dir() {
+        std::os::windows::fs::symlink_dir(target, link)
+    } else {
+        std::os::windows::fs::symlink_file(target, link)
+    }
+}
+
+/// Rewrite rustc's dep-info: shadow paths become the original package paths, and `extra`
+/// files (the rule packs the crate was woven with) become dependencies, so editing a pack
+/// rebuilds exactly the crates it wove.
+pub fn rewrite_dep_info(dep_info: &Path, shadow: &Path, package: &Path, extra: &[PathBuf]) -> io::Result<()> {
+    let text = fs::read_to_string(dep_info)?;
+    let shadow_s = shadow.to_string_lossy();
+    let package_s = package.to_string_lossy();
+    let mut out = String::with_capacity(text.len());
+    let extra_deps: String = extra.iter().map(|p| format!(" {}", escape_dep_path(p))).collect();
+    for line in text.lines() {
+        let line = line.replace(shadow_s.as_ref(), package_s.as_ref());
+        let is_target_line = !line.starts_with('#') && !line.trim_end().ends_with(':') && line.contains(": ");
+        out.push_str(&line);
+        if is_target_line {
+            out.push_str(&extra_deps);
+        }
+        out.push('\n');
+    }
+    for p in extra {
+        out.push_str(&format!("\n{}:\n", escape_dep_path(p)));
+    }
+    fs::write(dep_info, out)
+}
+
+fn escape_dep_path(p: &Path) -> String {
+    p.to_string_lossy().replace(' ', "\\ ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shadow_links_untouched_files_and_writes_modified_ones() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pkg = dir.path().join("pkg");
+        fs::create_dir_all(pkg.join("src/net")).expect("mkdir");
+        fs::create_dir_all(pkg.join("data")).expect("mkdir");
+        fs::write(pkg.join("src/lib.rs"), "mod net;").expect("write");
+        fs::write(pkg.join("src/net/mod.rs"), "orig").expect("write");
+        fs::write(pkg.join("src/other.rs"), "other").expect("write");
+        fs::write(pkg.join("data/x.txt"), "x").expect("write");
+        let shadow = dir.path().join("shadow");
+        build_shadow(&pkg, &shadow, &[(PathBuf::from("src/net/mod.rs"), "woven".into())]).expect("shadow");
+        assert_eq!(fs::read_to_string(shadow.join("src/net/mod.rs")).expect("read"), "woven");
+        assert_eq!(fs::read_to_string(shadow.join("src/other.rs")).expect("read"), "other");
+        assert!(fs::symlink_metadata(shadow.join("data")).expect("meta").file_type().is_symlink());
+        assert!(!fs::symlink_metadata(shadow.join("src")).expect("meta").file_type().is_symlink());
+        assert_eq!(fs::read_to_string(pkg.join("src/net/mod.rs")).expect("read"), "orig");
+        // Rebuilding replaces the previous shadow.
+        build_shadow(&pkg, &shadow, &[]).expect("shadow again");
+        assert_eq!(fs::read_to_string(shadow.join("src/net/mod.rs")).expect("read"), "orig");
+    }
+
+    #[test]
+    fn dep_info_points_at_originals_and_packs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path().join("x.d");
+        fs::write(&d, "/out/libx.rmeta: /sh/src/lib.rs /sh/src/a.rs\n\n/sh/src/lib.rs:\n/sh/src/a.rs:\n\n# env-dep:FOO=1\n").expect("write");
+        rewrite_dep_info(&d, Path::new("/sh"), Path::new("/pkg"), &[PathBuf::from("/rules/p/pack.toml")]).expect("rewrite");
+        let out = fs::read_to_string(&d).expect("read");
+        assert!(out.starts_with("/out/libx.rmeta: /pkg/src/lib.rs /pkg/src/a.rs /rules/p/pack.toml\n"), "{out}");
+        assert!(out.contains("\n/pkg/src/a.rs:\n"));
+        assert!(out.contains("# env-dep:FOO=1\n"));
+        assert!(out.contains("\n/rules/p/pack.toml:\n"));
+        assert!(!out.contains("/sh/"));
+    }
+
+    #[test]
+    fn prelude_parses_as_rust() {
+        syn::parse_file(&prelude_module()).expect("prelude is valid Rust");
+    }
+}

@@ -1,0 +1,537 @@
+//! Stage 2, match: find the join points of a parsed crate and match rules against them.
+//!
+//! Collection walks every file once and records each function definition ([`FnSite`]) and
+//! call site ([`CallSite`]) with the context a rule can name: module path, `impl` self type,
+//! trait. Matching is then a cheap filter over those lists; for rules that match nothing,
+//! [`explain_miss`] says why.
+
+use proc_macro2::LineColumn;
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+
+use super::codegen::Shape;
+use super::parse::{CrateSources, macro_items, unraw};
+use crate::rules::{FnJoin, JoinPoint, Rule};
+
+/// One function definition with a body.
+#[derive(Clone, Debug)]
+pub struct FnSite {
+    pub file: usize,
+    pub module: Vec<String>,
+    pub receiver: Option<String>,
+    pub trait_name: Option<String>,
+    pub name: String,
+    pub shape: Shape,
+    /// Parameter names (`self` for receivers); `None` for patterns such as `(a, b): (u8, u8)`.
+    pub params: Vec<Option<String>>,
+    /// The declared return type as tokens, and whether it can be written in a `let`.
+    pub ret: String,
+    pub ret_nameable: bool,
+    pub is_const: bool,
+    pub track_caller: bool,
+    /// `fn main` at the top of the crate root.
+    pub is_main: bool,
+    /// `// otel:span [name]` directly above the fn.
+    pub directive: Option<String>,
+    pub ident_at: LineColumn,
+    pub body_open: LineColumn,
+    pub body_close: LineColumn,
+}
+
+impl FnSite {
+    /// `module::Type::name`, the default span name of a directive.
+    pub fn qualified(&self) -> String {
+        let mut parts = self.module.clone();
+        if let Some(r) = &self.receiver {
+            parts.push(r.clone());
+        } else if let Some(t) = &self.trait_name {
+            parts.push(t.clone());
+        }
+        parts.push(self.name.clone());
+        parts.join("::")
+    }
+}
+
+/// One call `path(args)` or `recv.method(args)`.
+#[derive(Clone, Debug)]
+pub struct CallSite {
+    pub file: usize,
+    /// For path calls: the callee path segments. For method calls: empty.
+    pub path: Vec<String>,
+    /// For method calls: the method name.
+    pub method: Option<String>,
+    /// For method calls: the callee path of the call at the root of the receiver chain
+    /// (`Builder::new` in `Builder::new().name(..).spawn(..)`).
+    pub receiver_root: Vec<String>,
+    /// For method calls on a closure parameter: the path of the call that closure was
+    /// passed to (`thread::scope` for `s.spawn(..)` inside `thread::scope(|s| ..)`).
+    pub receiver_scope: Vec<String>,
+    /// Start and end of each argument.
+    pub args: Vec<(LineColumn, LineColumn)>,
+    pub at: LineColumn,
+}
+
+/// Every join point of a crate.
+#[derive(Default)]
+pub struct JoinPoints {
+    pub fns: Vec<FnSite>,
+    pub calls: Vec<CallSite>,
+    /// Item-position macro calls whose bodies are not items: fns inside are invisible.
+    pub opaque_macros: Vec<(usize, LineColumn, String)>,
+}
+
+/// Walk every file and collect its join points.
+pub fn collect(sources: &CrateSources) -> JoinPoints {
+    let mut points = JoinPoints::default();
+    for (index, file) in sources.files.iter().enumerate() {
+        let mut collector = Collector {
+            points: &mut points,
+            file: index,
+            text: &file.text,
+            module: file.module.clone(),
+            receiver: None,
+            trait_name: None,
+            top_level: true,
+            root_file: index == 0,
+            scopes: Vec::new(),
+        };
+        for item in &file.ast.items {
+            collector.visit_item(item);
+        }
+    }
+    points
+}
+
+struct Collector<'a> {
+    points: &'a mut JoinPoints,
+    file: usize,
+    text: &'a str,
+    module: Vec<String>,
+    receiver: Option<String>,
+    trait_name: Option<String>,
+    top_level: bool,
+    root_file: bool,
+    /// Closure parameters bound by calls such as `thread::scope(|s| ..)`: (param, callee).
+    scopes: Vec<(String, Vec<String>)>,
+}
+
+fn path_segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| unraw(&s.ident)).collect()
+}
+
+fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| unraw(&s.ident)),
+        syn::Type::Reference(r) => type_name(&r.elem),
+        syn::Type::Paren(p) => type_name(&p.elem),
+        _ => None,
+    }
+}
+
+fn mentions_future(bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>) -> bool {
+    bounds.iter().any(|b| match b {
+        syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Future"),
+        _ => false,
+    })
+}
+
+fn classify(sig: &syn::Signature) -> Shape {
+    if sig.asyncness.is_some() {
+        return Shape::Async;
+    }
+    let syn::ReturnType::Type(_, ty) = &sig.output else {
+        return Shape::Sync;
+    };
+    match &**ty {
+        syn::Type::Never(_) => Shape::Never,
+        syn::Type::ImplTrait(i) if mentions_future(&i.bounds) => Shape::FutureReturn { rebox: false },
+        syn::Type::Path(p) => {
+            let Some(last) = p.path.segments.last() else {
+                return Shape::Sync;
+            };
+            if last.ident == "BoxFuture" || last.ident == "LocalBoxFuture" {
+                return Shape::FutureReturn { rebox: true };
+            }
+            if last.ident == "Pin" && is_boxed_dyn_future(&last.arguments) {
+                return Shape::FutureReturn { rebox: true };
+            }
+            Shape::Sync
+        }
+        _ => Shape::Sync,
+    }
+}
+
+fn is_boxed_dyn_future(args: &syn::PathArguments) -> bool {
+    let syn::PathArguments::AngleBracketed(a) = args else {
+        return false;
+    };
+    a.args.iter().any(|arg| match arg {
+        syn::GenericArgument::Type(syn::Type::Path(p)) => p.path.segments.last().is_some_and(|s| {
+            s.ident == "Box"
+                && matches!(&s.arguments, syn::PathArguments::AngleBracketed(b) if b.args.iter().any(|x| matches!(x, syn::GenericArgument::Type(syn::Type::TraitObject(t)) if mentions_future(&t.bounds))))
+        }),
+        _ => false,
+    })
+}
+
+fn has_impl_trait(ty: &syn::Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut f = Finder(false);
+    f.visit_type(ty);
+    f.0
+}
+
+fn item_start(attrs: &[syn::Attribute], fallback: proc_macro2::Span) -> LineColumn {
+    attrs
+        .iter()
+        .map(|a| a.pound_token.span.start())
+        .chain(std::iter::once(fallback.start()))
+        .min_by_key(|lc| (lc.line, lc.column))
+        .unwrap_or(fallback.start())
+}
+
+/// The `// otel:span [name]` directive in the comment lines right above `line` (1-based).
+fn directive_above(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut index = line.checked_sub(1)?;
+    while index > 0 {
+        index -= 1;
+        let l = lines.get(index)?.trim();
+        if let Some(rest) = l.strip_prefix("//") {
+            let rest = rest.trim_start_matches('/').trim();
+            if let Some(arg) = rest.strip_prefix("otel:span") {
+                return Some(arg.trim().to_string());
+            }
+            continue;
+        }
+        return None;
+    }
+    None
+}
+
+impl Collector<'_> {
+    fn record_fn(&mut self, attrs: &[syn::Attribute], vis_start: proc_macro2::Span, sig: &syn::Signature, block: &syn::Block) {
+        let params = sig
+            .inputs
+            .iter()
+            .map(|arg| match arg {
+                syn::FnArg::Receiver(_) => Some("self".to_string()),
+                syn::FnArg::Typed(t) => match &*t.pat {
+                    syn::Pat::Ident(i) if i.subpat.is_none() => Some(unraw(&i.ident)),
+                    _ => None,
+                },
+            })
+            .collect();
+        let (ret, ret_nameable) = match &sig.output {
+            syn::ReturnType::Default => ("()".to_string(), true),
+            syn::ReturnType::Type(_, ty) => (ty.to_token_stream().to_string(), !has_impl_trait(ty)),
+        };
+        let start = item_start(attrs, vis_start);
+        let site = FnSite {
+            file: self.file,
+            module: self.module.clone(),
+            receiver: self.receiver.clone(),
+            trait_name: self.trait_name.clone(),
+            name: unraw(&sig.ident),
+            shape: classify(sig),
+            params,
+            ret,
+            ret_nameable,
+            is_const: sig.constness.is_some(),
+            track_caller: attrs.iter().any(|a| a.path().is_ident("track_caller")),
+            is_main: self.root_file && self.top_level && self.module.is_empty() && self.receiver.is_none() && sig.ident == "main",
+            directive: directive_above(self.text, start.line),
+            ident_at: sig.ident.span().start(),
+            body_open: block.brace_token.span.open().end(),
+            body_close: block.brace_token.span.close().start(),
+        };
+        self.points.fns.push(site);
+    }
+
+    /// Visit a fn body with a fresh item context (nested fns are free fns).
+    fn visit_body(&mut self, block: &syn::Block) {
+        let saved = (self.receiver.take(), self.trait_name.take(), self.top_level);
+        self.top_level = false;
+        self.visit_block(block);
+        (self.receiver, self.trait_name, self.top_level) = saved;
+    }
+}
+
+impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        let start = match &f.vis {
+            syn::Visibility::Inherited => f.sig.span(),
+            v => v.span(),
+        };
+        self.record_fn(&f.attrs, start, &f.sig, &f.block);
+        self.visit_body(&f.block);
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let start = match &f.vis {
+            syn::Visibility::Inherited => f.sig.span(),
+            v => v.span(),
+        };
+        self.record_fn(&f.attrs, start, &f.sig, &f.block);
+        self.visit_body(&f.block);
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(block) = &f.default {
+            self.record_fn(&f.attrs, f.sig.span(), &f.sig, block);
+            self.visit_body(block);
+        }
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let saved = (self.receiver.clone(), self.trait_name.clone());
+        self.receiver = type_name(&i.self_ty);
+        self.trait_name = i.trait_.as_ref().and_then(|(_, p, _)| p.segments.last().map(|s| unraw(&s.ident)));
+        for item in &i.items {
+            self.visit_impl_item(item);
+        }
+        (self.receiver, self.trait_name) = saved;
+    }
+
+    fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+        let saved = (self.receiver.take(), self.trait_name.clone());
+        self.trait_name = Some(unraw(&t.ident));
+        for item in &t.items {
+            self.visit_trait_item(item);
+        }
+        (self.receiver, self.trait_name) = saved;
+    }
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if let Some((_, items)) = &m.content {
+            self.module.push(unraw(&m.ident));
+            for item in items {
+                self.visit_item(item);
+            }
+            self.module.pop();
+        }
+    }
+
+    fn visit_item_macro(&mut self, m: &'ast syn::ItemMacro) {
+        match macro_items(&m.mac) {
+            Some(items) => {
+                for item in &items {
+                    self.visit_item(item);
+                }
+            }
+            None if !m.mac.path.is_ident("macro_rules") => {
+                let name = m.mac.path.to_token_stream().to_string();
+                self.points
+                    .opaque_macros
+                    .push((self.file, m.mac.path.span().start(), name));
+            }
+            None => {}
+        }
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(p) = &*call.func {
+            let path = path_segments(&p.path);
+            self.points.calls.push(CallSite {
+                file: self.file,
+                path: path.clone(),
+                method: None,
+                receiver_root: Vec::new(),
+                receiver_scope: Vec::new(),
+                args: call.args.iter().map(|a| (a.span().start(), a.span().end())).collect(),
+                at: p.span().start(),
+            });
+            // Closure parameters of this call (e.g. `thread::scope(|s| ..)`) are scopes.
+            let mut pushed = 0;
+            for arg in &call.args {
+                if let syn::Expr::Closure(c) = arg {
+                    for input in &c.inputs {
+                        if let syn::Pat::Ident(i) = input {
+                            self.scopes.push((unraw(&i.ident), path.clone()));
+                            pushed += 1;
+                        }
+                    }
+                }
+            }
+            visit::visit_expr_call(self, call);
+            self.scopes.truncate(self.scopes.len() - pushed);
+            return;
+        }
+        visit::visit_expr_call(self, call);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        let mut root = &*call.receiver;
+        while let syn::Expr::MethodCall(inner) = root {
+            root = &inner.receiver;
+        }
+        let (receiver_root, receiver_scope) = match root {
+            syn::Expr::Call(c) => match &*c.func {
+                syn::Expr::Path(p) => (path_segments(&p.path), Vec::new()),
+                _ => (Vec::new(), Vec::new()),
+            },
+            syn::Expr::Path(p) if p.path.segments.len() == 1 => {
+                let name = unraw(&p.path.segments[0].ident);
+                let scope = self
+                    .scopes
+                    .iter()
+                    .rev()
+                    .find(|(param, _)| *param == name)
+                    .map(|(_, callee)| callee.clone())
+                    .unwrap_or_default();
+                (Vec::new(), scope)
+            }
+            _ => (Vec::new(), Vec::new()),
+        };
+        self.points.calls.push(CallSite {
+            file: self.file,
+            path: Vec::new(),
+            method: Some(unraw(&call.method)),
+            receiver_root,
+            receiver_scope,
+            args: call.args.iter().map(|a| (a.span().start(), a.span().end())).collect(),
+            at: call.method.span().start(),
+        });
+        visit::visit_expr_method_call(self, call);
+    }
+}
+
+/// Glob match with `*` (any run of characters) on one string.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Module path glob: segments separated by `::`; `*` within a segment, `**` any segments.
+pub fn module_matches(pattern: &str, module: &[String]) -> bool {
+    let pat: Vec<&str> = pattern.split("::").filter(|s| !s.is_empty()).collect();
+    fn go(pat: &[&str], module: &[String]) -> bool {
+        match pat.split_first() {
+            None => module.is_empty(),
+            Some((&"**", rest)) => (0..=module.len()).any(|i| go(rest, &module[i..])),
+            Some((seg, rest)) => module.split_first().is_some_and(|(m, mrest)| glob(seg, m) && go(rest, mrest)),
+        }
+    }
+    go(&pat, module)
+}
+
+/// Does a fn join point select this site?
+pub fn fn_matches(join: &FnJoin, site: &FnSite) -> bool {
+    glob(&join.name, &site.name)
+        && join.module.as_deref().is_none_or(|m| module_matches(m, &site.module))
+        && join.receiver.as_deref().is_none_or(|r| site.receiver.as_deref().is_some_and(|s| glob(r, s)))
+        && join.trait_name.as_deref().is_none_or(|t| site.trait_name.as_deref() == Some(t))
+}
+
+fn path_ends_with(path: &[String], suffix: &[String]) -> bool {
+    !suffix.is_empty() && path.len() >= suffix.len() && path[path.len() - suffix.len()..] == *suffix
+}
+
+/// Does a call-site join point select this call?
+pub fn call_matches(join: &JoinPoint, call: &CallSite) -> bool {
+    match join {
+        JoinPoint::Call { path } => call.method.is_none() && path_ends_with(&call.path, path),
+        JoinPoint::MethodCall {
+            method,
+            receiver_root,
+            scope_of,
+        } => {
+            call.method.as_deref() == Some(method.as_str())
+                && receiver_root.as_ref().is_none_or(|r| path_ends_with(&call.receiver_root, r))
+                && scope_of.as_ref().is_none_or(|s| path_ends_with(&call.receiver_scope, s))
+                && (receiver_root.is_some() || scope_of.is_some() || call.receiver_root.is_empty())
+        }
+        JoinPoint::Fn(_) => false,
+    }
+}
+
+/// Why a rule matched nothing in this crate: the nearest candidates and what differs.
+pub fn explain_miss(rule: &Rule, points: &JoinPoints) -> String {
+    match &rule.join {
+        JoinPoint::Fn(join) => {
+            let named: Vec<&FnSite> = points.fns.iter().filter(|s| glob(&join.name, &s.name)).collect();
+            if named.is_empty() {
+                let macro_note = if points.opaque_macros.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ({} item-position macro calls were not expanded; fns they generate are invisible before expansion)",
+                        points.opaque_macros.len()
+                    )
+                };
+                return format!("no fn named `{}` in the crate{macro_note}", join.name);
+            }
+            let reasons: Vec<String> = named
+                .iter()
+                .take(3)
+                .map(|s| {
+                    let mut why = Vec::new();
+                    if let Some(m) = &join.module
+                        && !module_matches(m, &s.module)
+                    {
+                        why.push(format!("module `{}` is not `{m}`", s.module.join("::")));
+                    }
+                    if let Some(r) = &join.receiver
+                        && !s.receiver.as_deref().is_some_and(|x| glob(r, x))
+                    {
+                        why.push(format!("receiver is {:?}, not `{r}`", s.receiver));
+                    }
+                    if let Some(t) = &join.trait_name
+                        && s.trait_name.as_deref() != Some(t.as_str())
+                    {
+                        why.push(format!("trait is {:?}, not `{t}`", s.trait_name));
+                    }
+                    format!("`{}` at line {}: {}", s.qualified(), s.ident_at.line, why.join(", "))
+                })
+                .collect();
+            format!("fns named `{}` exist but differ: {}", join.name, reasons.join("; "))
+        }
+        _ => "no call site matches in this crate".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("spawn*", "spawn_blocking"));
+        assert!(glob("*", "x"));
+        assert!(!glob("spawn", "spawn_blocking"));
+        assert!(module_matches("task::**", &["task".into(), "spawn".into()]));
+        assert!(module_matches("**", &[]));
+        assert!(module_matches("async_*::client", &["async_impl".into(), "client".into()]));
+        assert!(!module_matches("task", &["task".into(), "spawn".into()]));
+    }
+
+    #[test]
+    fn directive_must_be_in_the_comment_block_above() {
+        let text = "// otel:span checkout\n#[inline]\nfn a() {}\n\n// otel:span\n\nfn b() {}\n";
+        assert_eq!(directive_above(text, 2).as_deref(), Some("checkout"));
+        assert_eq!(directive_above(text, 7), None);
+    }
+}

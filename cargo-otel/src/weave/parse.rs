@@ -1,0 +1,212 @@
+//! Stage 1, parse: read a crate's module tree from its root file with syn.
+//!
+//! Follows `mod x;` declarations (`x.rs`, `x/mod.rs`, `#[path]`), including declarations
+//! inside item-position macro calls such as tokio's `cfg_rt! { mod task; }`, whose bodies
+//! are parsed as items when they are items. cfg'd alternatives are all read: a declaration
+//! whose file does not exist is assumed to be cfg'd out and skipped.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+
+/// One parsed source file of the crate.
+pub struct SourceFile {
+    /// Path as found on disk (absolute or relative to the process's cwd).
+    pub path: PathBuf,
+    /// Module path of the file's top level (`["async_impl", "client"]`); empty at the root.
+    pub module: Vec<String>,
+    pub text: String,
+    pub ast: syn::File,
+}
+
+/// Every file of a crate reachable from its root.
+pub struct CrateSources {
+    pub files: Vec<SourceFile>,
+    /// Files that did not parse, with syn's error (the weaver warns and skips them).
+    pub unparsed: Vec<(PathBuf, String)>,
+}
+
+/// Parse the crate rooted at `root` (its `lib.rs`/`main.rs`).
+pub fn parse_crate(root: &Path) -> Result<CrateSources> {
+    let mut sources = CrateSources {
+        files: Vec::new(),
+        unparsed: Vec::new(),
+    };
+    let text = fs::read_to_string(root).with_context(|| format!("cannot read crate root {}", root.display()))?;
+    let ast = syn::parse_file(&text).map_err(|e| {
+        let at = e.span().start();
+        anyhow::anyhow!("{}:{}:{}: {e}", root.display(), at.line, at.column + 1)
+    })?;
+    let dir = root.parent().map(Path::to_path_buf).unwrap_or_default();
+    walk(&mut sources, root.to_path_buf(), Vec::new(), dir, text, ast);
+    Ok(sources)
+}
+
+fn walk(sources: &mut CrateSources, path: PathBuf, module: Vec<String>, child_dir: PathBuf, text: String, ast: syn::File) {
+    let mut decls = Vec::new();
+    collect_mod_decls(&ast.items, &child_dir, &path, &[], &mut decls);
+    sources.files.push(SourceFile {
+        path,
+        module: module.clone(),
+        text,
+        ast,
+    });
+    for decl in decls {
+        let Some(file) = decl.candidates.iter().find(|p| p.is_file()).cloned() else {
+            continue; // cfg'd out (e.g. a windows-only module on unix): nothing to weave
+        };
+        if sources.files.iter().any(|f| f.path == file) {
+            continue;
+        }
+        let text = match fs::read_to_string(&file) {
+            Ok(t) => t,
+            Err(e) => {
+                sources.unparsed.push((file, e.to_string()));
+                continue;
+            }
+        };
+        match syn::parse_file(&text) {
+            Ok(ast) => {
+                let child_dir = if decl.mod_rs_like || file.file_name().is_some_and(|n| n == "mod.rs") {
+                    file.parent().map(Path::to_path_buf).unwrap_or_default()
+                } else {
+                    let stem = file.file_stem().map(|s| s.to_os_string()).unwrap_or_default();
+                    file.parent().map(|p| p.join(stem)).unwrap_or_default()
+                };
+                let mut child_module = module.clone();
+                child_module.extend(decl.inline_prefix.iter().cloned());
+                child_module.push(decl.name.clone());
+                walk(sources, file, child_module, child_dir, text, ast);
+            }
+            Err(e) => {
+                let at = e.span().start();
+                sources
+                    .unparsed
+                    .push((file, format!("{}:{}: {e}", at.line, at.column + 1)));
+            }
+        }
+    }
+}
+
+struct ModDecl {
+    name: String,
+    inline_prefix: Vec<String>,
+    candidates: Vec<PathBuf>,
+    /// Loaded through `#[path]`: its children resolve like a `mod.rs`'s.
+    mod_rs_like: bool,
+}
+
+fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| {
+        if !a.path().is_ident("path") {
+            return None;
+        }
+        match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s), ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        }
+    })
+}
+
+fn collect_mod_decls(items: &[syn::Item], dir: &Path, file: &Path, inline: &[String], out: &mut Vec<ModDecl>) {
+    for item in items {
+        match item {
+            syn::Item::Mod(m) => {
+                let name = unraw(&m.ident);
+                match &m.content {
+                    None => {
+                        let (candidates, mod_rs_like) = match path_attr(&m.attrs) {
+                            Some(p) if inline.is_empty() => {
+                                (vec![file.parent().unwrap_or(Path::new("")).join(p)], true)
+                            }
+                            Some(p) => (vec![dir.join(inline.join("/")).join(p)], true),
+                            None => {
+                                let base = dir.join(inline.join("/"));
+                                (vec![base.join(format!("{name}.rs")), base.join(&name).join("mod.rs")], false)
+                            }
+                        };
+                        out.push(ModDecl {
+                            name,
+                            inline_prefix: inline.to_vec(),
+                            candidates,
+                            mod_rs_like,
+                        });
+                    }
+                    Some((_, inner)) => {
+                        let mut deeper = inline.to_vec();
+                        deeper.push(name);
+                        collect_mod_decls(inner, dir, file, &deeper, out);
+                    }
+                }
+            }
+            syn::Item::Macro(mac) => {
+                if let Some(inner) = macro_items(&mac.mac) {
+                    collect_mod_decls(&inner, dir, file, inline, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The items inside an item-position macro call, when its body parses as items
+/// (`cfg_rt! { pub fn spawn(..) {..} }`). Spans keep their original file positions.
+pub fn macro_items(mac: &syn::Macro) -> Option<Vec<syn::Item>> {
+    if mac.path.is_ident("macro_rules") {
+        return None;
+    }
+    syn::parse2::<syn::File>(mac.tokens.clone()).ok().map(|f| f.items)
+}
+
+/// An identifier without its `r#` prefix.
+pub fn unraw(ident: &syn::Ident) -> String {
+    let s = ident.to_string();
+    s.strip_prefix("r#").map(str::to_string).unwrap_or(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follows_mods_paths_and_macro_bodies() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let src = dir.path().join("src");
+        fs::create_dir_all(src.join("net/tcp")).expect("mkdir");
+        fs::create_dir_all(src.join("sys")).expect("mkdir");
+        fs::write(
+            src.join("lib.rs"),
+            "mod net;\ncfg_x! { pub mod task; }\n#[cfg(unix)] #[path = \"sys/unix.rs\"] mod sys;\n#[cfg(windows)] #[path = \"sys/windows.rs\"] mod sys;\nmod inline { mod deep; }\n",
+        )
+        .expect("write");
+        fs::write(src.join("net.rs"), "mod tcp;\n").expect("write");
+        fs::write(src.join("net/tcp/mod.rs"), "pub fn connect() {}\n").expect("write");
+        fs::write(src.join("task.rs"), "pub fn spawn() {}\n").expect("write");
+        fs::write(src.join("sys/unix.rs"), "mod child;\n").expect("write");
+        fs::write(src.join("sys/child.rs"), "fn c() {}\n").expect("write");
+        fs::create_dir_all(src.join("inline")).expect("mkdir");
+        fs::write(src.join("inline/deep.rs"), "fn d() {}\n").expect("write");
+
+        let parsed = parse_crate(&src.join("lib.rs")).expect("parse");
+        let mut modules: Vec<String> = parsed.files.iter().map(|f| f.module.join("::")).collect();
+        modules.sort();
+        assert_eq!(modules, vec!["", "inline::deep", "net", "net::tcp", "sys", "sys::child", "task"]);
+        assert!(parsed.unparsed.is_empty());
+    }
+
+    #[test]
+    fn unparsable_child_is_reported_not_fatal() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("lib.rs"), "mod bad;\n").expect("write");
+        fs::write(dir.path().join("bad.rs"), "fn (\n").expect("write");
+        let parsed = parse_crate(&dir.path().join("lib.rs")).expect("parse");
+        assert_eq!(parsed.files.len(), 1);
+        assert_eq!(parsed.unparsed.len(), 1);
+    }
+}

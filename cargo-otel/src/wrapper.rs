@@ -1,0 +1,446 @@
+//! Wrapper mode: cargo runs `cargo-otel <rustc> <args…>` for every compilation.
+//!
+//! Invariants: a unit that is not a target unit (no `--cfg cargo_otel`: build scripts,
+//! proc macros, probes such as `-vV` or `--print cfg`) or that no pack can touch reaches
+//! rustc with its argv untouched, through `exec`, before the plan is even read. The
+//! original sources are never written: the weaver edits a shadow copy. A woven crate that
+//! does not compile is rebuilt unmodified with a warning, unless the plan is strict.
+
+use std::collections::BTreeSet;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+
+use anyhow::{Context as _, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::rules::{CrateTarget, Pack, RuleSet};
+use crate::shell::{Shell, Verbosity};
+use crate::weave::{emit, matcher, parse, plan};
+
+/// Set (to anything) by `cargo otel` to put the binary in wrapper mode.
+pub const WRAPPER_ENV: &str = "CARGO_OTEL_WRAPPER";
+/// Path of the plan file written by `cargo otel`.
+pub const PLAN_ENV: &str = "CARGO_OTEL_PLAN";
+/// Comma-separated crate names some pack targets: the cheap pre-filter.
+pub const CRATES_ENV: &str = "CARGO_OTEL_CRATES";
+/// A pre-existing `RUSTC_WRAPPER` (sccache…) to chain to.
+pub const CHAIN_ENV: &str = "CARGO_OTEL_CHAIN";
+
+/// What `cargo otel` decided for this build, read by every wrapper invocation that may weave.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Plan {
+    pub rules: RuleSet,
+    pub strict: bool,
+    pub verbosity: Verbosity,
+    pub color: bool,
+    /// Where shadow trees go.
+    pub shadow_root: PathBuf,
+    /// `name version` of packages that may be woven: those in the dependency closure of a
+    /// package that declares otel-runtime, minus the runtime's own closure.
+    pub weavable: BTreeSet<String>,
+}
+
+impl Plan {
+    pub fn load(path: &Path) -> Result<Plan> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the weaving plan {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("the weaving plan {} is corrupt; rerun `cargo otel`", path.display()))
+    }
+}
+
+/// Options that take a separate value argument, so a value is never taken for the source.
+const VALUE_OPTIONS: &[&str] = &[
+    "--crate-name", "--crate-type", "--edition", "--emit", "--out-dir", "-o", "-L", "-l", "--extern", "--cfg",
+    "--check-cfg", "--target", "--cap-lints", "-C", "--codegen", "-A", "-W", "-D", "-F", "--allow", "--warn",
+    "--deny", "--forbid", "--error-format", "--json", "--print", "--remap-path-prefix", "-Z", "--sysroot",
+    "--explain", "--color", "--diagnostic-width", "--env-set",
+];
+
+/// The wrapper's argv, split into rustc and its arguments.
+struct Invocation {
+    rustc: OsString,
+    args: Vec<OsString>,
+}
+
+impl Invocation {
+    fn has_pair(&self, flag: &str, value: &str) -> bool {
+        self.args.windows(2).any(|w| w[0] == flag && w[1] == value)
+            || self.args.iter().any(|a| a.to_str().is_some_and(|s| s.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) == Some(value)))
+    }
+
+    fn value_of(&self, flag: &str) -> Option<String> {
+        let mut it = self.args.iter();
+        while let Some(a) = it.next() {
+            let a = a.to_str()?;
+            if a == flag {
+                return it.next().and_then(|v| v.to_str()).map(str::to_string);
+            }
+            if let Some(v) = a.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
+                return Some(v.to_string());
+            }
+        }
+        None
+    }
+
+    /// Index of the crate root source argument.
+    fn source_index(&self) -> Option<usize> {
+        let mut skip_next = false;
+        for (i, a) in self.args.iter().enumerate() {
+            if skip_next {
+                skip_next = false;
+                continue;
+            }
+            let Some(s) = a.to_str() else { continue };
+            if VALUE_OPTIONS.contains(&s) {
+                skip_next = true;
+                continue;
+            }
+            if !s.starts_with('-') && s.ends_with(".rs") {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    fn links_runtime(&self) -> bool {
+        self.args.iter().any(|a| a.to_str().is_some_and(|s| s.starts_with("otel_runtime=")))
+    }
+
+    fn command(&self, args: &[OsString]) -> Command {
+        match std::env::var_os(CHAIN_ENV).filter(|c| !c.is_empty()) {
+            Some(chain) => {
+                let mut cmd = Command::new(chain);
+                cmd.arg(&self.rustc).args(args);
+                cmd
+            }
+            None => {
+                let mut cmd = Command::new(&self.rustc);
+                cmd.args(args);
+                cmd
+            }
+        }
+    }
+
+    /// Hand over to rustc unmodified (exec on unix: no extra process stays around).
+    fn passthrough(&self) -> ExitCode {
+        let mut cmd = self.command(&self.args);
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            let err = cmd.exec();
+            eprintln!("error: cargo-otel: cannot run {}: {err}", self.rustc.to_string_lossy());
+            ExitCode::FAILURE
+        }
+        #[cfg(not(unix))]
+        match cmd.status() {
+            Ok(s) => ExitCode::from(s.code().unwrap_or(1) as u8),
+            Err(err) => {
+                eprintln!("error: cargo-otel: cannot run {}: {err}", self.rustc.to_string_lossy());
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// Entry point of wrapper mode.
+pub fn main() -> ExitCode {
+    let mut argv = std::env::args_os().skip(1);
+    let Some(rustc) = argv.next() else {
+        eprintln!("error: cargo-otel: wrapper mode needs the rustc path as its first argument");
+        return ExitCode::FAILURE;
+    };
+    let inv = Invocation { rustc, args: argv.collect() };
+    if !inv.has_pair("--cfg", "cargo_otel") || inv.value_of("--crate-name").as_deref() == Some("otel_runtime") {
+        return inv.passthrough();
+    }
+    let crate_name = inv.value_of("--crate-name").unwrap_or_default();
+    let package_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_default();
+    let local = is_local(&package_dir);
+    let named = std::env::var(CRATES_ENV).is_ok_and(|list| list.split(',').any(|c| c == crate_name));
+    if !(named || local || inv.links_runtime()) {
+        return inv.passthrough();
+    }
+    match weave_and_compile(&inv, &crate_name, &package_dir, local) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("warning: cargo-otel: {err:#}; compiling {crate_name} uninstrumented");
+            inv.passthrough()
+        }
+    }
+}
+
+/// Registry and git-checkout crates are "not local": directives and `@workspace` packs skip them.
+fn is_local(package_dir: &Path) -> bool {
+    let s = package_dir.to_string_lossy();
+    !(s.contains("/registry/src/") || s.contains("/git/checkouts/") || s.contains("\\registry\\src\\"))
+}
+
+fn weave_and_compile(inv: &Invocation, crate_name: &str, package_dir: &Path, local: bool) -> Result<ExitCode> {
+    let plan_path = std::env::var_os(PLAN_ENV).map(PathBuf::from).context("CARGO_OTEL_PLAN is not set; run through `cargo otel`")?;
+    let plan = Plan::load(&plan_path)?;
+    let shell = Shell {
+        verbosity: plan.verbosity,
+        color: plan.color,
+    };
+    let pkg_name = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| crate_name.to_string());
+    let pkg_version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    let version = semver::Version::parse(&pkg_version).unwrap_or_else(|_| semver::Version::new(0, 0, 0));
+    let links_runtime = inv.links_runtime();
+    if !links_runtime && !plan.weavable.contains(&format!("{pkg_name} {pkg_version}")) {
+        return Ok(inv.passthrough());
+    }
+
+    let mut packs: Vec<&Pack> = Vec::new();
+    for pack in &plan.rules.packs {
+        match pack.applies_to(&pkg_name, &version, local) {
+            Some(true) => packs.push(pack),
+            Some(false) => {
+                let range = match &pack.target {
+                    CrateTarget::Named { versions, .. } => versions.clone().unwrap_or_default(),
+                    CrateTarget::Workspace => String::new(),
+                };
+                let message = format!("pack `{}` does not cover {pkg_name} v{pkg_version} (it covers {range}); not instrumented", pack.name);
+                if plan.strict {
+                    shell.error(&message);
+                    return Ok(ExitCode::FAILURE);
+                }
+                shell.warn(message);
+            }
+            None => {}
+        }
+    }
+    if packs.is_empty() && !local && !links_runtime {
+        return Ok(inv.passthrough());
+    }
+
+    let source_index = inv.source_index().context("no crate root among rustc's arguments")?;
+    let source_arg = PathBuf::from(&inv.args[source_index]);
+    let cwd = std::env::current_dir().context("no current directory")?;
+    let root = cwd.join(&source_arg);
+    let sources = match parse::parse_crate(&root) {
+        Ok(s) => s,
+        Err(err) => {
+            let message = format!("{pkg_name} v{pkg_version} does not parse ({err:#}); not instrumented");
+            if plan.strict {
+                shell.error(&message);
+                return Ok(ExitCode::FAILURE);
+            }
+            shell.warn(message);
+            return Ok(inv.passthrough());
+        }
+    };
+    let points = matcher::collect(&sources);
+    let cap_lints_allow = inv.has_pair("--cap-lints", "allow");
+    let outcome = plan::weave(
+        &sources,
+        &points,
+        &plan::WeaveRequest {
+            packs: &packs,
+            directives: local,
+            links_runtime,
+            relax_forbid: !cap_lints_allow,
+        },
+    );
+    for warning in &outcome.warnings {
+        if plan.strict {
+            shell.error(format!("{pkg_name} v{pkg_version}: {warning}"));
+        } else {
+            shell.warn(format!("{pkg_name} v{pkg_version}: {warning}"));
+        }
+    }
+    if plan.strict && !outcome.warnings.is_empty() {
+        return Ok(ExitCode::FAILURE);
+    }
+    if outcome.modified.is_empty() {
+        return Ok(inv.passthrough());
+    }
+
+    if !outcome.joins.is_empty() {
+        shell.status(
+            "Weaving",
+            format!("{pkg_name} v{pkg_version} ({} join point{}, {})", outcome.joins.len(), plural(outcome.joins.len()), outcome.used_packs.join(", ")),
+        );
+    }
+    for join in &outcome.joins {
+        shell.verbose("Join point", format!("{} at {}:{} ({})", join.what, join.file.display(), join.line, join.rule));
+    }
+
+    let package_abs = if package_dir.is_absolute() { package_dir.to_path_buf() } else { cwd.join(package_dir) };
+    let unit = format!("{crate_name}{}", unit_suffix(inv).unwrap_or_default());
+    let shadow = plan.shadow_root.join(unit);
+    let mut modified = Vec::new();
+    for (path, text) in &outcome.modified {
+        let abs = if path.is_absolute() { path.clone() } else { cwd.join(path) };
+        let rel = plan::relative_to(&abs, &package_abs).with_context(|| format!("{} is outside the package {}", abs.display(), package_abs.display()))?;
+        modified.push((rel, text.clone()));
+    }
+    emit::build_shadow(&package_abs, &shadow, &modified).with_context(|| format!("cannot create the shadow tree {}", shadow.display()))?;
+
+    let root_rel = plan::relative_to(&root, &package_abs).context("crate root outside its package")?;
+    let mut woven_args = inv.args.clone();
+    woven_args[source_index] = shadow.join(&root_rel).into_os_string();
+    // Map the shadow back to the path exactly as cargo gave it, so file!(), panics and
+    // debuggers show the original (relative for workspace members, absolute for registry).
+    let original_prefix = strip_suffix_path(&source_arg, &root_rel);
+    let mut remap = OsString::from("--remap-path-prefix=");
+    remap.push(shadow.as_os_str());
+    remap.push("=");
+    remap.push(original_prefix.as_os_str());
+    woven_args.push(remap);
+    if !cap_lints_allow {
+        relax_forbid_args(&mut woven_args);
+    }
+
+    let output = inv
+        .command(&woven_args)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {}", inv.rustc.to_string_lossy()))?;
+    if output.status.success() {
+        use std::io::Write;
+        let _ = std::io::stdout().write_all(&output.stdout);
+        let _ = std::io::stderr().write_all(&output.stderr);
+        if let Some(dep_info) = dep_info_path(inv, crate_name) {
+            let mut extra: Vec<PathBuf> = packs
+                .iter()
+                .filter(|p| outcome.used_packs.contains(&p.name))
+                .flat_map(|p| std::iter::once(p.manifest.clone()).chain(p.advice.as_ref().map(|(f, _)| f.clone())))
+                .collect();
+            extra.retain(|p| p.is_absolute());
+            if dep_info.is_file() {
+                emit::rewrite_dep_info(&dep_info, &shadow, &package_abs, &extra).with_context(|| format!("cannot rewrite {}", dep_info.display()))?;
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let first_error = first_error(&output.stderr);
+    let rules: Vec<String> = outcome.joins.iter().map(|j| j.rule.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    if plan.strict {
+        use std::io::Write;
+        let _ = std::io::stderr().write_all(&output.stderr);
+        shell.error(format!("{pkg_name} v{pkg_version} does not compile once instrumented (rules: {}); --strict makes this fatal", rules.join(", ")));
+        return Ok(ExitCode::FAILURE);
+    }
+    shell.warn(format!(
+        "{pkg_name} v{pkg_version} does not compile once instrumented (rules: {}); built uninstrumented instead. First error: {first_error}",
+        rules.join(", ")
+    ));
+    Ok(inv.passthrough())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// `-C extra-filename=-abc123` distinguishes units of one crate (lib vs test harness).
+fn unit_suffix(inv: &Invocation) -> Option<String> {
+    let mut it = inv.args.iter().filter_map(|a| a.to_str());
+    while let Some(a) = it.next() {
+        let value = if a == "-C" { it.next() } else { a.strip_prefix("-C") };
+        if let Some(v) = value.and_then(|v| v.strip_prefix("extra-filename=")) {
+            return Some(v.to_string());
+        }
+    }
+    None
+}
+
+fn dep_info_path(inv: &Invocation, crate_name: &str) -> Option<PathBuf> {
+    let out_dir = inv.value_of("--out-dir")?;
+    Some(Path::new(&out_dir).join(format!("{crate_name}{}.d", unit_suffix(inv).unwrap_or_default())))
+}
+
+/// `a/b/src/lib.rs` minus `src/lib.rs` → `a/b` (empty when cargo gave the bare relative path).
+fn strip_suffix_path(full: &Path, suffix: &Path) -> PathBuf {
+    let full_parts: Vec<_> = full.components().collect();
+    let n = suffix.components().count();
+    if full_parts.len() < n {
+        return PathBuf::new();
+    }
+    full_parts[..full_parts.len() - n].iter().collect()
+}
+
+/// `--forbid=unsafe_code` from `[lints]` would reject the prelude's `#[allow(unsafe_code)]`.
+fn relax_forbid_args(args: &mut [OsString]) {
+    for i in 0..args.len() {
+        let Some(s) = args[i].to_str() else { continue };
+        if s == "--forbid=unsafe_code" || s == "-Funsafe_code" || s == "-Funsafe-code" {
+            args[i] = OsString::from("--deny=unsafe_code");
+        } else if (s == "-F" || s == "--forbid") && args.get(i + 1).is_some_and(|v| v == OsStr::new("unsafe_code")) {
+            args[i] = OsString::from("--deny");
+        }
+    }
+}
+
+/// The first error message in rustc's (JSON or human) stderr.
+fn first_error(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    for line in text.lines() {
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(line)
+            && value.get("level").and_then(|l| l.as_str()) == Some("error")
+        {
+            let message = value.get("message").and_then(|m| m.as_str()).unwrap_or_default();
+            let at = value
+                .get("spans")
+                .and_then(|s| s.as_array())
+                .and_then(|s| s.first())
+                .map(|s| format!(" at {}:{}", s["file_name"].as_str().unwrap_or("?"), s["line_start"]))
+                .unwrap_or_default();
+            return format!("{message}{at}");
+        }
+        if let Some(rest) = line.strip_prefix("error") {
+            return format!("error{rest}");
+        }
+    }
+    "(rustc printed no error)".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inv(args: &[&str]) -> Invocation {
+        Invocation {
+            rustc: "rustc".into(),
+            args: args.iter().map(OsString::from).collect(),
+        }
+    }
+
+    #[test]
+    fn finds_the_source_not_an_option_value() {
+        let i = inv(&["--crate-name", "x", "--edition=2021", "--remap-path-prefix", "a.rs=b", "src/lib.rs", "--crate-type", "lib"]);
+        assert_eq!(i.source_index(), Some(5));
+        assert!(inv(&["-vV"]).source_index().is_none());
+        assert!(inv(&["-", "--print=cfg"]).source_index().is_none());
+    }
+
+    #[test]
+    fn cfg_detection_accepts_both_spellings() {
+        assert!(inv(&["--cfg", "cargo_otel"]).has_pair("--cfg", "cargo_otel"));
+        assert!(inv(&["--cfg=cargo_otel"]).has_pair("--cfg", "cargo_otel"));
+        assert!(!inv(&["--cfg", "feature=\"x\""]).has_pair("--cfg", "cargo_otel"));
+    }
+
+    #[test]
+    fn paths_and_suffixes() {
+        assert_eq!(strip_suffix_path(Path::new("a/b/src/lib.rs"), Path::new("src/lib.rs")), PathBuf::from("a/b"));
+        assert_eq!(strip_suffix_path(Path::new("src/lib.rs"), Path::new("src/lib.rs")), PathBuf::new());
+        assert_eq!(unit_suffix(&inv(&["-C", "extra-filename=-abc"])).as_deref(), Some("-abc"));
+        assert!(!is_local(Path::new("/root/.cargo/registry/src/index/reqwest-0.12.0")));
+        assert!(is_local(Path::new("/work/app")));
+    }
+
+    #[test]
+    fn forbid_flags_are_relaxed() {
+        let mut args: Vec<OsString> = ["--forbid=unsafe_code", "-F", "unsafe_code", "-F", "warnings"].iter().map(OsString::from).collect();
+        relax_forbid_args(&mut args);
+        assert_eq!(args, ["--deny=unsafe_code", "--deny", "unsafe_code", "-F", "warnings"].map(OsString::from));
+    }
+
+    #[test]
+    fn first_error_reads_json_diagnostics() {
+        let stderr = br#"{"$message_type":"diagnostic","message":"unused","level":"warning","spans":[]}
+{"$message_type":"diagnostic","message":"mismatched types","level":"error","spans":[{"file_name":"src/lib.rs","line_start":3}]}"#;
+        assert_eq!(first_error(stderr), "mismatched types at src/lib.rs:3");
+    }
+}
