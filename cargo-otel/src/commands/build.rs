@@ -136,10 +136,28 @@ pub fn runtime_dependency_snippet() -> String {
     )
 }
 
+/// Does `command` link an artifact of this package (so woven code in its graph needs the
+/// runtime)? `check`/`doc` link nothing; `build`/`run` link binaries and dynamic libraries;
+/// `test`/`bench` link every target's harness.
+fn links_artifacts(metadata: &Metadata, id: &PackageId, command: &str) -> bool {
+    use cargo_metadata::TargetKind;
+    match command {
+        "check" | "c" | "doc" | "d" | "clippy" | "metadata" | "tree" => false,
+        "test" | "t" | "bench" | "nextest" => true,
+        _ => metadata.packages.iter().find(|p| &p.id == id).is_some_and(|p| {
+            p.targets.iter().any(|t| {
+                t.kind
+                    .iter()
+                    .any(|k| matches!(k, TargetKind::Bin | TargetKind::CDyLib | TargetKind::DyLib | TargetKind::StaticLib))
+            })
+        }),
+    }
+}
+
 /// Refuse before building when a selected package would link woven code without the runtime.
-fn check_runtime_links(metadata: &Metadata, graph: &GraphPlan, selected: &[PackageId]) -> Result<()> {
+fn check_runtime_links(metadata: &Metadata, graph: &GraphPlan, selected: &[PackageId], command: &str) -> Result<()> {
     for id in selected {
-        if graph.declares_runtime.contains(id) {
+        if graph.declares_runtime.contains(id) || !links_artifacts(metadata, id, command) {
             continue;
         }
         let reach = closure(metadata, [id.clone()], true);
@@ -235,7 +253,7 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     let rules = packs::load_rule_set(metadata.workspace_root.as_std_path(), &metadata.workspace_metadata, &args.rules, &otel_dir)?;
     let graph = graph_plan(&metadata, &rules);
     let selected = selected_packages(&metadata, &args.rest, &cwd);
-    check_runtime_links(&metadata, &graph, &selected)?;
+    check_runtime_links(&metadata, &graph, &selected, &args.command)?;
 
     let plan = Plan {
         rules: rules.clone(),

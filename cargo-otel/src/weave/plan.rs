@@ -163,6 +163,9 @@ pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest
         .collect();
     used.dedup_by_key(|p| p.name.clone());
     outcome.used_packs = used.iter().map(|p| p.name.clone()).collect();
+    if outcome.joins.iter().any(|j| j.rule == "otel:span") {
+        outcome.used_packs.push("otel:span".to_string());
+    }
 
     if edits.is_empty() && !request.links_runtime {
         return outcome;
