@@ -61,6 +61,20 @@ unsafe fn span_ref<'a>(handle: u64) -> &'a SpanState {
     unsafe { &*(handle as *const SpanState) }
 }
 
+/// The state behind `handle` when it is a recording span (0 and non-recording: `None`), so
+/// unsampled spans skip decoding keys and values.
+///
+/// # Safety
+/// As for [`span_ref`].
+#[inline(always)]
+unsafe fn recording<'a>(handle: u64) -> Option<&'a SpanState> {
+    if handle == 0 {
+        return None;
+    }
+    let state = unsafe { span_ref(handle) };
+    state.is_recording().then_some(state)
+}
+
 /// True when the runtime is up (initialising it if needed) and not disabled.
 #[inline(always)]
 fn live() -> bool {
@@ -134,11 +148,10 @@ pub extern "C" fn __otel_v1_span_set_str(
     val_ptr: *const u8,
     val_len: usize,
 ) {
-    if span == 0 {
+    let Some(state) = (unsafe { recording(span) }) else {
         return;
-    }
+    };
     guard((), || {
-        let state = unsafe { span_ref(span) };
         let key = unsafe { text(key_ptr, key_len) };
         span::set(state, &key, || {
             Value::from(unsafe { text(val_ptr, val_len) }.into_owned())
@@ -148,34 +161,34 @@ pub extern "C" fn __otel_v1_span_set_str(
 
 #[unsafe(no_mangle)]
 pub extern "C" fn __otel_v1_span_set_i64(span: u64, key_ptr: *const u8, key_len: usize, val: i64) {
-    if span == 0 {
+    let Some(state) = (unsafe { recording(span) }) else {
         return;
-    }
+    };
     guard((), || {
         let key = unsafe { text(key_ptr, key_len) };
-        span::set(unsafe { span_ref(span) }, &key, || Value::I64(val));
+        span::set(state, &key, || Value::I64(val));
     })
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn __otel_v1_span_set_f64(span: u64, key_ptr: *const u8, key_len: usize, val: f64) {
-    if span == 0 {
+    let Some(state) = (unsafe { recording(span) }) else {
         return;
-    }
+    };
     guard((), || {
         let key = unsafe { text(key_ptr, key_len) };
-        span::set(unsafe { span_ref(span) }, &key, || Value::F64(val));
+        span::set(state, &key, || Value::F64(val));
     })
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn __otel_v1_span_set_bool(span: u64, key_ptr: *const u8, key_len: usize, val: u32) {
-    if span == 0 {
+    let Some(state) = (unsafe { recording(span) }) else {
         return;
-    }
+    };
     guard((), || {
         let key = unsafe { text(key_ptr, key_len) };
-        span::set(unsafe { span_ref(span) }, &key, || Value::Bool(val != 0));
+        span::set(state, &key, || Value::Bool(val != 0));
     })
 }
 
