@@ -5,7 +5,9 @@
 use std::io::{IsTerminal, Write};
 
 /// How much to print.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Verbosity {
     Quiet,
     Normal,
@@ -38,7 +40,11 @@ impl Shell {
     }
 
     fn paint(&self, color: &str, text: &str) -> String {
-        if self.color { format!("{color}{text}{RESET}") } else { text.to_string() }
+        if self.color {
+            format!("{color}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
     }
 
     fn line(&self, text: String) {
@@ -49,14 +55,20 @@ impl Shell {
     /// `   Weaving reqwest v0.12.4 (3 join points)`
     pub fn status(&self, word: &str, message: impl std::fmt::Display) {
         if self.verbosity >= Verbosity::Normal {
-            self.line(format!("{} {message}", self.paint(GREEN, &format!("{word:>12}"))));
+            self.line(format!(
+                "{} {message}",
+                self.paint(GREEN, &format!("{word:>12}"))
+            ));
         }
     }
 
     /// A status line only under `-v`.
     pub fn verbose(&self, word: &str, message: impl std::fmt::Display) {
         if self.verbosity >= Verbosity::Verbose {
-            self.line(format!("{} {message}", self.paint(CYAN, &format!("{word:>12}"))));
+            self.line(format!(
+                "{} {message}",
+                self.paint(CYAN, &format!("{word:>12}"))
+            ));
         }
     }
 

@@ -32,9 +32,16 @@ pub struct GraphPlan {
     pub declares_runtime: BTreeSet<PackageId>,
 }
 
-fn closure(metadata: &Metadata, roots: impl IntoIterator<Item = PackageId>, dev_at_roots: bool) -> BTreeSet<PackageId> {
-    let Some(resolve) = &metadata.resolve else { return BTreeSet::new() };
-    let nodes: BTreeMap<&PackageId, &cargo_metadata::Node> = resolve.nodes.iter().map(|n| (&n.id, n)).collect();
+fn closure(
+    metadata: &Metadata,
+    roots: impl IntoIterator<Item = PackageId>,
+    dev_at_roots: bool,
+) -> BTreeSet<PackageId> {
+    let Some(resolve) = &metadata.resolve else {
+        return BTreeSet::new();
+    };
+    let nodes: BTreeMap<&PackageId, &cargo_metadata::Node> =
+        resolve.nodes.iter().map(|n| (&n.id, n)).collect();
     let mut seen: BTreeSet<PackageId> = BTreeSet::new();
     let mut queue: VecDeque<(PackageId, bool)> = roots.into_iter().map(|r| (r, true)).collect();
     while let Some((id, is_root)) = queue.pop_front() {
@@ -68,7 +75,12 @@ pub fn graph_plan(metadata: &Metadata, rules: &RuleSet) -> GraphPlan {
         .filter(|p| p.dependencies.iter().any(|d| d.name == RUNTIME_PACKAGE))
         .map(|p| p.id.clone())
         .collect();
-    let runtime_ids: Vec<PackageId> = metadata.packages.iter().filter(|p| p.name.as_str() == RUNTIME_PACKAGE).map(|p| p.id.clone()).collect();
+    let runtime_ids: Vec<PackageId> = metadata
+        .packages
+        .iter()
+        .filter(|p| p.name.as_str() == RUNTIME_PACKAGE)
+        .map(|p| p.id.clone())
+        .collect();
     let runtime_closure = closure(metadata, runtime_ids, false);
     let reach = closure(metadata, declares_runtime.iter().cloned(), true);
     let mut weavable = BTreeSet::new();
@@ -81,7 +93,9 @@ pub fn graph_plan(metadata: &Metadata, rules: &RuleSet) -> GraphPlan {
         let names: Vec<String> = rules
             .packs
             .iter()
-            .filter(|p| p.applies_to(&package.name, &package.version, is_local(package)) == Some(true))
+            .filter(|p| {
+                p.applies_to(&package.name, &package.version, is_local(package)) == Some(true)
+            })
             .filter(|p| !matches!(p.target, CrateTarget::Workspace))
             .map(|p| p.name.clone())
             .collect();
@@ -118,14 +132,26 @@ fn selected_packages(metadata: &Metadata, rest: &[String], cwd: &Path) -> Vec<Pa
         return metadata
             .packages
             .iter()
-            .filter(|p| names.iter().any(|n| n.split('@').next() == Some(p.name.as_str())))
+            .filter(|p| {
+                names
+                    .iter()
+                    .any(|n| n.split('@').next() == Some(p.name.as_str()))
+            })
             .map(|p| p.id.clone())
             .collect();
     }
-    if let Some(p) = members.iter().find(|p| p.manifest_path.parent().is_some_and(|d| d.as_std_path() == cwd)) {
+    if let Some(p) = members.iter().find(|p| {
+        p.manifest_path
+            .parent()
+            .is_some_and(|d| d.as_std_path() == cwd)
+    }) {
         return vec![p.id.clone()];
     }
-    metadata.workspace_default_packages().iter().map(|p| p.id.clone()).collect()
+    metadata
+        .workspace_default_packages()
+        .iter()
+        .map(|p| p.id.clone())
+        .collect()
 }
 
 /// The exact lines a package needs, for error messages and `init`.
@@ -144,18 +170,33 @@ fn links_artifacts(metadata: &Metadata, id: &PackageId, command: &str) -> bool {
     match command {
         "check" | "c" | "doc" | "d" | "clippy" | "metadata" | "tree" => false,
         "test" | "t" | "bench" | "nextest" => true,
-        _ => metadata.packages.iter().find(|p| &p.id == id).is_some_and(|p| {
-            p.targets.iter().any(|t| {
-                t.kind
-                    .iter()
-                    .any(|k| matches!(k, TargetKind::Bin | TargetKind::CDyLib | TargetKind::DyLib | TargetKind::StaticLib))
-            })
-        }),
+        _ => metadata
+            .packages
+            .iter()
+            .find(|p| &p.id == id)
+            .is_some_and(|p| {
+                p.targets.iter().any(|t| {
+                    t.kind.iter().any(|k| {
+                        matches!(
+                            k,
+                            TargetKind::Bin
+                                | TargetKind::CDyLib
+                                | TargetKind::DyLib
+                                | TargetKind::StaticLib
+                        )
+                    })
+                })
+            }),
     }
 }
 
 /// Refuse before building when a selected package would link woven code without the runtime.
-fn check_runtime_links(metadata: &Metadata, graph: &GraphPlan, selected: &[PackageId], command: &str) -> Result<()> {
+fn check_runtime_links(
+    metadata: &Metadata,
+    graph: &GraphPlan,
+    selected: &[PackageId],
+    command: &str,
+) -> Result<()> {
     for id in selected {
         if graph.declares_runtime.contains(id) || !links_artifacts(metadata, id, command) {
             continue;
@@ -165,10 +206,21 @@ fn check_runtime_links(metadata: &Metadata, graph: &GraphPlan, selected: &[Packa
             .woven
             .keys()
             .filter(|w| reach.contains(*w))
-            .filter_map(|w| metadata.packages.iter().find(|p| &p.id == w).map(|p| p.name.to_string()))
+            .filter_map(|w| {
+                metadata
+                    .packages
+                    .iter()
+                    .find(|p| &p.id == w)
+                    .map(|p| p.name.to_string())
+            })
             .collect();
         if !woven.is_empty() {
-            let package = metadata.packages.iter().find(|p| &p.id == id).map(|p| (p.name.to_string(), p.manifest_path.to_string())).unwrap_or_default();
+            let package = metadata
+                .packages
+                .iter()
+                .find(|p| &p.id == id)
+                .map(|p| (p.name.to_string(), p.manifest_path.to_string()))
+                .unwrap_or_default();
             bail!(
                 "package `{}` links crates that cargo otel instruments ({}) but does not depend on {RUNTIME_PACKAGE}, so it would not link.\n\
                  Add to {}:\n\n{}\n\nor run `cargo otel init -p {}`.",
@@ -180,7 +232,11 @@ fn check_runtime_links(metadata: &Metadata, graph: &GraphPlan, selected: &[Packa
             );
         }
     }
-    for p in metadata.packages.iter().filter(|p| p.name.as_str() == RUNTIME_PACKAGE) {
+    for p in metadata
+        .packages
+        .iter()
+        .filter(|p| p.name.as_str() == RUNTIME_PACKAGE)
+    {
         let supported = semver::VersionReq::parse(RUNTIME_VERSIONS).expect("valid constant");
         if !supported.matches(&p.version) {
             bail!(
@@ -204,12 +260,16 @@ fn metadata_for(rest: &[String]) -> Result<Metadata> {
             cmd.manifest_path(p);
         }
     }
-    cmd.exec().context("`cargo metadata` failed (is this a cargo project?)")
+    cmd.exec()
+        .context("`cargo metadata` failed (is this a cargo project?)")
 }
 
 /// The otel target dir for a workspace.
 pub fn otel_target_dir(args: &Args, metadata: &Metadata) -> PathBuf {
-    let dir = args.target_dir.clone().unwrap_or_else(|| metadata.target_directory.as_std_path().join("otel"));
+    let dir = args
+        .target_dir
+        .clone()
+        .unwrap_or_else(|| metadata.target_directory.as_std_path().join("otel"));
     if dir.is_absolute() {
         dir
     } else {
@@ -219,14 +279,18 @@ pub fn otel_target_dir(args: &Args, metadata: &Metadata) -> PathBuf {
 
 /// Environment for cargo so that every rustc call goes through the wrapper with the plan.
 pub fn cargo_plan_env(plan_path: &Path, rules: &RuleSet) -> Vec<(String, String)> {
-    let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "cargo-otel".into());
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "cargo-otel".into());
     let mut env = vec![
         ("RUSTC_WRAPPER".to_string(), exe),
         (WRAPPER_ENV.to_string(), "1".to_string()),
         (PLAN_ENV.to_string(), plan_path.display().to_string()),
         (CRATES_ENV.to_string(), rules.target_crates().join(",")),
     ];
-    let chained = std::env::var("RUSTC_WRAPPER").ok().filter(|w| !w.is_empty() && !w.contains("cargo-otel"));
+    let chained = std::env::var("RUSTC_WRAPPER")
+        .ok()
+        .filter(|w| !w.is_empty() && !w.contains("cargo-otel"));
     env.push((CHAIN_ENV.to_string(), chained.unwrap_or_default()));
     env
 }
@@ -249,8 +313,14 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     let cwd = std::env::current_dir().context("no current directory")?;
     let metadata = metadata_for(&args.rest)?;
     let otel_dir = otel_target_dir(args, &metadata);
-    std::fs::create_dir_all(&otel_dir).with_context(|| format!("cannot create {}", otel_dir.display()))?;
-    let rules = packs::load_rule_set(metadata.workspace_root.as_std_path(), &metadata.workspace_metadata, &args.rules, &otel_dir)?;
+    std::fs::create_dir_all(&otel_dir)
+        .with_context(|| format!("cannot create {}", otel_dir.display()))?;
+    let rules = packs::load_rule_set(
+        metadata.workspace_root.as_std_path(),
+        &metadata.workspace_metadata,
+        &args.rules,
+        &otel_dir,
+    )?;
     let graph = graph_plan(&metadata, &rules);
     let selected = selected_packages(&metadata, &args.rest, &cwd);
     check_runtime_links(&metadata, &graph, &selected, &args.command)?;
@@ -264,12 +334,16 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
         weavable: graph.weavable.clone(),
     };
     let plan_path = otel_dir.join("plan.json");
-    std::fs::write(&plan_path, serde_json::to_vec(&plan)?).with_context(|| format!("cannot write {}", plan_path.display()))?;
+    std::fs::write(&plan_path, serde_json::to_vec(&plan)?)
+        .with_context(|| format!("cannot write {}", plan_path.display()))?;
 
     let host = config::host_triple()?;
     let config_flags = config::read_config(&config::config_files(&cwd), &host)?;
     let mut rest = args.rest.clone();
-    let has_target = rest.iter().take_while(|a| *a != "--").any(|a| a == "--target" || a.starts_with("--target="));
+    let has_target = rest
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--target" || a.starts_with("--target="));
     let target = if has_target || config_flags.build_target.is_some() {
         None
     } else {
@@ -298,13 +372,21 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
             "{} pack{} ({}); {} crate{} to weave; target dir {}",
             rules.packs.len(),
             if rules.packs.len() == 1 { "" } else { "s" },
-            rules.packs.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
+            rules
+                .packs
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             graph.woven.len(),
             if graph.woven.len() == 1 { "" } else { "s" },
             otel_dir.display()
         ),
     );
-    shell.verbose("Packs used", woven_names.into_iter().collect::<Vec<_>>().join(", "));
+    shell.verbose(
+        "Packs used",
+        woven_names.into_iter().collect::<Vec<_>>().join(", "),
+    );
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let mut cmd = Command::new(&cargo);
@@ -315,11 +397,18 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     for (k, v) in cargo_plan_env(&plan_path, &rules) {
         cmd.env(k, v);
     }
-    if RUNNING_COMMANDS.contains(&args.command.as_str()) && std::env::var_os("CARGO_OTEL_STORE").is_none() {
+    if RUNNING_COMMANDS.contains(&args.command.as_str())
+        && std::env::var_os("CARGO_OTEL_STORE").is_none()
+    {
         cmd.env("CARGO_OTEL_STORE", otel_dir.join("traces"));
     }
-    shell.verbose("Running", format!("{cargo} {} {}", args.command, rest.join(" ")));
-    let status = cmd.status().with_context(|| format!("cannot run `{cargo}`"))?;
+    shell.verbose(
+        "Running",
+        format!("{cargo} {} {}", args.command, rest.join(" ")),
+    );
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot run `{cargo}`"))?;
     Ok(match status.code() {
         Some(0) => ExitCode::SUCCESS,
         Some(c) => ExitCode::from(u8::try_from(c).unwrap_or(1)),

@@ -16,9 +16,16 @@ use crate::weave::{matcher, parse, plan};
 
 pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     let filter = args.rest.iter().find(|a| !a.starts_with('-')).cloned();
-    let metadata = MetadataCommand::new().exec().context("`cargo metadata` failed (is this a cargo project?)")?;
+    let metadata = MetadataCommand::new()
+        .exec()
+        .context("`cargo metadata` failed (is this a cargo project?)")?;
     let otel_dir = otel_target_dir(args, &metadata);
-    let rules = packs::load_rule_set(metadata.workspace_root.as_std_path(), &metadata.workspace_metadata, &args.rules, &otel_dir)?;
+    let rules = packs::load_rule_set(
+        metadata.workspace_root.as_std_path(),
+        &metadata.workspace_metadata,
+        &args.rules,
+        &otel_dir,
+    )?;
     let graph = graph_plan(&metadata, &rules);
     let mut out = String::new();
     let mut any = false;
@@ -26,28 +33,53 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
         let candidates: Vec<&cargo_metadata::Package> = metadata
             .packages
             .iter()
-            .filter(|p| pack.applies_to(&p.name, &p.version, p.source.is_none()).is_some())
+            .filter(|p| {
+                pack.applies_to(&p.name, &p.version, p.source.is_none())
+                    .is_some()
+            })
             .filter(|p| filter.as_deref().is_none_or(|f| f == p.name.as_str()))
             .collect();
         if candidates.is_empty() {
             if filter.is_none() {
-                out.push_str(&format!("pack {}: no crate in the graph ({})\n", pack.name, describe_target(pack)));
+                out.push_str(&format!(
+                    "pack {}: no crate in the graph ({})\n",
+                    pack.name,
+                    describe_target(pack)
+                ));
             }
             continue;
         }
         for package in candidates {
             any = true;
             let key = format!("{} {}", package.name, package.version);
-            out.push_str(&format!("pack {} → {} v{}\n", pack.name, package.name, package.version));
-            if pack.applies_to(&package.name, &package.version, package.source.is_none()) == Some(false) {
-                out.push_str(&format!("  not woven: v{} is outside {}\n", package.version, describe_target(pack)));
+            out.push_str(&format!(
+                "pack {} → {} v{}\n",
+                pack.name, package.name, package.version
+            ));
+            if pack.applies_to(&package.name, &package.version, package.source.is_none())
+                == Some(false)
+            {
+                out.push_str(&format!(
+                    "  not woven: v{} is outside {}\n",
+                    package.version,
+                    describe_target(pack)
+                ));
                 continue;
             }
             if !graph.weavable.contains(&key) {
                 out.push_str("  not woven: no package that depends on otel-runtime links it (run `cargo otel init`)\n");
                 continue;
             }
-            let Some(root) = package.targets.iter().find(|t| t.kind.iter().any(|k| matches!(k, cargo_metadata::TargetKind::Lib | cargo_metadata::TargetKind::RLib | cargo_metadata::TargetKind::Bin))) else {
+            let Some(root) = package.targets.iter().find(|t| {
+                t.kind.iter().any(|k| {
+                    matches!(
+                        k,
+                        cargo_metadata::TargetKind::Lib
+                            | cargo_metadata::TargetKind::RLib
+                            | cargo_metadata::TargetKind::Bin
+                    )
+                })
+            }) else {
                 out.push_str("  no library or binary target\n");
                 continue;
             };
@@ -71,7 +103,13 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
                 },
             );
             for join in &outcome.joins {
-                out.push_str(&format!("  {:<28} {} ({}:{})\n", join.rule, join.what, join.file.display(), join.line));
+                out.push_str(&format!(
+                    "  {:<28} {} ({}:{})\n",
+                    join.rule,
+                    join.what,
+                    join.file.display(),
+                    join.line
+                ));
             }
             for warning in &outcome.warnings {
                 out.push_str(&format!("  ! {warning}\n"));
@@ -85,7 +123,10 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
         }
     }
     if filter.is_some() && !any {
-        shell.warn(format!("no pack targets `{}` in this graph", filter.unwrap_or_default()));
+        shell.warn(format!(
+            "no pack targets `{}` in this graph",
+            filter.unwrap_or_default()
+        ));
     }
     print!("{out}");
     Ok(ExitCode::SUCCESS)
@@ -93,7 +134,9 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
 
 fn describe_target(pack: &Pack) -> String {
     match &pack.target {
-        CrateTarget::Named { name, versions } => format!("{name} {}", versions.as_deref().unwrap_or("any version")),
+        CrateTarget::Named { name, versions } => {
+            format!("{name} {}", versions.as_deref().unwrap_or("any version"))
+        }
         CrateTarget::Workspace => "workspace crates".to_string(),
     }
 }

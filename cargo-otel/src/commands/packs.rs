@@ -16,7 +16,8 @@ static BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_ru
 pub fn builtin_dir(otel_dir: &Path) -> Result<PathBuf> {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
     if source.is_dir() {
-        return fs::canonicalize(&source).with_context(|| format!("cannot resolve {}", source.display()));
+        return fs::canonicalize(&source)
+            .with_context(|| format!("cannot resolve {}", source.display()));
     }
     let dir = otel_dir.join("rules");
     for (rel, text) in BUILTIN {
@@ -24,7 +25,8 @@ pub fn builtin_dir(otel_dir: &Path) -> Result<PathBuf> {
         // Rewrite only what changed: crates list these files in their dep-info.
         if fs::read_to_string(&path).ok().as_deref() != Some(*text) {
             if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+                fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
             }
             fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         }
@@ -33,7 +35,12 @@ pub fn builtin_dir(otel_dir: &Path) -> Result<PathBuf> {
 }
 
 /// Load the rule set of a build.
-pub fn load_rule_set(workspace_root: &Path, workspace_metadata: &serde_json::Value, extra: &[PathBuf], otel_dir: &Path) -> Result<RuleSet> {
+pub fn load_rule_set(
+    workspace_root: &Path,
+    workspace_metadata: &serde_json::Value,
+    extra: &[PathBuf],
+    otel_dir: &Path,
+) -> Result<RuleSet> {
     let mut sources = Vec::new();
     let builtin = builtin_dir(otel_dir)?;
     sources.push(load::load_dir(&builtin).map_err(|e| anyhow!("{e}"))?);
@@ -41,7 +48,11 @@ pub fn load_rule_set(workspace_root: &Path, workspace_metadata: &serde_json::Val
     let strings = |key: &str| -> Vec<String> {
         otel.and_then(|o| o.get(key))
             .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     for dir in strings("rules") {
@@ -55,5 +66,6 @@ pub fn load_rule_set(workspace_root: &Path, workspace_metadata: &serde_json::Val
 }
 
 fn absolute(dir: &Path) -> Result<PathBuf> {
-    fs::canonicalize(dir).with_context(|| format!("rules directory {} does not exist", dir.display()))
+    fs::canonicalize(dir)
+        .with_context(|| format!("rules directory {} does not exist", dir.display()))
 }

@@ -37,12 +37,18 @@ pub struct StoredSpan {
 
 /// Read every span in the store directory (lines that do not parse are skipped).
 pub fn read_store(dir: &Path) -> Result<Vec<StoredSpan>> {
-    let entries = std::fs::read_dir(dir).with_context(|| format!("no trace store at {} (run something with `cargo otel run` first)", dir.display()))?;
+    let entries = std::fs::read_dir(dir).with_context(|| {
+        format!(
+            "no trace store at {} (run something with `cargo otel run` first)",
+            dir.display()
+        )
+    })?;
     let mut spans = Vec::new();
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "jsonl") {
-            let file = std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+            let file = std::fs::File::open(&path)
+                .with_context(|| format!("cannot open {}", path.display()))?;
             for line in std::io::BufReader::new(file).lines().map_while(Result::ok) {
                 if let Ok(span) = serde_json::from_str::<StoredSpan>(&line) {
                     spans.push(span);
@@ -80,14 +86,27 @@ const KEY_ATTRIBUTES: &[&str] = &[
 
 fn format_duration(nanos: u64) -> String {
     let ms = nanos as f64 / 1e6;
-    if ms >= 1000.0 { format!("{:.2}s", ms / 1000.0) } else if ms >= 1.0 { format!("{ms:.1}ms") } else { format!("{:.0}µs", nanos as f64 / 1e3) }
+    if ms >= 1000.0 {
+        format!("{:.2}s", ms / 1000.0)
+    } else if ms >= 1.0 {
+        format!("{ms:.1}ms")
+    } else {
+        format!("{:.0}µs", nanos as f64 / 1e3)
+    }
 }
 
 /// Render one trace as an indented tree with a time bar.
 pub fn render(trace: &[StoredSpan], width: usize) -> String {
-    let Some(first) = trace.first() else { return String::new() };
+    let Some(first) = trace.first() else {
+        return String::new();
+    };
     let start = trace.iter().map(|s| s.start_unix_nano).min().unwrap_or(0);
-    let end = trace.iter().map(|s| s.end_unix_nano).max().unwrap_or(start).max(start + 1);
+    let end = trace
+        .iter()
+        .map(|s| s.end_unix_nano)
+        .max()
+        .unwrap_or(start)
+        .max(start + 1);
     let total = end - start;
     let ids: std::collections::HashSet<&str> = trace.iter().map(|s| s.span_id.as_str()).collect();
     let mut children: HashMap<&str, Vec<&StoredSpan>> = HashMap::new();
@@ -96,10 +115,17 @@ pub fn render(trace: &[StoredSpan], width: usize) -> String {
         if s.parent_span_id.is_empty() || !ids.contains(s.parent_span_id.as_str()) {
             roots.push(s);
         } else {
-            children.entry(s.parent_span_id.as_str()).or_default().push(s);
+            children
+                .entry(s.parent_span_id.as_str())
+                .or_default()
+                .push(s);
         }
     }
-    let mut services: Vec<&str> = trace.iter().map(|s| s.service_name.as_str()).filter(|s| !s.is_empty()).collect();
+    let mut services: Vec<&str> = trace
+        .iter()
+        .map(|s| s.service_name.as_str())
+        .filter(|s| !s.is_empty())
+        .collect();
     services.sort();
     services.dedup();
     let mut out = format!(
@@ -110,18 +136,46 @@ pub fn render(trace: &[StoredSpan], width: usize) -> String {
         if trace.len() == 1 { "" } else { "s" },
         services.join(", ")
     );
-    fn walk(out: &mut String, span: &StoredSpan, depth: usize, children: &HashMap<&str, Vec<&StoredSpan>>, start: u64, total: u64, width: usize) {
-        let offset = ((span.start_unix_nano.saturating_sub(start)) as f64 / total as f64 * width as f64) as usize;
-        let len = (((span.end_unix_nano.saturating_sub(span.start_unix_nano)) as f64 / total as f64 * width as f64).ceil() as usize).max(1);
+    fn walk(
+        out: &mut String,
+        span: &StoredSpan,
+        depth: usize,
+        children: &HashMap<&str, Vec<&StoredSpan>>,
+        start: u64,
+        total: u64,
+        width: usize,
+    ) {
+        let offset = ((span.start_unix_nano.saturating_sub(start)) as f64 / total as f64
+            * width as f64) as usize;
+        let len = (((span.end_unix_nano.saturating_sub(span.start_unix_nano)) as f64 / total as f64
+            * width as f64)
+            .ceil() as usize)
+            .max(1);
         let offset = offset.min(width.saturating_sub(1));
         let len = len.min(width - offset);
-        let bar = format!("{}{}{}", " ".repeat(offset), "█".repeat(len), " ".repeat(width - offset - len));
+        let bar = format!(
+            "{}{}{}",
+            " ".repeat(offset),
+            "█".repeat(len),
+            " ".repeat(width - offset - len)
+        );
         let label = format!("{}{}", "  ".repeat(depth), span.name);
         let attrs: Vec<String> = KEY_ATTRIBUTES
             .iter()
-            .filter_map(|k| span.attributes.get(*k).map(|v| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_string))))
+            .filter_map(|k| {
+                span.attributes.get(*k).map(|v| {
+                    format!(
+                        "{k}={}",
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string)
+                    )
+                })
+            })
             .collect();
-        let status = if span.status == "error" { format!(" ERROR {}", span.status_message) } else { String::new() };
+        let status = if span.status == "error" {
+            format!(" ERROR {}", span.status_message)
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
             "  {bar} {:>8}  {label:<40} {:<8} {:<10}{status} {}\n",
             format_duration(span.end_unix_nano.saturating_sub(span.start_unix_nano)),
@@ -145,13 +199,19 @@ fn store_dir(args: &Args) -> Result<PathBuf> {
     let mut it = args.rest.iter();
     while let Some(a) = it.next() {
         if a == "--store" {
-            return it.next().map(PathBuf::from).context("`--store` needs a directory");
+            return it
+                .next()
+                .map(PathBuf::from)
+                .context("`--store` needs a directory");
         }
     }
     if let Some(dir) = std::env::var_os("CARGO_OTEL_STORE") {
         return Ok(PathBuf::from(dir));
     }
-    let metadata = cargo_metadata::MetadataCommand::new().no_deps().exec().context("`cargo metadata` failed; pass --store DIR")?;
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .no_deps()
+        .exec()
+        .context("`cargo metadata` failed; pass --store DIR")?;
     Ok(super::build::otel_target_dir(args, &metadata).join("traces"))
 }
 
@@ -164,7 +224,12 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--all" => all = true,
-            "--last" => last = it.next().and_then(|n| n.parse().ok()).context("`--last` needs a number")?,
+            "--last" => {
+                last = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .context("`--last` needs a number")?
+            }
             "--store" => {
                 it.next();
             }
@@ -174,7 +239,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     let mut list = traces(read_store(&dir)?);
     if let Some(id) = &wanted {
-        list.retain(|t| t.first().is_some_and(|s| s.trace_id.starts_with(id.as_str())));
+        list.retain(|t| {
+            t.first()
+                .is_some_and(|s| s.trace_id.starts_with(id.as_str()))
+        });
         if list.is_empty() {
             bail!("no trace {id} in {}", dir.display());
         }
@@ -212,10 +280,16 @@ mod tests {
 
     #[test]
     fn renders_children_under_parents() {
-        let t = vec![span("a", "", "GET /x", 0, 10_000_000), span("b", "a", "child", 2_000_000, 4_000_000)];
+        let t = vec![
+            span("a", "", "GET /x", 0, 10_000_000),
+            span("b", "a", "child", 2_000_000, 4_000_000),
+        ];
         let out = render(&t, 10);
         let lines: Vec<&str> = out.lines().collect();
-        assert!(lines[0].starts_with("trace t1  10.0ms  2 spans  [svc]"), "{out}");
+        assert!(
+            lines[0].starts_with("trace t1  10.0ms  2 spans  [svc]"),
+            "{out}"
+        );
         assert!(lines[1].contains("GET /x"));
         assert!(lines[2].contains("  child"), "{out}");
         assert!(lines[2].contains("2.0ms"), "{out}");

@@ -174,7 +174,11 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
     };
 
     let name = raw.pack.name.get_ref().clone();
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         cx.error(
             raw.pack.name.span().start,
             format!("invalid pack name `{name}`"),
@@ -232,7 +236,8 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
                                 column: start.column + 1,
                             },
                             message: format!("advice does not parse: {e}"),
-                            help: "advice files are plain Rust items (std + the `__otel` prelude)".into(),
+                            help: "advice files are plain Rust items (std + the `__otel` prelude)"
+                                .into(),
                         });
                         None
                     }
@@ -248,11 +253,10 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
             }
         }
     };
-    let advice_file = raw
-        .pack
-        .advice
-        .as_ref()
-        .map_or_else(|| "(no advice file)".to_string(), |a| dir.join(a.get_ref()).display().to_string());
+    let advice_file = raw.pack.advice.as_ref().map_or_else(
+        || "(no advice file)".to_string(),
+        |a| dir.join(a.get_ref()).display().to_string(),
+    );
 
     let mut rules = Vec::new();
     let mut ids = HashSet::new();
@@ -261,7 +265,11 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
         let r = spanned.get_ref();
         let id = format!("{name}/{}", r.id.get_ref());
         if !ids.insert(id.clone()) {
-            cx.error(r.id.span().start, format!("duplicate rule id `{}`", r.id.get_ref()), "give every rule of a pack its own id");
+            cx.error(
+                r.id.span().start,
+                format!("duplicate rule id `{}`", r.id.get_ref()),
+                "give every rule of a pack its own id",
+            );
         }
         let check_fn = |cx: &mut Ctx, f: &Spanned<String>| {
             let fname = f.get_ref();
@@ -285,7 +293,11 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
         let kinds = [r.func.is_some(), r.call.is_some(), r.method.is_some()];
         let join = match kinds {
             [true, false, false] => {
-                let func = r.func.as_ref().map(|f| f.get_ref().clone()).unwrap_or_default();
+                let func = r
+                    .func
+                    .as_ref()
+                    .map(|f| f.get_ref().clone())
+                    .unwrap_or_default();
                 JoinPoint::Fn(FnJoin {
                     module: r.module.clone(),
                     receiver: r.receiver.clone(),
@@ -294,17 +306,29 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
                 })
             }
             [false, true, false] => JoinPoint::Call {
-                path: split_path(r.call.as_ref().map(|c| c.get_ref().as_str()).unwrap_or_default()),
+                path: split_path(
+                    r.call
+                        .as_ref()
+                        .map(|c| c.get_ref().as_str())
+                        .unwrap_or_default(),
+                ),
             },
             [false, false, true] => JoinPoint::MethodCall {
-                method: r.method.as_ref().map(|m| m.get_ref().clone()).unwrap_or_default(),
+                method: r
+                    .method
+                    .as_ref()
+                    .map(|m| m.get_ref().clone())
+                    .unwrap_or_default(),
                 receiver_root: r.receiver_root.as_deref().map(split_path),
                 scope_of: r.scope_of.as_deref().map(split_path),
             },
             _ => {
                 cx.error(
                     offset,
-                    format!("rule `{}` needs exactly one of `fn`, `call`, `method`", r.id.get_ref()),
+                    format!(
+                        "rule `{}` needs exactly one of `fn`, `call`, `method`",
+                        r.id.get_ref()
+                    ),
                     "`fn` advises a definition; `call`/`method` advise call sites",
                 );
                 continue;
@@ -334,7 +358,11 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
         }
         if let Some(code) = &r.code {
             if syn::parse_str::<syn::Block>(&format!("{{{}}}", code.get_ref())).is_err() {
-                cx.error(code.span().start, "`code` is not valid Rust statements", "write statements as they would appear at the start of the fn body");
+                cx.error(
+                    code.span().start,
+                    "`code` is not valid Rust statements",
+                    "write statements as they would appear at the start of the fn body",
+                );
             }
             advice.push(Advice::Code(code.get_ref().clone()));
         }
@@ -349,7 +377,11 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
             check_fn(&mut cx, f);
             for a in &r.args {
                 if syn::parse_str::<syn::Expr>(a.get_ref()).is_err() {
-                    cx.error(a.span().start, format!("argument `{}` is not a Rust expression", a.get_ref()), "write e.g. \"&mut request\" or \"&self\"");
+                    cx.error(
+                        a.span().start,
+                        format!("argument `{}` is not a Rust expression", a.get_ref()),
+                        "write e.g. \"&mut request\" or \"&self\"",
+                    );
                 }
             }
             advice.push(Advice::OnEnter {
@@ -358,15 +390,23 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
                 skip_call: r.skip_call,
             });
         } else if r.skip_call || !r.args.is_empty() {
-            cx.error(offset, "`args` and `skip_call` need `on_enter`", "add `on_enter = \"fn_name\"` or remove them");
+            cx.error(
+                offset,
+                "`args` and `skip_call` need `on_enter`",
+                "add `on_enter = \"fn_name\"` or remove them",
+            );
         }
         if let Some(f) = &r.on_exit {
             check_fn(&mut cx, f);
-            advice.push(Advice::OnExit { func: f.get_ref().clone() });
+            advice.push(Advice::OnExit {
+                func: f.get_ref().clone(),
+            });
         }
         if let Some(f) = &r.wrap_return {
             check_fn(&mut cx, f);
-            advice.push(Advice::WrapReturn { func: f.get_ref().clone() });
+            advice.push(Advice::WrapReturn {
+                func: f.get_ref().clone(),
+            });
         }
         if let Some(w) = &r.wrap_call_arg {
             check_fn(&mut cx, &w.get_ref().with);
@@ -375,13 +415,31 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
                 func: w.get_ref().with.get_ref().clone(),
             });
         }
-        let call_site_ok = advice.iter().all(|a| matches!(a, Advice::WrapCallArg { .. }));
+        let call_site_ok = advice
+            .iter()
+            .all(|a| matches!(a, Advice::WrapCallArg { .. }));
         if call_site && (!call_site_ok || advice.is_empty()) {
-            cx.error(offset, "call-site rules (`call`, `method`) take only `wrap_call_arg`", "use `fn` to advise a definition");
-        } else if !call_site && advice.iter().any(|a| matches!(a, Advice::WrapCallArg { .. })) {
-            cx.error(offset, "`wrap_call_arg` needs a `call` or `method` join point", "use `wrap_args` on a `fn` rule");
+            cx.error(
+                offset,
+                "call-site rules (`call`, `method`) take only `wrap_call_arg`",
+                "use `fn` to advise a definition",
+            );
+        } else if !call_site
+            && advice
+                .iter()
+                .any(|a| matches!(a, Advice::WrapCallArg { .. }))
+        {
+            cx.error(
+                offset,
+                "`wrap_call_arg` needs a `call` or `method` join point",
+                "use `wrap_args` on a `fn` rule",
+            );
         } else if advice.is_empty() {
-            cx.error(offset, format!("rule `{}` has no advice", r.id.get_ref()), "add `span`, `on_enter`, `on_exit`, `wrap_args`, `wrap_return` or `code`");
+            cx.error(
+                offset,
+                format!("rule `{}` has no advice", r.id.get_ref()),
+                "add `span`, `on_enter`, `on_exit`, `wrap_args`, `wrap_return` or `code`",
+            );
         }
         rules.push(Rule {
             id,
@@ -410,7 +468,10 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
 }
 
 fn split_path(path: &str) -> Vec<String> {
-    path.split("::").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    path.split("::")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// FNV-1a: a stable, dependency-free content hash for fingerprints.
@@ -453,7 +514,11 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Pack>, RuleErrors> {
             Err(RuleErrors(mut e)) => errors.append(&mut e),
         }
     }
-    if errors.is_empty() { Ok(packs) } else { Err(RuleErrors(errors)) }
+    if errors.is_empty() {
+        Ok(packs)
+    } else {
+        Err(RuleErrors(errors))
+    }
 }
 
 /// Build a rule set from several sources; a later pack with the same name replaces an
@@ -521,9 +586,13 @@ span = { name = "demo.work", kind = "client", attributes = { "a.b" = "{arg.x}" }
 
     #[test]
     fn invalid_semver_range_points_at_the_value() {
-        let err = parse("[pack]\nname = \"x\"\ncrate = \"x\"\nversions = \">=banana\"\n").unwrap_err();
+        let err =
+            parse("[pack]\nname = \"x\"\ncrate = \"x\"\nversions = \">=banana\"\n").unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("pack.toml:4:12: invalid semver range"), "{text}");
+        assert!(
+            text.contains("pack.toml:4:12: invalid semver range"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -533,7 +602,10 @@ span = { name = "demo.work", kind = "client", attributes = { "a.b" = "{arg.x}" }
         let manifest = dir.path().join("pack.toml");
         let text = "[pack]\nname = \"x\"\ncrate = \"x\"\nadvice = \"advice.rs\"\n\n[[rule]]\nid = \"r\"\nfn = \"f\"\non_enter = \"absent\"\n";
         let err = parse_pack(&manifest, text).unwrap_err().to_string();
-        assert!(err.contains(":9:12: advice fn `absent` is not defined"), "{err}");
+        assert!(
+            err.contains(":9:12: advice fn `absent` is not defined"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -542,7 +614,10 @@ span = { name = "demo.work", kind = "client", attributes = { "a.b" = "{arg.x}" }
             .unwrap_err()
             .to_string();
         assert!(err.contains("rule `a` has no advice"), "{err}");
-        assert!(err.contains("exactly one of `fn`, `call`, `method`"), "{err}");
+        assert!(
+            err.contains("exactly one of `fn`, `call`, `method`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -5,4 +5,6 @@ pub mod load;
 pub mod model;
 
 pub use load::{RuleError, RuleErrors, fnv1a, line_col};
-pub use model::{Advice, CrateTarget, FnJoin, JoinPoint, Loc, Pack, Rule, RuleSet, SpanKind, SpanTemplate};
+pub use model::{
+    Advice, CrateTarget, FnJoin, JoinPoint, Loc, Pack, Rule, RuleSet, SpanKind, SpanTemplate,
+};

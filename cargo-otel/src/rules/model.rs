@@ -39,7 +39,9 @@ impl CrateTarget {
     /// The semver range, parsed (validated at load time, so parse errors cannot happen here).
     pub fn version_req(&self) -> Option<VersionReq> {
         match self {
-            CrateTarget::Named { versions: Some(v), .. } => VersionReq::parse(v).ok(),
+            CrateTarget::Named {
+                versions: Some(v), ..
+            } => VersionReq::parse(v).ok(),
             _ => None,
         }
     }
@@ -74,7 +76,11 @@ impl Pack {
                 if target.replace('-', "_") != name.replace('-', "_") {
                     return None;
                 }
-                Some(self.target.version_req().is_none_or(|req| req.matches(version)))
+                Some(
+                    self.target
+                        .version_req()
+                        .is_none_or(|req| req.matches(version)),
+                )
             }
         }
     }

@@ -56,7 +56,12 @@ pub struct Splice {
 
 /// Generate the splice for `layers` (outermost first). `prelude` is the path of the
 /// prelude module. `Err` says why the fn cannot take this advice (reported, not fatal).
-pub fn weave_fn(info: &FnInfo, layers: &[Layer], prelude: &str, init: bool) -> Result<Splice, String> {
+pub fn weave_fn(
+    info: &FnInfo,
+    layers: &[Layer],
+    prelude: &str,
+    init: bool,
+) -> Result<Splice, String> {
     if info.is_const {
         return Err("a `const fn` cannot call the runtime; it is not instrumentable".into());
     }
@@ -99,26 +104,44 @@ pub fn template_expr(template: &str, info: &FnInfo) -> Result<String, String> {
         } else if let Some(path) = inner.strip_prefix("arg.") {
             let root = path.split('.').next().unwrap_or_default();
             if !has_param(info, root) {
-                return Err(format!("template `{template}` reads `{root}`, which is not a parameter of `{}`", info.qualified));
+                return Err(format!(
+                    "template `{template}` reads `{root}`, which is not a parameter of `{}`",
+                    info.qualified
+                ));
             }
             literal.push_str("{}");
             args.push(format!("({path})"));
         } else {
-            return Err(format!("unknown placeholder `{{{inner}}}` in `{template}`; use {{arg.NAME}} or {{fn}}"));
+            return Err(format!(
+                "unknown placeholder `{{{inner}}}` in `{template}`; use {{arg.NAME}} or {{fn}}"
+            ));
         }
         rest = &rest[open + close + 1..];
     }
     literal.push_str(&rest.replace('}', "}}"));
     if args.is_empty() {
-        return Ok(format!("{:?}", literal.replace("{{", "{").replace("}}", "}")));
+        return Ok(format!(
+            "{:?}",
+            literal.replace("{{", "{").replace("}}", "}")
+        ));
     }
     if literal == "{}" && args.len() == 1 {
         return Ok(format!("&::std::string::ToString::to_string(&{})", args[0]));
     }
-    Ok(format!("&::std::format!({:?}, {})", literal, args.join(", ")))
+    Ok(format!(
+        "&::std::format!({:?}, {})",
+        literal,
+        args.join(", ")
+    ))
 }
 
-fn span_start(template: &SpanTemplate, var: &str, info: &FnInfo, layer: &Layer, prelude: &str) -> Result<String, String> {
+fn span_start(
+    template: &SpanTemplate,
+    var: &str,
+    info: &FnInfo,
+    layer: &Layer,
+    prelude: &str,
+) -> Result<String, String> {
     let name = template_expr(&template.name, info)?;
     let mut code = format!(
         "let {var} = {prelude}::Span::start_in({:?}, {name}, {prelude}::{}); ",
@@ -128,7 +151,10 @@ fn span_start(template: &SpanTemplate, var: &str, info: &FnInfo, layer: &Layer, 
     if !template.attributes.is_empty() {
         code.push_str(&format!("if {var}.is_recording() {{ "));
         for (key, value) in &template.attributes {
-            code.push_str(&format!("{var}.str({key:?}, {}); ", template_expr(value, info)?));
+            code.push_str(&format!(
+                "{var}.str({key:?}, {}); ",
+                template_expr(value, info)?
+            ));
         }
         code.push_str("} ");
     }
@@ -158,7 +184,12 @@ fn pin_output_type(info: &FnInfo) -> String {
     )
 }
 
-fn weave_layer(info: &FnInfo, layer: &Layer, prelude: &str, n: usize) -> Result<(String, String), String> {
+fn weave_layer(
+    info: &FnInfo,
+    layer: &Layer,
+    prelude: &str,
+    n: usize,
+) -> Result<(String, String), String> {
     let mut pro = String::new();
     let mut epi = String::new();
     let mut span: Option<&SpanTemplate> = None;
@@ -169,21 +200,35 @@ fn weave_layer(info: &FnInfo, layer: &Layer, prelude: &str, n: usize) -> Result<
         match advice {
             Advice::WrapArg { arg, func } => {
                 if arg == "self" || !has_param(info, arg) {
-                    return Err(format!("`wrap_args` names `{arg}`, which is not a plain parameter of `{}`", info.qualified));
+                    return Err(format!(
+                        "`wrap_args` names `{arg}`, which is not a plain parameter of `{}`",
+                        info.qualified
+                    ));
                 }
-                pro.push_str(&format!("let {arg} = {}({arg}); ", resolve(func, layer, prelude)));
+                pro.push_str(&format!(
+                    "let {arg} = {}({arg}); ",
+                    resolve(func, layer, prelude)
+                ));
             }
             Advice::Code(code) => {
-                let tokens: proc_macro2::TokenStream = code.parse().map_err(|e| format!("`code` does not lex: {e}"))?;
+                let tokens: proc_macro2::TokenStream = code
+                    .parse()
+                    .map_err(|e| format!("`code` does not lex: {e}"))?;
                 pro.push_str(&tokens.to_string());
                 pro.push(' ');
             }
-            Advice::OnEnter { func, args, skip_call } => {
+            Advice::OnEnter {
+                func,
+                args,
+                skip_call,
+            } => {
                 for arg in args {
                     if let Some(name) = arg.trim().strip_prefix("&mut ") {
                         let name = name.trim();
                         if name != "self" && has_param(info, name) {
-                            pro.push_str(&format!("#[allow(unused_mut)] let mut {name} = {name}; "));
+                            pro.push_str(&format!(
+                                "#[allow(unused_mut)] let mut {name} = {name}; "
+                            ));
                         }
                     }
                 }
@@ -200,12 +245,20 @@ fn weave_layer(info: &FnInfo, layer: &Layer, prelude: &str, n: usize) -> Result<
             Advice::Span(t) => span = Some(t),
             Advice::OnExit { func } => on_exit = Some(resolve(func, layer, prelude)),
             Advice::WrapReturn { func } => wrap_return = Some(resolve(func, layer, prelude)),
-            Advice::WrapCallArg { .. } => return Err("`wrap_call_arg` applies to call sites, not fn definitions".into()),
+            Advice::WrapCallArg { .. } => {
+                return Err("`wrap_call_arg` applies to call sites, not fn definitions".into());
+            }
         }
     }
-    let cx = if has_enter { format!("__otel_cx{n}") } else { "()".to_string() };
+    let cx = if has_enter {
+        format!("__otel_cx{n}")
+    } else {
+        "()".to_string()
+    };
     if on_exit.is_some() && wrap_return.is_some() {
-        return Err("`on_exit` and `wrap_return` on one rule: do the exit work in the wrap function".into());
+        return Err(
+            "`on_exit` and `wrap_return` on one rule: do the exit work in the wrap function".into(),
+        );
     }
     let needs_closure = on_exit.is_some() || wrap_return.is_some();
     if info.track_caller && needs_closure {
@@ -219,13 +272,19 @@ fn weave_layer(info: &FnInfo, layer: &Layer, prelude: &str, n: usize) -> Result<
             }
             if let Some(t) = span {
                 pro.push_str(&span_start(t, &s, info, layer, prelude)?);
-                pro.push_str(&format!("let __otel_g{n} = {prelude}::SpanGuard::new({s}); "));
+                pro.push_str(&format!(
+                    "let __otel_g{n} = {prelude}::SpanGuard::new({s}); "
+                ));
             }
             if let Some(exit) = on_exit {
                 pro.push_str(&format!("{prelude}::call({cx}, {exit}, move || {{ "));
                 epi = " })".to_string();
             } else if let Some(wrap) = wrap_return {
-                let cx_arg = if has_enter { format!("{cx}, ") } else { String::new() };
+                let cx_arg = if has_enter {
+                    format!("{cx}, ")
+                } else {
+                    String::new()
+                };
                 pro.push_str(&format!("{wrap}({cx_arg}{prelude}::run(move || {{ "));
                 epi = " }))".to_string();
             }
@@ -244,24 +303,42 @@ fn weave_layer(info: &FnInfo, layer: &Layer, prelude: &str, n: usize) -> Result<
                 };
                 match on_exit {
                     Some(exit) => {
-                        pro.push_str(&format!("{prelude}::instrument_with({span_var}, async move {{ {}", pin_output_type(info)));
+                        pro.push_str(&format!(
+                            "{prelude}::instrument_with({span_var}, async move {{ {}",
+                            pin_output_type(info)
+                        ));
                         epi = format!(" }}, move |_, __otel_out| {exit}({cx}, __otel_out)).await");
                     }
                     None => {
-                        pro.push_str(&format!("{prelude}::instrument({span_var}, async move {{ {}", pin_output_type(info)));
+                        pro.push_str(&format!(
+                            "{prelude}::instrument({span_var}, async move {{ {}",
+                            pin_output_type(info)
+                        ));
                         epi = " }).await".to_string();
                     }
                 }
             }
         }
         Shape::FutureReturn { rebox } => {
-            let (rebox_open, rebox_close) = if rebox { ("::std::boxed::Box::pin(", ")") } else { ("", "") };
+            let (rebox_open, rebox_close) = if rebox {
+                ("::std::boxed::Box::pin(", ")")
+            } else {
+                ("", "")
+            };
             if let Some(wrap) = wrap_return {
                 if span.is_some() {
-                    return Err("`span` with `wrap_return`: start the span in the wrap function".into());
+                    return Err(
+                        "`span` with `wrap_return`: start the span in the wrap function".into(),
+                    );
                 }
-                let cx_arg = if has_enter { format!("{cx}, ") } else { String::new() };
-                pro.push_str(&format!("{rebox_open}{wrap}({cx_arg}{prelude}::run(move || {{ "));
+                let cx_arg = if has_enter {
+                    format!("{cx}, ")
+                } else {
+                    String::new()
+                };
+                pro.push_str(&format!(
+                    "{rebox_open}{wrap}({cx_arg}{prelude}::run(move || {{ "
+                ));
                 epi = format!(" }})){rebox_close}");
             } else if span.is_some() || on_exit.is_some() {
                 let span_var = match span {
@@ -278,10 +355,14 @@ fn weave_layer(info: &FnInfo, layer: &Layer, prelude: &str, n: usize) -> Result<
                 // the first poll (a client injecting headers) sees it as the parent.
                 pro.push_str(&format!("let __otel_e{n} = {span_var}.enter(); let __otel_f{n} = {prelude}::run(move || {{ "));
                 let wrapped = match on_exit {
-                    Some(exit) => format!("{prelude}::instrument_with({span_var}, __otel_f{n}, move |_, __otel_out| {exit}({cx}, __otel_out))"),
+                    Some(exit) => format!(
+                        "{prelude}::instrument_with({span_var}, __otel_f{n}, move |_, __otel_out| {exit}({cx}, __otel_out))"
+                    ),
                     None => format!("{prelude}::instrument({span_var}, __otel_f{n})"),
                 };
-                epi = format!(" }}); ::std::mem::drop(__otel_e{n}); {rebox_open}{wrapped}{rebox_close}");
+                epi = format!(
+                    " }}); ::std::mem::drop(__otel_e{n}); {rebox_open}{wrapped}{rebox_close}"
+                );
             }
         }
     }
@@ -319,8 +400,16 @@ mod tests {
             template_expr("GET {arg.req}", &i).as_deref(),
             Ok("&::std::format!(\"GET {}\", (req))")
         );
-        assert!(template_expr("{arg.nope}", &i).unwrap_err().contains("not a parameter"));
-        assert!(template_expr("{what}", &i).unwrap_err().contains("unknown placeholder"));
+        assert!(
+            template_expr("{arg.nope}", &i)
+                .unwrap_err()
+                .contains("not a parameter")
+        );
+        assert!(
+            template_expr("{what}", &i)
+                .unwrap_err()
+                .contains("unknown placeholder")
+        );
     }
 
     #[test]
@@ -338,6 +427,10 @@ mod tests {
             advice_module: "crate::a",
             advice: &span,
         };
-        assert!(weave_fn(&i, &[layer], "crate::__otel", false).unwrap_err().contains("const fn"));
+        assert!(
+            weave_fn(&i, &[layer], "crate::__otel", false)
+                .unwrap_err()
+                .contains("const fn")
+        );
     }
 }

@@ -129,9 +129,13 @@ fn type_name(ty: &syn::Type) -> Option<String> {
     }
 }
 
-fn mentions_future(bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>) -> bool {
+fn mentions_future(
+    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+) -> bool {
     bounds.iter().any(|b| match b {
-        syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Future"),
+        syn::TypeParamBound::Trait(t) => {
+            t.path.segments.last().is_some_and(|s| s.ident == "Future")
+        }
         _ => false,
     })
 }
@@ -145,7 +149,9 @@ fn classify(sig: &syn::Signature) -> Shape {
     };
     match &**ty {
         syn::Type::Never(_) => Shape::Never,
-        syn::Type::ImplTrait(i) if mentions_future(&i.bounds) => Shape::FutureReturn { rebox: false },
+        syn::Type::ImplTrait(i) if mentions_future(&i.bounds) => {
+            Shape::FutureReturn { rebox: false }
+        }
         syn::Type::Path(p) => {
             let Some(last) = p.path.segments.last() else {
                 return Shape::Sync;
@@ -216,7 +222,13 @@ fn directive_above(text: &str, line: usize) -> Option<String> {
 }
 
 impl Collector<'_> {
-    fn record_fn(&mut self, attrs: &[syn::Attribute], vis_start: proc_macro2::Span, sig: &syn::Signature, block: &syn::Block) {
+    fn record_fn(
+        &mut self,
+        attrs: &[syn::Attribute],
+        vis_start: proc_macro2::Span,
+        sig: &syn::Signature,
+        block: &syn::Block,
+    ) {
         let params = sig
             .inputs
             .iter()
@@ -245,7 +257,11 @@ impl Collector<'_> {
             ret_nameable,
             is_const: sig.constness.is_some(),
             track_caller: attrs.iter().any(|a| a.path().is_ident("track_caller")),
-            is_main: self.root_file && self.top_level && self.module.is_empty() && self.receiver.is_none() && sig.ident == "main",
+            is_main: self.root_file
+                && self.top_level
+                && self.module.is_empty()
+                && self.receiver.is_none()
+                && sig.ident == "main",
             directive: directive_above(self.text, start.line),
             ident_at: sig.ident.span().start(),
             body_open: block.brace_token.span.open().end(),
@@ -292,7 +308,10 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
         let saved = (self.receiver.clone(), self.trait_name.clone());
         self.receiver = type_name(&i.self_ty);
-        self.trait_name = i.trait_.as_ref().and_then(|(_, p, _)| p.segments.last().map(|s| unraw(&s.ident)));
+        self.trait_name = i
+            .trait_
+            .as_ref()
+            .and_then(|(_, p, _)| p.segments.last().map(|s| unraw(&s.ident)));
         for item in &i.items {
             self.visit_impl_item(item);
         }
@@ -344,7 +363,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 method: None,
                 receiver_root: Vec::new(),
                 receiver_scope: Vec::new(),
-                args: call.args.iter().map(|a| (a.span().start(), a.span().end())).collect(),
+                args: call
+                    .args
+                    .iter()
+                    .map(|a| (a.span().start(), a.span().end()))
+                    .collect(),
                 at: p.span().start(),
             });
             // Closure parameters of this call (e.g. `thread::scope(|s| ..)`) are scopes.
@@ -395,7 +418,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             method: Some(unraw(&call.method)),
             receiver_root,
             receiver_scope,
-            args: call.args.iter().map(|a| (a.span().start(), a.span().end())).collect(),
+            args: call
+                .args
+                .iter()
+                .map(|a| (a.span().start(), a.span().end()))
+                .collect(),
             at: call.method.span().start(),
         });
         visit::visit_expr_method_call(self, call);
@@ -432,7 +459,9 @@ pub fn module_matches(pattern: &str, module: &[String]) -> bool {
         match pat.split_first() {
             None => module.is_empty(),
             Some((&"**", rest)) => (0..=module.len()).any(|i| go(rest, &module[i..])),
-            Some((seg, rest)) => module.split_first().is_some_and(|(m, mrest)| glob(seg, m) && go(rest, mrest)),
+            Some((seg, rest)) => module
+                .split_first()
+                .is_some_and(|(m, mrest)| glob(seg, m) && go(rest, mrest)),
         }
     }
     go(&pat, module)
@@ -441,9 +470,18 @@ pub fn module_matches(pattern: &str, module: &[String]) -> bool {
 /// Does a fn join point select this site?
 pub fn fn_matches(join: &FnJoin, site: &FnSite) -> bool {
     glob(&join.name, &site.name)
-        && join.module.as_deref().is_none_or(|m| module_matches(m, &site.module))
-        && join.receiver.as_deref().is_none_or(|r| site.receiver.as_deref().is_some_and(|s| glob(r, s)))
-        && join.trait_name.as_deref().is_none_or(|t| site.trait_name.as_deref() == Some(t))
+        && join
+            .module
+            .as_deref()
+            .is_none_or(|m| module_matches(m, &site.module))
+        && join
+            .receiver
+            .as_deref()
+            .is_none_or(|r| site.receiver.as_deref().is_some_and(|s| glob(r, s)))
+        && join
+            .trait_name
+            .as_deref()
+            .is_none_or(|t| site.trait_name.as_deref() == Some(t))
 }
 
 fn path_ends_with(path: &[String], suffix: &[String]) -> bool {
@@ -460,8 +498,12 @@ pub fn call_matches(join: &JoinPoint, call: &CallSite) -> bool {
             scope_of,
         } => {
             call.method.as_deref() == Some(method.as_str())
-                && receiver_root.as_ref().is_none_or(|r| path_ends_with(&call.receiver_root, r))
-                && scope_of.as_ref().is_none_or(|s| path_ends_with(&call.receiver_scope, s))
+                && receiver_root
+                    .as_ref()
+                    .is_none_or(|r| path_ends_with(&call.receiver_root, r))
+                && scope_of
+                    .as_ref()
+                    .is_none_or(|s| path_ends_with(&call.receiver_scope, s))
                 && (receiver_root.is_some() || scope_of.is_some() || call.receiver_root.is_empty())
         }
         JoinPoint::Fn(_) => false,
@@ -472,7 +514,11 @@ pub fn call_matches(join: &JoinPoint, call: &CallSite) -> bool {
 pub fn explain_miss(rule: &Rule, points: &JoinPoints) -> String {
     match &rule.join {
         JoinPoint::Fn(join) => {
-            let named: Vec<&FnSite> = points.fns.iter().filter(|s| glob(&join.name, &s.name)).collect();
+            let named: Vec<&FnSite> = points
+                .fns
+                .iter()
+                .filter(|s| glob(&join.name, &s.name))
+                .collect();
             if named.is_empty() {
                 let macro_note = if points.opaque_macros.is_empty() {
                     String::new()
@@ -504,10 +550,19 @@ pub fn explain_miss(rule: &Rule, points: &JoinPoints) -> String {
                     {
                         why.push(format!("trait is {:?}, not `{t}`", s.trait_name));
                     }
-                    format!("`{}` at line {}: {}", s.qualified(), s.ident_at.line, why.join(", "))
+                    format!(
+                        "`{}` at line {}: {}",
+                        s.qualified(),
+                        s.ident_at.line,
+                        why.join(", ")
+                    )
                 })
                 .collect();
-            format!("fns named `{}` exist but differ: {}", join.name, reasons.join("; "))
+            format!(
+                "fns named `{}` exist but differ: {}",
+                join.name,
+                reasons.join("; ")
+            )
         }
         _ => "no call site matches in this crate".to_string(),
     }
@@ -524,7 +579,10 @@ mod tests {
         assert!(!glob("spawn", "spawn_blocking"));
         assert!(module_matches("task::**", &["task".into(), "spawn".into()]));
         assert!(module_matches("**", &[]));
-        assert!(module_matches("async_*::client", &["async_impl".into(), "client".into()]));
+        assert!(module_matches(
+            "async_*::client",
+            &["async_impl".into(), "client".into()]
+        ));
         assert!(!module_matches("task", &["task".into(), "spawn".into()]));
     }
 

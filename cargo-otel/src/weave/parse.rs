@@ -33,7 +33,8 @@ pub fn parse_crate(root: &Path) -> Result<CrateSources> {
         files: Vec::new(),
         unparsed: Vec::new(),
     };
-    let text = fs::read_to_string(root).with_context(|| format!("cannot read crate root {}", root.display()))?;
+    let text = fs::read_to_string(root)
+        .with_context(|| format!("cannot read crate root {}", root.display()))?;
     let ast = syn::parse_file(&text).map_err(|e| {
         let at = e.span().start();
         anyhow::anyhow!("{}:{}:{}: {e}", root.display(), at.line, at.column + 1)
@@ -43,7 +44,14 @@ pub fn parse_crate(root: &Path) -> Result<CrateSources> {
     Ok(sources)
 }
 
-fn walk(sources: &mut CrateSources, path: PathBuf, module: Vec<String>, child_dir: PathBuf, text: String, ast: syn::File) {
+fn walk(
+    sources: &mut CrateSources,
+    path: PathBuf,
+    module: Vec<String>,
+    child_dir: PathBuf,
+    text: String,
+    ast: syn::File,
+) {
     let mut decls = Vec::new();
     collect_mod_decls(&ast.items, &child_dir, &path, &[], &mut decls);
     sources.files.push(SourceFile {
@@ -68,12 +76,16 @@ fn walk(sources: &mut CrateSources, path: PathBuf, module: Vec<String>, child_di
         };
         match syn::parse_file(&text) {
             Ok(ast) => {
-                let child_dir = if decl.mod_rs_like || file.file_name().is_some_and(|n| n == "mod.rs") {
-                    file.parent().map(Path::to_path_buf).unwrap_or_default()
-                } else {
-                    let stem = file.file_stem().map(|s| s.to_os_string()).unwrap_or_default();
-                    file.parent().map(|p| p.join(stem)).unwrap_or_default()
-                };
+                let child_dir =
+                    if decl.mod_rs_like || file.file_name().is_some_and(|n| n == "mod.rs") {
+                        file.parent().map(Path::to_path_buf).unwrap_or_default()
+                    } else {
+                        let stem = file
+                            .file_stem()
+                            .map(|s| s.to_os_string())
+                            .unwrap_or_default();
+                        file.parent().map(|p| p.join(stem)).unwrap_or_default()
+                    };
                 let mut child_module = module.clone();
                 child_module.extend(decl.inline_prefix.iter().cloned());
                 child_module.push(decl.name.clone());
@@ -105,7 +117,8 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
         match &a.meta {
             syn::Meta::NameValue(nv) => match &nv.value {
                 syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s), ..
+                    lit: syn::Lit::Str(s),
+                    ..
                 }) => Some(s.value()),
                 _ => None,
             },
@@ -114,7 +127,13 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
     })
 }
 
-fn collect_mod_decls(items: &[syn::Item], dir: &Path, file: &Path, inline: &[String], out: &mut Vec<ModDecl>) {
+fn collect_mod_decls(
+    items: &[syn::Item],
+    dir: &Path,
+    file: &Path,
+    inline: &[String],
+    out: &mut Vec<ModDecl>,
+) {
     for item in items {
         match item {
             syn::Item::Mod(m) => {
@@ -128,7 +147,13 @@ fn collect_mod_decls(items: &[syn::Item], dir: &Path, file: &Path, inline: &[Str
                             Some(p) => (vec![dir.join(inline.join("/")).join(p)], true),
                             None => {
                                 let base = dir.join(inline.join("/"));
-                                (vec![base.join(format!("{name}.rs")), base.join(&name).join("mod.rs")], false)
+                                (
+                                    vec![
+                                        base.join(format!("{name}.rs")),
+                                        base.join(&name).join("mod.rs"),
+                                    ],
+                                    false,
+                                )
                             }
                         };
                         out.push(ModDecl {
@@ -161,7 +186,9 @@ pub fn macro_items(mac: &syn::Macro) -> Option<Vec<syn::Item>> {
     if mac.path.is_ident("macro_rules") {
         return None;
     }
-    syn::parse2::<syn::File>(mac.tokens.clone()).ok().map(|f| f.items)
+    syn::parse2::<syn::File>(mac.tokens.clone())
+        .ok()
+        .map(|f| f.items)
 }
 
 /// An identifier without its `r#` prefix.
@@ -196,7 +223,18 @@ mod tests {
         let parsed = parse_crate(&src.join("lib.rs")).expect("parse");
         let mut modules: Vec<String> = parsed.files.iter().map(|f| f.module.join("::")).collect();
         modules.sort();
-        assert_eq!(modules, vec!["", "inline::deep", "net", "net::tcp", "sys", "sys::child", "task"]);
+        assert_eq!(
+            modules,
+            vec![
+                "",
+                "inline::deep",
+                "net",
+                "net::tcp",
+                "sys",
+                "sys::child",
+                "task"
+            ]
+        );
         assert!(parsed.unparsed.is_empty());
     }
 

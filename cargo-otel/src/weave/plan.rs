@@ -49,7 +49,11 @@ const PRELUDE: &str = "crate::__otel";
 pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest) -> WeaveOutcome {
     let mut outcome = WeaveOutcome::default();
     let mut edits: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
-    let rules: Vec<(&Pack, &Rule)> = request.packs.iter().flat_map(|p| p.rules.iter().map(move |r| (*p, r))).collect();
+    let rules: Vec<(&Pack, &Rule)> = request
+        .packs
+        .iter()
+        .flat_map(|p| p.rules.iter().map(move |r| (*p, r)))
+        .collect();
     let mut rule_hits = vec![0usize; rules.len()];
     let directive_pack = directive_pack();
 
@@ -57,17 +61,23 @@ pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest
         let mut matched: Vec<(usize, &Pack, &Rule)> = rules
             .iter()
             .enumerate()
-            .filter(|(_, (_, r))| matches!(&r.join, JoinPoint::Fn(j) if matcher::fn_matches(j, site)))
+            .filter(
+                |(_, (_, r))| matches!(&r.join, JoinPoint::Fn(j) if matcher::fn_matches(j, site)),
+            )
             .map(|(i, (p, r))| (i, *p, *r))
             .collect();
         matched.sort_by_key(|(i, _, r)| (-r.priority, *i));
-        let directive_rule = (request.directives && site.directive.is_some()).then(|| directive_rule(site));
+        let directive_rule =
+            (request.directives && site.directive.is_some()).then(|| directive_rule(site));
         let init = request.links_runtime && site.is_main;
         if matched.is_empty() && directive_rule.is_none() && !init {
             continue;
         }
         let file = &sources.files[site.file];
-        let module_paths: Vec<String> = matched.iter().map(|(_, p, _)| format!("crate::{}", p.advice_module())).collect();
+        let module_paths: Vec<String> = matched
+            .iter()
+            .map(|(_, p, _)| format!("crate::{}", p.advice_module()))
+            .collect();
         let mut layers: Vec<Layer> = matched
             .iter()
             .zip(&module_paths)
@@ -86,21 +96,39 @@ pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest
         }
         let info = fn_info(site);
         let qualified = site.qualified();
-        match codegen::weave_fn(&FnInfo { qualified: &qualified, ..info }, &layers, PRELUDE, init) {
+        match codegen::weave_fn(
+            &FnInfo {
+                qualified: &qualified,
+                ..info
+            },
+            &layers,
+            PRELUDE,
+            init,
+        ) {
             Ok(splice) => {
                 let list = edits.entry(site.file).or_default();
                 if !splice.prologue.is_empty() {
-                    list.push(Edit::new(site.body_open, format!(" {}", splice.prologue.trim_end())));
+                    list.push(Edit::new(
+                        site.body_open,
+                        format!(" {}", splice.prologue.trim_end()),
+                    ));
                 }
                 if !splice.epilogue.is_empty() {
-                    list.push(Edit::new(site.body_close, format!("{} ", splice.epilogue.trim())));
+                    list.push(Edit::new(
+                        site.body_close,
+                        format!("{} ", splice.epilogue.trim()),
+                    ));
                 }
                 for (i, _, rule) in &matched {
                     rule_hits[*i] += 1;
-                    outcome.joins.push(report(&rule.id, file.path.clone(), site));
+                    outcome
+                        .joins
+                        .push(report(&rule.id, file.path.clone(), site));
                 }
                 if directive_rule.is_some() {
-                    outcome.joins.push(report("otel:span", file.path.clone(), site));
+                    outcome
+                        .joins
+                        .push(report("otel:span", file.path.clone(), site));
                 }
             }
             Err(reason) => {
@@ -112,7 +140,11 @@ pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest
                     "{}:{}: not instrumented ({}): {reason}",
                     file.path.display(),
                     site.ident_at.line,
-                    if ids.is_empty() { "otel:span".to_string() } else { ids.join(", ") }
+                    if ids.is_empty() {
+                        "otel:span".to_string()
+                    } else {
+                        ids.join(", ")
+                    }
                 ));
             }
         }
@@ -124,8 +156,12 @@ pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest
                 continue;
             }
             for advice in &rule.advice {
-                let Advice::WrapCallArg { index, func } = advice else { continue };
-                let Some((start, end)) = call.args.get(*index) else { continue };
+                let Advice::WrapCallArg { index, func } = advice else {
+                    continue;
+                };
+                let Some((start, end)) = call.args.get(*index) else {
+                    continue;
+                };
                 let func = match func.strip_prefix("__otel::") {
                     Some(rest) => format!("{PRELUDE}::{rest}"),
                     None => format!("crate::{}::{func}", pack.advice_module()),
@@ -146,20 +182,31 @@ pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest
 
     for (i, (pack, rule)) in rules.iter().enumerate() {
         if rule_hits[i] == 0 && !matches!(pack.target, crate::rules::CrateTarget::Workspace) {
-            outcome
-                .warnings
-                .push(format!("rule {} ({}) matched nothing: {}", rule.id, rule.loc, matcher::explain_miss(rule, points)));
+            outcome.warnings.push(format!(
+                "rule {} ({}) matched nothing: {}",
+                rule.id,
+                rule.loc,
+                matcher::explain_miss(rule, points)
+            ));
         }
     }
     for (path, error) in &sources.unparsed {
-        outcome.warnings.push(format!("{}: not parsed, not instrumented: {error}", path.display()));
+        outcome.warnings.push(format!(
+            "{}: not parsed, not instrumented: {error}",
+            path.display()
+        ));
     }
 
     let mut used: Vec<&Pack> = request
         .packs
         .iter()
         .copied()
-        .filter(|p| rules.iter().zip(&rule_hits).any(|((rp, _), hits)| rp.name == p.name && *hits > 0))
+        .filter(|p| {
+            rules
+                .iter()
+                .zip(&rule_hits)
+                .any(|((rp, _), hits)| rp.name == p.name && *hits > 0)
+        })
         .collect();
     used.dedup_by_key(|p| p.name.clone());
     outcome.used_packs = used.iter().map(|p| p.name.clone()).collect();
@@ -181,7 +228,9 @@ pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest
         let mut text = match splice::apply(&base, &file_edits) {
             Ok(t) => t,
             Err(e) => {
-                outcome.warnings.push(format!("{}: {e}", file.path.display()));
+                outcome
+                    .warnings
+                    .push(format!("{}: {e}", file.path.display()));
                 continue;
             }
         };
