@@ -7,11 +7,7 @@ fn main() {
     println!("cargo:rerun-if-changed={}", rules.display());
     let mut entries = Vec::new();
     if let Ok(dirs) = fs::read_dir(&rules) {
-        let mut dirs: Vec<_> = dirs
-            .filter_map(|d| d.ok())
-            .map(|d| d.path())
-            .filter(|p| p.is_dir())
-            .collect();
+        let mut dirs: Vec<_> = dirs.filter_map(|d| d.ok()).map(|d| d.path()).filter(|p| p.is_dir()).collect();
         dirs.sort();
         for dir in dirs {
             println!("cargo:rerun-if-changed={}", dir.display());
@@ -25,16 +21,9 @@ fn main() {
             files.sort();
             for file in files {
                 println!("cargo:rerun-if-changed={}", file.display());
-                let rel = file
-                    .strip_prefix(&rules)
-                    .expect("inside rules")
-                    .to_string_lossy()
-                    .replace('\\', "/");
+                let rel = file.strip_prefix(&rules).expect("inside rules").to_string_lossy().replace('\\', "/");
                 let abs = fs::canonicalize(&file).expect("canonical path");
-                entries.push(format!(
-                    "({rel:?}, include_str!({:?})),",
-                    abs.display().to_string()
-                ));
+                entries.push(format!("({rel:?}, include_str!({:?})),", abs.display().to_string()));
             }
         }
     }

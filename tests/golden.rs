@@ -31,25 +31,11 @@ fn weave(fixture: &Path) -> Woven {
     let outcome = plan::weave(
         &sources,
         &points,
-        &plan::WeaveRequest {
-            packs: &packs,
-            directives: true,
-            links_runtime: false,
-            relax_forbid: true,
-        },
+        &plan::WeaveRequest { packs: &packs, directives: true, links_runtime: false, relax_forbid: true },
     );
-    let full = outcome
-        .modified
-        .into_iter()
-        .next()
-        .map(|(_, t)| t)
-        .expect("fixture was modified");
+    let full = outcome.modified.into_iter().next().map(|(_, t)| t).expect("fixture was modified");
     let cut = full.find(emit::ALLOW_ALL).expect("prelude appended");
-    Woven {
-        body: full[..cut].to_string(),
-        full,
-        warnings: outcome.warnings,
-    }
+    Woven { body: full[..cut].to_string(), full, warnings: outcome.warnings }
 }
 
 /// Is `small` a subsequence of `big` (so `big` only added characters)?
@@ -96,11 +82,7 @@ fn compile(source: &str, edition: &str, name: &str) -> Result<(), String> {
         .arg(&file)
         .output()
         .expect("run rustc");
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stderr).into_owned()) }
 }
 
 fn check(shape: &str) {
@@ -112,11 +94,7 @@ fn check(shape: &str) {
     let (a, b): (Vec<&str>, Vec<&str>) = (original.lines().collect(), woven.body.lines().collect());
     assert_eq!(a.len(), b.len(), "{shape}: line count changed");
     for (i, (o, w)) in a.iter().zip(&b).enumerate() {
-        assert!(
-            only_inserts(o, w),
-            "{shape}:{}: original text changed:\n  {o}\n  {w}",
-            i + 1
-        );
+        assert!(only_inserts(o, w), "{shape}:{}: original text changed:\n  {o}\n  {w}", i + 1);
     }
     // Negative cases: `plain_*` fns' signature lines are untouched.
     for (i, (o, w)) in a.iter().zip(&b).enumerate() {
@@ -129,35 +107,21 @@ fn check(shape: &str) {
     let expected_path = weave_dir().join(format!("{shape}.expected.rs"));
     let mut actual = woven.body.clone();
     for w in &woven.warnings {
-        actual.push_str(&format!(
-            "// warning: {}\n",
-            w.replace(&*weave_dir().display().to_string(), "tests/weave")
-        ));
+        actual.push_str(&format!("// warning: {}\n", w.replace(&*weave_dir().display().to_string(), "tests/weave")));
     }
     if std::env::var_os("UPDATE_EXPECT").is_some() {
         std::fs::write(&expected_path, &actual).expect("write expectation");
     } else {
-        let expected = std::fs::read_to_string(&expected_path).unwrap_or_else(|_| {
-            panic!(
-                "missing {}; run with UPDATE_EXPECT=1",
-                expected_path.display()
-            )
-        });
-        assert_eq!(
-            expected,
-            actual,
-            "{shape}: woven output differs from {}",
-            expected_path.display()
-        );
+        let expected = std::fs::read_to_string(&expected_path)
+            .unwrap_or_else(|_| panic!("missing {}; run with UPDATE_EXPECT=1", expected_path.display()));
+        assert_eq!(expected, actual, "{shape}: woven output differs from {}", expected_path.display());
     }
 
     for edition in editions(&original) {
-        compile(&original, &edition, shape).unwrap_or_else(|e| {
-            panic!("{shape}: the fixture itself does not compile in {edition}:\n{e}")
-        });
-        compile(&woven.full, &edition, shape).unwrap_or_else(|e| {
-            panic!("{shape}: woven code does not compile in edition {edition}:\n{e}")
-        });
+        compile(&original, &edition, shape)
+            .unwrap_or_else(|e| panic!("{shape}: the fixture itself does not compile in {edition}:\n{e}"));
+        compile(&woven.full, &edition, shape)
+            .unwrap_or_else(|e| panic!("{shape}: woven code does not compile in edition {edition}:\n{e}"));
     }
 }
 
@@ -167,6 +131,4 @@ macro_rules! golden {
     };
 }
 
-golden!(
-    free_fns, async_fns, methods, generics, traits, patterns, misc, call_sites
-);
+golden!(free_fns, async_fns, methods, generics, traits, patterns, misc, call_sites);

@@ -5,9 +5,7 @@
 use std::io::{IsTerminal, Write};
 
 /// How much to print.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Verbosity {
     Quiet,
     Normal,
@@ -40,11 +38,7 @@ impl Shell {
     }
 
     fn paint(&self, color: &str, text: &str) -> String {
-        if self.color {
-            format!("{color}{text}{RESET}")
-        } else {
-            text.to_string()
-        }
+        if self.color { format!("{color}{text}{RESET}") } else { text.to_string() }
     }
 
     fn line(&self, text: String) {
@@ -52,23 +46,27 @@ impl Shell {
         let _ = writeln!(err, "{text}");
     }
 
-    /// `   Weaving reqwest v0.12.4 (3 join points)`
-    pub fn status(&self, word: &str, message: impl std::fmt::Display) {
-        if self.verbosity >= Verbosity::Normal {
-            self.line(format!(
-                "{} {message}",
-                self.paint(GREEN, &format!("{word:>12}"))
-            ));
-        }
+    /// `   Weaving reqwest v0.12.4 (3 join points)`, or `None` when quiet.
+    pub fn format_status(&self, word: &str, message: impl std::fmt::Display) -> Option<String> {
+        (self.verbosity >= Verbosity::Normal)
+            .then(|| format!("{} {message}", self.paint(GREEN, &format!("{word:>12}"))))
     }
 
     /// A status line only under `-v`.
+    pub fn format_verbose(&self, word: &str, message: impl std::fmt::Display) -> Option<String> {
+        (self.verbosity >= Verbosity::Verbose)
+            .then(|| format!("{} {message}", self.paint(CYAN, &format!("{word:>12}"))))
+    }
+
+    pub fn status(&self, word: &str, message: impl std::fmt::Display) {
+        if let Some(line) = self.format_status(word, message) {
+            self.line(line);
+        }
+    }
+
     pub fn verbose(&self, word: &str, message: impl std::fmt::Display) {
-        if self.verbosity >= Verbosity::Verbose {
-            self.line(format!(
-                "{} {message}",
-                self.paint(CYAN, &format!("{word:>12}"))
-            ));
+        if let Some(line) = self.format_verbose(word, message) {
+            self.line(line);
         }
     }
 

@@ -39,18 +39,29 @@ pub struct Plan {
     /// `name version` of packages that may be woven: those in the dependency closure of a
     /// package that declares otel-runtime, minus the runtime's own closure.
     pub weavable: BTreeSet<String>,
+    /// Status lines go here, for `cargo otel` to print: cargo replays a fresh unit's cached
+    /// stderr, so lines printed by the wrapper would reappear on every no-op build.
+    pub status_log: PathBuf,
+}
+
+/// Append lines to the status log (one `write` per line, so concurrent wrappers interleave
+/// whole lines).
+fn log_status(plan: &Plan, lines: &[String]) {
+    use std::io::Write;
+    if lines.is_empty() {
+        return;
+    }
+    if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(&plan.status_log) {
+        let _ = file.write_all(lines.iter().map(|l| format!("{l}\n")).collect::<String>().as_bytes());
+    }
 }
 
 impl Plan {
     pub fn load(path: &Path) -> Result<Plan> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the weaving plan {}", path.display()))?;
-        serde_json::from_str(&text).with_context(|| {
-            format!(
-                "the weaving plan {} is corrupt; rerun `cargo otel`",
-                path.display()
-            )
-        })
+        serde_json::from_str(&text)
+            .with_context(|| format!("the weaving plan {} is corrupt; rerun `cargo otel`", path.display()))
     }
 }
 
@@ -101,9 +112,7 @@ impl Invocation {
     fn has_pair(&self, flag: &str, value: &str) -> bool {
         self.args.windows(2).any(|w| w[0] == flag && w[1] == value)
             || self.args.iter().any(|a| {
-                a.to_str().is_some_and(|s| {
-                    s.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) == Some(value)
-                })
+                a.to_str().is_some_and(|s| s.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) == Some(value))
             })
     }
 
@@ -142,9 +151,7 @@ impl Invocation {
     }
 
     fn links_runtime(&self) -> bool {
-        self.args
-            .iter()
-            .any(|a| a.to_str().is_some_and(|s| s.starts_with("otel_runtime=")))
+        self.args.iter().any(|a| a.to_str().is_some_and(|s| s.starts_with("otel_runtime=")))
     }
 
     fn command(&self, args: &[OsString]) -> Command {
@@ -169,20 +176,14 @@ impl Invocation {
         {
             use std::os::unix::process::CommandExt;
             let err = cmd.exec();
-            eprintln!(
-                "error: cargo-otel: cannot run {}: {err}",
-                self.rustc.to_string_lossy()
-            );
+            eprintln!("error: cargo-otel: cannot run {}: {err}", self.rustc.to_string_lossy());
             ExitCode::FAILURE
         }
         #[cfg(not(unix))]
         match cmd.status() {
             Ok(s) => ExitCode::from(s.code().unwrap_or(1) as u8),
             Err(err) => {
-                eprintln!(
-                    "error: cargo-otel: cannot run {}: {err}",
-                    self.rustc.to_string_lossy()
-                );
+                eprintln!("error: cargo-otel: cannot run {}: {err}", self.rustc.to_string_lossy());
                 ExitCode::FAILURE
             }
         }
@@ -196,22 +197,14 @@ pub fn main() -> ExitCode {
         eprintln!("error: cargo-otel: wrapper mode needs the rustc path as its first argument");
         return ExitCode::FAILURE;
     };
-    let inv = Invocation {
-        rustc,
-        args: argv.collect(),
-    };
-    if !inv.has_pair("--cfg", "cargo_otel")
-        || inv.value_of("--crate-name").as_deref() == Some("otel_runtime")
-    {
+    let inv = Invocation { rustc, args: argv.collect() };
+    if !inv.has_pair("--cfg", "cargo_otel") || inv.value_of("--crate-name").as_deref() == Some("otel_runtime") {
         return inv.passthrough();
     }
     let crate_name = inv.value_of("--crate-name").unwrap_or_default();
-    let package_dir = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_default();
+    let package_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_default();
     let local = is_local(&package_dir);
-    let named =
-        std::env::var(CRATES_ENV).is_ok_and(|list| list.split(',').any(|c| c == crate_name));
+    let named = std::env::var(CRATES_ENV).is_ok_and(|list| list.split(',').any(|c| c == crate_name));
     if !(named || local || inv.links_runtime()) {
         return inv.passthrough();
     }
@@ -227,29 +220,18 @@ pub fn main() -> ExitCode {
 /// Registry and git-checkout crates are "not local": directives and `@workspace` packs skip them.
 fn is_local(package_dir: &Path) -> bool {
     let s = package_dir.to_string_lossy();
-    !(s.contains("/registry/src/")
-        || s.contains("/git/checkouts/")
-        || s.contains("\\registry\\src\\"))
+    !(s.contains("/registry/src/") || s.contains("/git/checkouts/") || s.contains("\\registry\\src\\"))
 }
 
-fn weave_and_compile(
-    inv: &Invocation,
-    crate_name: &str,
-    package_dir: &Path,
-    local: bool,
-) -> Result<ExitCode> {
+fn weave_and_compile(inv: &Invocation, crate_name: &str, package_dir: &Path, local: bool) -> Result<ExitCode> {
     let plan_path = std::env::var_os(PLAN_ENV)
         .map(PathBuf::from)
         .context("CARGO_OTEL_PLAN is not set; run through `cargo otel`")?;
     let plan = Plan::load(&plan_path)?;
-    let shell = Shell {
-        verbosity: plan.verbosity,
-        color: plan.color,
-    };
+    let shell = Shell { verbosity: plan.verbosity, color: plan.color };
     let pkg_name = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| crate_name.to_string());
     let pkg_version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
-    let version =
-        semver::Version::parse(&pkg_version).unwrap_or_else(|_| semver::Version::new(0, 0, 0));
+    let version = semver::Version::parse(&pkg_version).unwrap_or_else(|_| semver::Version::new(0, 0, 0));
     let links_runtime = inv.links_runtime();
     if !links_runtime && !plan.weavable.contains(&format!("{pkg_name} {pkg_version}")) {
         return Ok(inv.passthrough());
@@ -281,17 +263,14 @@ fn weave_and_compile(
         return Ok(inv.passthrough());
     }
 
-    let source_index = inv
-        .source_index()
-        .context("no crate root among rustc's arguments")?;
+    let source_index = inv.source_index().context("no crate root among rustc's arguments")?;
     let source_arg = PathBuf::from(&inv.args[source_index]);
     let cwd = std::env::current_dir().context("no current directory")?;
     let root = cwd.join(&source_arg);
     let sources = match parse::parse_crate(&root) {
         Ok(s) => s,
         Err(err) => {
-            let message =
-                format!("{pkg_name} v{pkg_version} does not parse ({err:#}); not instrumented");
+            let message = format!("{pkg_name} v{pkg_version} does not parse ({err:#}); not instrumented");
             if plan.strict {
                 shell.error(&message);
                 return Ok(ExitCode::FAILURE);
@@ -305,12 +284,7 @@ fn weave_and_compile(
     let outcome = plan::weave(
         &sources,
         &points,
-        &plan::WeaveRequest {
-            packs: &packs,
-            directives: local,
-            links_runtime,
-            relax_forbid: !cap_lints_allow,
-        },
+        &plan::WeaveRequest { packs: &packs, directives: local, links_runtime, relax_forbid: !cap_lints_allow },
     );
     for warning in &outcome.warnings {
         if plan.strict {
@@ -326,58 +300,34 @@ fn weave_and_compile(
         return Ok(inv.passthrough());
     }
 
+    let mut status = Vec::new();
     if !outcome.joins.is_empty() {
-        shell.status(
-            "Weaving",
-            format!(
-                "{pkg_name} v{pkg_version} ({} join point{}, {})",
-                outcome.joins.len(),
-                plural(outcome.joins.len()),
-                outcome.used_packs.join(", ")
-            ),
+        let packs = outcome.used_packs.join(", ");
+        let n = outcome.joins.len();
+        status.extend(
+            shell.format_status("Weaving", format!("{pkg_name} v{pkg_version} ({n} join point{}, {packs})", plural(n))),
         );
     }
     for join in &outcome.joins {
-        shell.verbose(
-            "Join point",
-            format!(
-                "{} at {}:{} ({})",
-                join.what,
-                join.file.display(),
-                join.line,
-                join.rule
-            ),
-        );
+        let at = format!("{}:{}", join.file.display(), join.line);
+        status.extend(shell.format_verbose("Join point", format!("{} at {at} ({})", join.what, join.rule)));
     }
+    log_status(&plan, &status);
 
-    let package_abs = if package_dir.is_absolute() {
-        package_dir.to_path_buf()
-    } else {
-        cwd.join(package_dir)
-    };
+    let package_abs = if package_dir.is_absolute() { package_dir.to_path_buf() } else { cwd.join(package_dir) };
     let unit = format!("{crate_name}{}", unit_suffix(inv).unwrap_or_default());
     let shadow = plan.shadow_root.join(unit);
     let mut modified = Vec::new();
     for (path, text) in &outcome.modified {
-        let abs = if path.is_absolute() {
-            path.clone()
-        } else {
-            cwd.join(path)
-        };
-        let rel = plan::relative_to(&abs, &package_abs).with_context(|| {
-            format!(
-                "{} is outside the package {}",
-                abs.display(),
-                package_abs.display()
-            )
-        })?;
+        let abs = if path.is_absolute() { path.clone() } else { cwd.join(path) };
+        let rel = plan::relative_to(&abs, &package_abs)
+            .with_context(|| format!("{} is outside the package {}", abs.display(), package_abs.display()))?;
         modified.push((rel, text.clone()));
     }
     emit::build_shadow(&package_abs, &shadow, &modified)
         .with_context(|| format!("cannot create the shadow tree {}", shadow.display()))?;
 
-    let root_rel =
-        plan::relative_to(&root, &package_abs).context("crate root outside its package")?;
+    let root_rel = plan::relative_to(&root, &package_abs).context("crate root outside its package")?;
     let mut woven_args = inv.args.clone();
     woven_args[source_index] = shadow.join(&root_rel).into_os_string();
     // Map the shadow back to the path exactly as cargo gave it, so file!(), panics and
@@ -405,11 +355,10 @@ fn weave_and_compile(
             let mut extra: Vec<PathBuf> = packs
                 .iter()
                 .filter(|p| outcome.used_packs.contains(&p.name))
-                .flat_map(|p| {
-                    std::iter::once(p.manifest.clone())
-                        .chain(p.advice.as_ref().map(|(f, _)| f.clone()))
-                })
+                .flat_map(|p| std::iter::once(p.manifest.clone()).chain(p.advice.as_ref().map(|(f, _)| f.clone())))
                 .collect();
+            // The weaver itself: a new cargo-otel re-weaves exactly the woven crates.
+            extra.extend(std::env::current_exe().ok());
             extra.retain(|p| p.is_absolute());
             if dep_info.is_file() {
                 emit::rewrite_dep_info(&dep_info, &shadow, &package_abs, &extra)
@@ -420,17 +369,15 @@ fn weave_and_compile(
     }
 
     let first_error = first_error(&output.stderr);
-    let rules: Vec<String> = outcome
-        .joins
-        .iter()
-        .map(|j| j.rule.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let rules: Vec<String> =
+        outcome.joins.iter().map(|j| j.rule.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     if plan.strict {
         use std::io::Write;
         let _ = std::io::stderr().write_all(&output.stderr);
-        shell.error(format!("{pkg_name} v{pkg_version} does not compile once instrumented (rules: {}); --strict makes this fatal", rules.join(", ")));
+        shell.error(format!(
+            "{pkg_name} v{pkg_version} does not compile once instrumented (rules: {}); --strict makes this fatal",
+            rules.join(", ")
+        ));
         return Ok(ExitCode::FAILURE);
     }
     shell.warn(format!(
@@ -448,11 +395,7 @@ fn plural(n: usize) -> &'static str {
 fn unit_suffix(inv: &Invocation) -> Option<String> {
     let mut it = inv.args.iter().filter_map(|a| a.to_str());
     while let Some(a) = it.next() {
-        let value = if a == "-C" {
-            it.next()
-        } else {
-            a.strip_prefix("-C")
-        };
+        let value = if a == "-C" { it.next() } else { a.strip_prefix("-C") };
         if let Some(v) = value.and_then(|v| v.strip_prefix("extra-filename=")) {
             return Some(v.to_string());
         }
@@ -462,10 +405,7 @@ fn unit_suffix(inv: &Invocation) -> Option<String> {
 
 fn dep_info_path(inv: &Invocation, crate_name: &str) -> Option<PathBuf> {
     let out_dir = inv.value_of("--out-dir")?;
-    Some(Path::new(&out_dir).join(format!(
-        "{crate_name}{}.d",
-        unit_suffix(inv).unwrap_or_default()
-    )))
+    Some(Path::new(&out_dir).join(format!("{crate_name}{}.d", unit_suffix(inv).unwrap_or_default())))
 }
 
 /// `a/b/src/lib.rs` minus `src/lib.rs` → `a/b` (empty when cargo gave the bare relative path).
@@ -484,11 +424,7 @@ fn relax_forbid_args(args: &mut [OsString]) {
         let Some(s) = args[i].to_str() else { continue };
         if s == "--forbid=unsafe_code" || s == "-Funsafe_code" || s == "-Funsafe-code" {
             args[i] = OsString::from("--deny=unsafe_code");
-        } else if (s == "-F" || s == "--forbid")
-            && args
-                .get(i + 1)
-                .is_some_and(|v| v == OsStr::new("unsafe_code"))
-        {
+        } else if (s == "-F" || s == "--forbid") && args.get(i + 1).is_some_and(|v| v == OsStr::new("unsafe_code")) {
             args[i] = OsString::from("--deny");
         }
     }
@@ -501,21 +437,12 @@ fn first_error(stderr: &[u8]) -> String {
         if let Ok(value) = serde_json::from_str::<serde_json::Value>(line)
             && value.get("level").and_then(|l| l.as_str()) == Some("error")
         {
-            let message = value
-                .get("message")
-                .and_then(|m| m.as_str())
-                .unwrap_or_default();
+            let message = value.get("message").and_then(|m| m.as_str()).unwrap_or_default();
             let at = value
                 .get("spans")
                 .and_then(|s| s.as_array())
                 .and_then(|s| s.first())
-                .map(|s| {
-                    format!(
-                        " at {}:{}",
-                        s["file_name"].as_str().unwrap_or("?"),
-                        s["line_start"]
-                    )
-                })
+                .map(|s| format!(" at {}:{}", s["file_name"].as_str().unwrap_or("?"), s["line_start"]))
                 .unwrap_or_default();
             return format!("{message}{at}");
         }
@@ -531,10 +458,7 @@ mod tests {
     use super::*;
 
     fn inv(args: &[&str]) -> Invocation {
-        Invocation {
-            rustc: "rustc".into(),
-            args: args.iter().map(OsString::from).collect(),
-        }
+        Invocation { rustc: "rustc".into(), args: args.iter().map(OsString::from).collect() }
     }
 
     #[test]
@@ -563,48 +487,19 @@ mod tests {
 
     #[test]
     fn paths_and_suffixes() {
-        assert_eq!(
-            strip_suffix_path(Path::new("a/b/src/lib.rs"), Path::new("src/lib.rs")),
-            PathBuf::from("a/b")
-        );
-        assert_eq!(
-            strip_suffix_path(Path::new("src/lib.rs"), Path::new("src/lib.rs")),
-            PathBuf::new()
-        );
-        assert_eq!(
-            unit_suffix(&inv(&["-C", "extra-filename=-abc"])).as_deref(),
-            Some("-abc")
-        );
-        assert!(!is_local(Path::new(
-            "/root/.cargo/registry/src/index/reqwest-0.12.0"
-        )));
+        assert_eq!(strip_suffix_path(Path::new("a/b/src/lib.rs"), Path::new("src/lib.rs")), PathBuf::from("a/b"));
+        assert_eq!(strip_suffix_path(Path::new("src/lib.rs"), Path::new("src/lib.rs")), PathBuf::new());
+        assert_eq!(unit_suffix(&inv(&["-C", "extra-filename=-abc"])).as_deref(), Some("-abc"));
+        assert!(!is_local(Path::new("/root/.cargo/registry/src/index/reqwest-0.12.0")));
         assert!(is_local(Path::new("/work/app")));
     }
 
     #[test]
     fn forbid_flags_are_relaxed() {
-        let mut args: Vec<OsString> = [
-            "--forbid=unsafe_code",
-            "-F",
-            "unsafe_code",
-            "-F",
-            "warnings",
-        ]
-        .iter()
-        .map(OsString::from)
-        .collect();
+        let mut args: Vec<OsString> =
+            ["--forbid=unsafe_code", "-F", "unsafe_code", "-F", "warnings"].iter().map(OsString::from).collect();
         relax_forbid_args(&mut args);
-        assert_eq!(
-            args,
-            [
-                "--deny=unsafe_code",
-                "--deny",
-                "unsafe_code",
-                "-F",
-                "warnings"
-            ]
-            .map(OsString::from)
-        );
+        assert_eq!(args, ["--deny=unsafe_code", "--deny", "unsafe_code", "-F", "warnings"].map(OsString::from));
     }
 
     #[test]

@@ -7,10 +7,7 @@ use std::sync::OnceLock;
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
 /// Build (once per test process) and return the `cargo-otel` binary.
@@ -24,21 +21,16 @@ pub fn cargo_otel() -> PathBuf {
             .status()
             .expect("run cargo build");
         assert!(status.success(), "building cargo-otel failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target"));
-        target
-            .join("debug")
-            .join(format!("cargo-otel{}", std::env::consts::EXE_SUFFIX))
+        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+        target.join("debug").join(format!("cargo-otel{}", std::env::consts::EXE_SUFFIX))
     })
     .clone()
 }
 
 /// A shared otel target dir so fixture builds reuse the runtime's compiled dependencies.
 pub fn shared_otel_target() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
     target.join("fixture-otel")
 }
 
@@ -51,11 +43,7 @@ pub fn copy_fixture(name: &str) -> tempfile::TempDir {
     let runtime = workspace_root().join("runtime");
     for manifest in find_files(dir.path(), "Cargo.toml") {
         let text = std::fs::read_to_string(&manifest).expect("read manifest");
-        std::fs::write(
-            &manifest,
-            text.replace("@RUNTIME@", &runtime.display().to_string()),
-        )
-        .expect("write manifest");
+        std::fs::write(&manifest, text.replace("@RUNTIME@", &runtime.display().to_string())).expect("write manifest");
     }
     dir
 }

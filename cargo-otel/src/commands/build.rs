@@ -32,16 +32,13 @@ pub struct GraphPlan {
     pub declares_runtime: BTreeSet<PackageId>,
 }
 
-fn closure(
-    metadata: &Metadata,
-    roots: impl IntoIterator<Item = PackageId>,
-    dev_at_roots: bool,
-) -> BTreeSet<PackageId> {
+fn closure(metadata: &Metadata, roots: impl IntoIterator<Item = PackageId>, dev_at_roots: bool) -> BTreeSet<PackageId> {
     let Some(resolve) = &metadata.resolve else {
         return BTreeSet::new();
     };
-    let nodes: BTreeMap<&PackageId, &cargo_metadata::Node> =
-        resolve.nodes.iter().map(|n| (&n.id, n)).collect();
+    let nodes: BTreeMap<&PackageId, &cargo_metadata::Node> = resolve.nodes.iter().map(|n| (&n.id, n)).collect();
+    let packages: BTreeMap<&PackageId, &cargo_metadata::Package> =
+        metadata.packages.iter().map(|p| (&p.id, p)).collect();
     let mut seen: BTreeSet<PackageId> = BTreeSet::new();
     let mut queue: VecDeque<(PackageId, bool)> = roots.into_iter().map(|r| (r, true)).collect();
     while let Some((id, is_root)) = queue.pop_front() {
@@ -55,7 +52,20 @@ fn closure(
                 DependencyKind::Development => is_root && dev_at_roots,
                 _ => false,
             });
-            if follows {
+            // The runtime's closure (`dev_at_roots == false`) follows only dependencies its
+            // packages require: metadata's resolve unifies features across the workspace,
+            // dev-dependencies included, so an optional dependency switched on by a test-only
+            // feature (opentelemetry_sdk's `testing` → tokio) would wrongly keep that crate
+            // from ever being woven.
+            let required = dev_at_roots
+                || is_root
+                || packages.get(&id).is_some_and(|p| {
+                    let dep_name = packages.get(&dep.pkg).map(|d| d.name.as_str()).unwrap_or_default();
+                    p.dependencies.iter().any(|d| {
+                        d.name.as_str() == dep_name && !d.optional && d.kind == DependencyKind::Normal
+                    })
+                });
+            if follows && required {
                 queue.push_back((dep.pkg.clone(), false));
             }
         }
@@ -75,12 +85,8 @@ pub fn graph_plan(metadata: &Metadata, rules: &RuleSet) -> GraphPlan {
         .filter(|p| p.dependencies.iter().any(|d| d.name == RUNTIME_PACKAGE))
         .map(|p| p.id.clone())
         .collect();
-    let runtime_ids: Vec<PackageId> = metadata
-        .packages
-        .iter()
-        .filter(|p| p.name.as_str() == RUNTIME_PACKAGE)
-        .map(|p| p.id.clone())
-        .collect();
+    let runtime_ids: Vec<PackageId> =
+        metadata.packages.iter().filter(|p| p.name.as_str() == RUNTIME_PACKAGE).map(|p| p.id.clone()).collect();
     let runtime_closure = closure(metadata, runtime_ids, false);
     let reach = closure(metadata, declares_runtime.iter().cloned(), true);
     let mut weavable = BTreeSet::new();
@@ -93,9 +99,7 @@ pub fn graph_plan(metadata: &Metadata, rules: &RuleSet) -> GraphPlan {
         let names: Vec<String> = rules
             .packs
             .iter()
-            .filter(|p| {
-                p.applies_to(&package.name, &package.version, is_local(package)) == Some(true)
-            })
+            .filter(|p| p.applies_to(&package.name, &package.version, is_local(package)) == Some(true))
             .filter(|p| !matches!(p.target, CrateTarget::Workspace))
             .map(|p| p.name.clone())
             .collect();
@@ -103,11 +107,7 @@ pub fn graph_plan(metadata: &Metadata, rules: &RuleSet) -> GraphPlan {
             woven.insert(package.id.clone(), names);
         }
     }
-    GraphPlan {
-        weavable,
-        woven,
-        declares_runtime,
-    }
+    GraphPlan { weavable, woven, declares_runtime }
 }
 
 /// The packages a cargo command line selects.
@@ -132,26 +132,14 @@ fn selected_packages(metadata: &Metadata, rest: &[String], cwd: &Path) -> Vec<Pa
         return metadata
             .packages
             .iter()
-            .filter(|p| {
-                names
-                    .iter()
-                    .any(|n| n.split('@').next() == Some(p.name.as_str()))
-            })
+            .filter(|p| names.iter().any(|n| n.split('@').next() == Some(p.name.as_str())))
             .map(|p| p.id.clone())
             .collect();
     }
-    if let Some(p) = members.iter().find(|p| {
-        p.manifest_path
-            .parent()
-            .is_some_and(|d| d.as_std_path() == cwd)
-    }) {
+    if let Some(p) = members.iter().find(|p| p.manifest_path.parent().is_some_and(|d| d.as_std_path() == cwd)) {
         return vec![p.id.clone()];
     }
-    metadata
-        .workspace_default_packages()
-        .iter()
-        .map(|p| p.id.clone())
-        .collect()
+    metadata.workspace_default_packages().iter().map(|p| p.id.clone()).collect()
 }
 
 /// The exact lines a package needs, for error messages and `init`.
@@ -170,51 +158,48 @@ fn links_artifacts(metadata: &Metadata, id: &PackageId, command: &str) -> bool {
     match command {
         "check" | "c" | "doc" | "d" | "clippy" | "metadata" | "tree" => false,
         "test" | "t" | "bench" | "nextest" => true,
-        _ => metadata
-            .packages
-            .iter()
-            .find(|p| &p.id == id)
-            .is_some_and(|p| {
-                p.targets.iter().any(|t| {
-                    t.kind.iter().any(|k| {
-                        matches!(
-                            k,
-                            TargetKind::Bin
-                                | TargetKind::CDyLib
-                                | TargetKind::DyLib
-                                | TargetKind::StaticLib
-                        )
-                    })
+        _ => metadata.packages.iter().find(|p| &p.id == id).is_some_and(|p| {
+            p.targets.iter().any(|t| {
+                t.kind.iter().any(|k| {
+                    matches!(k, TargetKind::Bin | TargetKind::CDyLib | TargetKind::DyLib | TargetKind::StaticLib)
                 })
-            }),
+            })
+        }),
     }
 }
 
-/// Refuse before building when a selected package would link woven code without the runtime.
+/// Refuse before building when a selected package would link woven code without the
+/// runtime, or would silently get no instrumentation because it lacks the dependency.
 fn check_runtime_links(
     metadata: &Metadata,
-    graph: &GraphPlan,
+    rules: &RuleSet,
     selected: &[PackageId],
     command: &str,
+    declares_runtime: &BTreeSet<PackageId>,
 ) -> Result<()> {
+    let runtime_ids: Vec<PackageId> =
+        metadata.packages.iter().filter(|p| p.name.as_str() == RUNTIME_PACKAGE).map(|p| p.id.clone()).collect();
+    let runtime_closure = closure(metadata, runtime_ids, false);
     for id in selected {
-        if graph.declares_runtime.contains(id) || !links_artifacts(metadata, id, command) {
+        if declares_runtime.contains(id) || !links_artifacts(metadata, id, command) {
             continue;
         }
         let reach = closure(metadata, [id.clone()], true);
-        let woven: Vec<String> = graph
-            .woven
-            .keys()
-            .filter(|w| reach.contains(*w))
-            .filter_map(|w| {
-                metadata
-                    .packages
-                    .iter()
-                    .find(|p| &p.id == w)
-                    .map(|p| p.name.to_string())
+        let mut targeted: Vec<String> = metadata
+            .packages
+            .iter()
+            .filter(|p| reach.contains(&p.id) && !runtime_closure.contains(&p.id))
+            .filter(|p| {
+                rules.packs.iter().any(|pack| {
+                    !matches!(pack.target, CrateTarget::Workspace)
+                        && pack.applies_to(&p.name, &p.version, is_local(p)) == Some(true)
+                })
             })
+            .map(|p| p.name.to_string())
             .collect();
-        if !woven.is_empty() {
+        targeted.sort();
+        targeted.dedup();
+        if !targeted.is_empty() {
             let package = metadata
                 .packages
                 .iter()
@@ -222,21 +207,17 @@ fn check_runtime_links(
                 .map(|p| (p.name.to_string(), p.manifest_path.to_string()))
                 .unwrap_or_default();
             bail!(
-                "package `{}` links crates that cargo otel instruments ({}) but does not depend on {RUNTIME_PACKAGE}, so it would not link.\n\
+                "package `{}` links crates that cargo otel instruments ({}) but does not depend on {RUNTIME_PACKAGE}, so they cannot be instrumented.\n\
                  Add to {}:\n\n{}\n\nor run `cargo otel init -p {}`.",
                 package.0,
-                woven.join(", "),
+                targeted.join(", "),
                 package.1,
                 runtime_dependency_snippet(),
                 package.0
             );
         }
     }
-    for p in metadata
-        .packages
-        .iter()
-        .filter(|p| p.name.as_str() == RUNTIME_PACKAGE)
-    {
+    for p in metadata.packages.iter().filter(|p| p.name.as_str() == RUNTIME_PACKAGE) {
         let supported = semver::VersionReq::parse(RUNTIME_VERSIONS).expect("valid constant");
         if !supported.matches(&p.version) {
             bail!(
@@ -260,49 +241,35 @@ fn metadata_for(rest: &[String]) -> Result<Metadata> {
             cmd.manifest_path(p);
         }
     }
-    cmd.exec()
-        .context("`cargo metadata` failed (is this a cargo project?)")
+    cmd.exec().context("`cargo metadata` failed (is this a cargo project?)")
 }
 
 /// The otel target dir for a workspace.
 pub fn otel_target_dir(args: &Args, metadata: &Metadata) -> PathBuf {
-    let dir = args
-        .target_dir
-        .clone()
-        .unwrap_or_else(|| metadata.target_directory.as_std_path().join("otel"));
-    if dir.is_absolute() {
-        dir
-    } else {
-        std::env::current_dir().map(|c| c.join(&dir)).unwrap_or(dir)
-    }
+    let dir = args.target_dir.clone().unwrap_or_else(|| metadata.target_directory.as_std_path().join("otel"));
+    if dir.is_absolute() { dir } else { std::env::current_dir().map(|c| c.join(&dir)).unwrap_or(dir) }
 }
 
 /// Environment for cargo so that every rustc call goes through the wrapper with the plan.
 pub fn cargo_plan_env(plan_path: &Path, rules: &RuleSet) -> Vec<(String, String)> {
-    let exe = std::env::current_exe()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| "cargo-otel".into());
+    let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "cargo-otel".into());
     let mut env = vec![
         ("RUSTC_WRAPPER".to_string(), exe),
         (WRAPPER_ENV.to_string(), "1".to_string()),
         (PLAN_ENV.to_string(), plan_path.display().to_string()),
         (CRATES_ENV.to_string(), rules.target_crates().join(",")),
     ];
-    let chained = std::env::var("RUSTC_WRAPPER")
-        .ok()
-        .filter(|w| !w.is_empty() && !w.contains("cargo-otel"));
+    let chained = std::env::var("RUSTC_WRAPPER").ok().filter(|w| !w.is_empty() && !w.contains("cargo-otel"));
     env.push((CHAIN_ENV.to_string(), chained.unwrap_or_default()));
     env
 }
 
-/// A fingerprint of the weaver binary and of which crates packs target: it goes into the
-/// rustflags, so a new weaver or a pack aimed at a new crate rebuilds woven crates (edits
-/// inside a pack are tracked per crate through dep-info instead).
+/// A fingerprint of which crates (and versions) packs target. It goes into the rustflags,
+/// so a pack aimed at a crate it did not target before rebuilds that crate. Edits inside a
+/// pack, and a new weaver binary, are tracked per woven crate through dep-info instead, so
+/// they rebuild only the crates they wove.
 fn fingerprint(rules: &RuleSet) -> String {
     let mut input = String::from(env!("CARGO_PKG_VERSION"));
-    if let Ok(meta) = std::env::current_exe().and_then(std::fs::metadata) {
-        input.push_str(&format!("{}{:?}", meta.len(), meta.modified().ok()));
-    }
     for p in &rules.packs {
         input.push_str(&format!("{}{:?}", p.name, p.target));
     }
@@ -313,8 +280,7 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     let cwd = std::env::current_dir().context("no current directory")?;
     let metadata = metadata_for(&args.rest)?;
     let otel_dir = otel_target_dir(args, &metadata);
-    std::fs::create_dir_all(&otel_dir)
-        .with_context(|| format!("cannot create {}", otel_dir.display()))?;
+    std::fs::create_dir_all(&otel_dir).with_context(|| format!("cannot create {}", otel_dir.display()))?;
     let rules = packs::load_rule_set(
         metadata.workspace_root.as_std_path(),
         &metadata.workspace_metadata,
@@ -323,7 +289,7 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     )?;
     let graph = graph_plan(&metadata, &rules);
     let selected = selected_packages(&metadata, &args.rest, &cwd);
-    check_runtime_links(&metadata, &graph, &selected, &args.command)?;
+    check_runtime_links(&metadata, &rules, &selected, &args.command, &graph.declares_runtime)?;
 
     let plan = Plan {
         rules: rules.clone(),
@@ -332,23 +298,20 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
         color: shell.color,
         shadow_root: otel_dir.join("shadow"),
         weavable: graph.weavable.clone(),
+        status_log: otel_dir.join(format!("status-{}.log", std::process::id())),
     };
-    let plan_path = otel_dir.join("plan.json");
-    std::fs::write(&plan_path, serde_json::to_vec(&plan)?)
-        .with_context(|| format!("cannot write {}", plan_path.display()))?;
-
+    // A fresh log per build: the wrappers append, we print as they go.
+    std::fs::write(&plan.status_log, "").with_context(|| format!("cannot write {}", plan.status_log.display()))?;
+    // Named by content: concurrent `cargo otel` runs on one target dir with different rule
+    // sets must not read each other's plan (cargo's lock is only taken later).
+    let plan_json = serde_json::to_vec(&plan)?;
+    let plan_path = otel_dir.join(format!("plan-{:016x}.json", fnv1a(&plan_json)));
+    std::fs::write(&plan_path, &plan_json).with_context(|| format!("cannot write {}", plan_path.display()))?;
     let host = config::host_triple()?;
     let config_flags = config::read_config(&config::config_files(&cwd), &host)?;
     let mut rest = args.rest.clone();
-    let has_target = rest
-        .iter()
-        .take_while(|a| *a != "--")
-        .any(|a| a == "--target" || a.starts_with("--target="));
-    let target = if has_target || config_flags.build_target.is_some() {
-        None
-    } else {
-        Some(host.clone())
-    };
+    let has_target = rest.iter().take_while(|a| *a != "--").any(|a| a == "--target" || a.starts_with("--target="));
+    let target = if has_target || config_flags.build_target.is_some() { None } else { Some(host.clone()) };
     if let Some(t) = &target {
         let at = rest.iter().position(|a| a == "--").unwrap_or(rest.len());
         rest.splice(at..at, ["--target".to_string(), t.clone()]);
@@ -372,23 +335,16 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
             "{} pack{} ({}); {} crate{} to weave; target dir {}",
             rules.packs.len(),
             if rules.packs.len() == 1 { "" } else { "s" },
-            rules
-                .packs
-                .iter()
-                .map(|p| p.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            rules.packs.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
             graph.woven.len(),
             if graph.woven.len() == 1 { "" } else { "s" },
             otel_dir.display()
         ),
     );
-    shell.verbose(
-        "Packs used",
-        woven_names.into_iter().collect::<Vec<_>>().join(", "),
-    );
+    shell.verbose("Packs used", woven_names.into_iter().collect::<Vec<_>>().join(", "));
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut printed = 0usize;
     let mut cmd = Command::new(&cargo);
     cmd.arg(&args.command).args(&rest);
     cmd.env("CARGO_TARGET_DIR", &otel_dir);
@@ -397,21 +353,34 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     for (k, v) in cargo_plan_env(&plan_path, &rules) {
         cmd.env(k, v);
     }
-    if RUNNING_COMMANDS.contains(&args.command.as_str())
-        && std::env::var_os("CARGO_OTEL_STORE").is_none()
-    {
+    if RUNNING_COMMANDS.contains(&args.command.as_str()) && std::env::var_os("CARGO_OTEL_STORE").is_none() {
         cmd.env("CARGO_OTEL_STORE", otel_dir.join("traces"));
     }
-    shell.verbose(
-        "Running",
-        format!("{cargo} {} {}", args.command, rest.join(" ")),
-    );
-    let status = cmd
-        .status()
-        .with_context(|| format!("cannot run `{cargo}`"))?;
+    shell.verbose("Running", format!("{cargo} {} {}", args.command, rest.join(" ")));
+    let mut child = cmd.spawn().with_context(|| format!("cannot run `{cargo}`"))?;
+    let status = loop {
+        print_new_status(&plan.status_log, &mut printed);
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(50)),
+            Err(e) => bail!("waiting for cargo: {e}"),
+        }
+    };
+    print_new_status(&plan.status_log, &mut printed);
+    let _ = std::fs::remove_file(&plan.status_log);
     Ok(match status.code() {
         Some(0) => ExitCode::SUCCESS,
         Some(c) => ExitCode::from(u8::try_from(c).unwrap_or(1)),
         None => ExitCode::FAILURE,
     })
+}
+
+/// Print the status lines wrappers appended since the last call (whole lines only).
+fn print_new_status(log: &Path, printed: &mut usize) {
+    let Ok(text) = std::fs::read_to_string(log) else { return };
+    let Some(end) = text.rfind('\n').map(|i| i + 1) else { return };
+    if end > *printed {
+        eprint!("{}", &text[*printed..end]);
+        *printed = end;
+    }
 }

@@ -49,11 +49,7 @@ fn cargo_home() -> Option<PathBuf> {
 fn flags_value(v: &toml::Value) -> Option<Vec<String>> {
     match v {
         toml::Value::String(s) => Some(s.split_whitespace().map(str::to_string).collect()),
-        toml::Value::Array(a) => Some(
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect(),
-        ),
+        toml::Value::Array(a) => Some(a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()),
         _ => None,
     }
 }
@@ -62,25 +58,17 @@ fn flags_value(v: &toml::Value) -> Option<Vec<String>> {
 pub fn read_config(files: &[PathBuf], triple: &str) -> Result<ConfigFlags> {
     let mut out = ConfigFlags::default();
     for file in files {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read {}", file.display()))?;
-        let value: toml::Table = toml::from_str(&text)
-            .with_context(|| format!("{} is not valid TOML", file.display()))?;
-        if let Some(flags) = value
-            .get("target")
-            .and_then(|t| t.get(triple))
-            .and_then(|t| t.get("rustflags"))
-            .and_then(flags_value)
+        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let value: toml::Table =
+            toml::from_str(&text).with_context(|| format!("{} is not valid TOML", file.display()))?;
+        if let Some(flags) =
+            value.get("target").and_then(|t| t.get(triple)).and_then(|t| t.get("rustflags")).and_then(flags_value)
         {
-            out.target_rustflags
-                .get_or_insert_with(Vec::new)
-                .extend(flags);
+            out.target_rustflags.get_or_insert_with(Vec::new).extend(flags);
         }
         if let Some(build) = value.get("build") {
             if let Some(flags) = build.get("rustflags").and_then(flags_value) {
-                out.build_rustflags
-                    .get_or_insert_with(Vec::new)
-                    .extend(flags);
+                out.build_rustflags.get_or_insert_with(Vec::new).extend(flags);
             }
             if let Some(t) = build.get("target").and_then(|t| t.as_str()) {
                 out.build_target = Some(t.to_string());
@@ -93,29 +81,18 @@ pub fn read_config(files: &[PathBuf], triple: &str) -> Result<ConfigFlags> {
 /// The flags cargo would give target units, before ours are added.
 pub fn effective_user_flags(config: &ConfigFlags) -> Vec<String> {
     if let Ok(encoded) = std::env::var("CARGO_ENCODED_RUSTFLAGS") {
-        return encoded
-            .split('\x1f')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
+        return encoded.split('\x1f').filter(|s| !s.is_empty()).map(str::to_string).collect();
     }
     if let Ok(flags) = std::env::var("RUSTFLAGS") {
         return flags.split_whitespace().map(str::to_string).collect();
     }
-    config
-        .target_rustflags
-        .clone()
-        .or_else(|| config.build_rustflags.clone())
-        .unwrap_or_default()
+    config.target_rustflags.clone().or_else(|| config.build_rustflags.clone()).unwrap_or_default()
 }
 
 /// The host triple, from `rustc -vV`.
 pub fn host_triple() -> Result<String> {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
-    let out = Command::new(&rustc)
-        .arg("-vV")
-        .output()
-        .with_context(|| format!("cannot run `{rustc} -vV`"))?;
+    let out = Command::new(&rustc).arg("-vV").output().with_context(|| format!("cannot run `{rustc} -vV`"))?;
     let text = String::from_utf8_lossy(&out.stdout);
     match text.lines().find_map(|l| l.strip_prefix("host: ")) {
         Some(h) => Ok(h.trim().to_string()),
@@ -133,25 +110,11 @@ mod tests {
         let a = dir.path().join("a.toml");
         let b = dir.path().join("b.toml");
         std::fs::write(&a, "[build]\nrustflags = \"-C opt-level=1\"\n[target.x86_64-unknown-linux-gnu]\nrustflags = [\"-Ctarget-cpu=native\"]\n").expect("write");
-        std::fs::write(
-            &b,
-            "[build]\nrustflags = [\"--cfg\", \"mine\"]\ntarget = \"wasm32-unknown-unknown\"\n",
-        )
-        .expect("write");
+        std::fs::write(&b, "[build]\nrustflags = [\"--cfg\", \"mine\"]\ntarget = \"wasm32-unknown-unknown\"\n")
+            .expect("write");
         let cfg = read_config(&[a, b], "x86_64-unknown-linux-gnu").expect("config");
-        assert_eq!(
-            cfg.target_rustflags,
-            Some(vec!["-Ctarget-cpu=native".to_string()])
-        );
-        assert_eq!(
-            cfg.build_rustflags,
-            Some(vec![
-                "-C".into(),
-                "opt-level=1".into(),
-                "--cfg".into(),
-                "mine".into()
-            ])
-        );
+        assert_eq!(cfg.target_rustflags, Some(vec!["-Ctarget-cpu=native".to_string()]));
+        assert_eq!(cfg.build_rustflags, Some(vec!["-C".into(), "opt-level=1".into(), "--cfg".into(), "mine".into()]));
         assert_eq!(cfg.build_target.as_deref(), Some("wasm32-unknown-unknown"));
     }
 }

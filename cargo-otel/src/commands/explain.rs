@@ -16,9 +16,7 @@ use crate::weave::{matcher, parse, plan};
 
 pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     let filter = args.rest.iter().find(|a| !a.starts_with('-')).cloned();
-    let metadata = MetadataCommand::new()
-        .exec()
-        .context("`cargo metadata` failed (is this a cargo project?)")?;
+    let metadata = MetadataCommand::new().exec().context("`cargo metadata` failed (is this a cargo project?)")?;
     let otel_dir = otel_target_dir(args, &metadata);
     let rules = packs::load_rule_set(
         metadata.workspace_root.as_std_path(),
@@ -33,37 +31,21 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
         let candidates: Vec<&cargo_metadata::Package> = metadata
             .packages
             .iter()
-            .filter(|p| {
-                pack.applies_to(&p.name, &p.version, p.source.is_none())
-                    .is_some()
-            })
+            .filter(|p| pack.applies_to(&p.name, &p.version, p.source.is_none()).is_some())
             .filter(|p| filter.as_deref().is_none_or(|f| f == p.name.as_str()))
             .collect();
         if candidates.is_empty() {
             if filter.is_none() {
-                out.push_str(&format!(
-                    "pack {}: no crate in the graph ({})\n",
-                    pack.name,
-                    describe_target(pack)
-                ));
+                out.push_str(&format!("pack {}: no crate in the graph ({})\n", pack.name, describe_target(pack)));
             }
             continue;
         }
         for package in candidates {
             any = true;
             let key = format!("{} {}", package.name, package.version);
-            out.push_str(&format!(
-                "pack {} → {} v{}\n",
-                pack.name, package.name, package.version
-            ));
-            if pack.applies_to(&package.name, &package.version, package.source.is_none())
-                == Some(false)
-            {
-                out.push_str(&format!(
-                    "  not woven: v{} is outside {}\n",
-                    package.version,
-                    describe_target(pack)
-                ));
+            out.push_str(&format!("pack {} → {} v{}\n", pack.name, package.name, package.version));
+            if pack.applies_to(&package.name, &package.version, package.source.is_none()) == Some(false) {
+                out.push_str(&format!("  not woven: v{} is outside {}\n", package.version, describe_target(pack)));
                 continue;
             }
             if !graph.weavable.contains(&key) {
@@ -95,21 +77,10 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
             let outcome = plan::weave(
                 &sources,
                 &points,
-                &plan::WeaveRequest {
-                    packs: &packs,
-                    directives: false,
-                    links_runtime: false,
-                    relax_forbid: false,
-                },
+                &plan::WeaveRequest { packs: &packs, directives: false, links_runtime: false, relax_forbid: false },
             );
             for join in &outcome.joins {
-                out.push_str(&format!(
-                    "  {:<28} {} ({}:{})\n",
-                    join.rule,
-                    join.what,
-                    join.file.display(),
-                    join.line
-                ));
+                out.push_str(&format!("  {:<28} {} ({}:{})\n", join.rule, join.what, join.file.display(), join.line));
             }
             for warning in &outcome.warnings {
                 out.push_str(&format!("  ! {warning}\n"));
@@ -123,10 +94,7 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
         }
     }
     if filter.is_some() && !any {
-        shell.warn(format!(
-            "no pack targets `{}` in this graph",
-            filter.unwrap_or_default()
-        ));
+        shell.warn(format!("no pack targets `{}` in this graph", filter.unwrap_or_default()));
     }
     print!("{out}");
     Ok(ExitCode::SUCCESS)

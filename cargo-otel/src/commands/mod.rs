@@ -59,18 +59,14 @@ impl Args {
                 }
                 "--strict" => args.strict = true,
                 "--rules" | "--otel-target-dir" => {
-                    let value = it
-                        .next()
-                        .ok_or_else(|| format!("`{a}` needs a directory"))?;
+                    let value = it.next().ok_or_else(|| format!("`{a}` needs a directory"))?;
                     if a == "--rules" {
                         args.rules.push(PathBuf::from(value));
                     } else {
                         args.target_dir = Some(PathBuf::from(value));
                     }
                 }
-                s if s.starts_with("--rules=") => {
-                    args.rules.push(PathBuf::from(&s["--rules=".len()..]))
-                }
+                s if s.starts_with("--rules=") => args.rules.push(PathBuf::from(&s["--rules=".len()..])),
                 s if s.starts_with("--otel-target-dir=") => {
                     args.target_dir = Some(PathBuf::from(&s["--otel-target-dir=".len()..]))
                 }
@@ -165,9 +161,7 @@ mod tests {
 
     #[test]
     fn our_options_are_taken_cargos_are_kept() {
-        let a = parse(&[
-            "--strict", "run", "-p", "x", "--rules", "r", "-v", "--", "--rules", "y",
-        ]);
+        let a = parse(&["--strict", "run", "-p", "x", "--rules", "r", "-v", "--", "--rules", "y"]);
         assert_eq!(a.command, "run");
         assert!(a.strict);
         assert_eq!(a.rules, vec![PathBuf::from("r")]);

@@ -1,5 +1,6 @@
 //! Where rule packs come from: the built-in `rules/` (embedded in the binary), the
-//! workspace's `[workspace.metadata.otel]` (`rules = ["dir"]`, `disable = ["pack"]`) and
+//! workspace's `[workspace.metadata.otel]` (`rules = ["dir"]`, `disable = ["pack"]`,
+//! `builtin = false`) and
 //! `--rules DIR`. Later sources override earlier packs of the same name.
 
 use std::fs;
@@ -16,8 +17,7 @@ static BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_ru
 pub fn builtin_dir(otel_dir: &Path) -> Result<PathBuf> {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules");
     if source.is_dir() {
-        return fs::canonicalize(&source)
-            .with_context(|| format!("cannot resolve {}", source.display()));
+        return fs::canonicalize(&source).with_context(|| format!("cannot resolve {}", source.display()));
     }
     let dir = otel_dir.join("rules");
     for (rel, text) in BUILTIN {
@@ -25,8 +25,7 @@ pub fn builtin_dir(otel_dir: &Path) -> Result<PathBuf> {
         // Rewrite only what changed: crates list these files in their dep-info.
         if fs::read_to_string(&path).ok().as_deref() != Some(*text) {
             if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create {}", parent.display()))?;
+                fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
             }
             fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         }
@@ -42,17 +41,16 @@ pub fn load_rule_set(
     otel_dir: &Path,
 ) -> Result<RuleSet> {
     let mut sources = Vec::new();
-    let builtin = builtin_dir(otel_dir)?;
-    sources.push(load::load_dir(&builtin).map_err(|e| anyhow!("{e}"))?);
     let otel = workspace_metadata.get("otel");
+    // `builtin = false` opts out of the built-in packs (tests and custom rule sets).
+    if otel.and_then(|o| o.get("builtin")).and_then(|b| b.as_bool()) != Some(false) {
+        let builtin = builtin_dir(otel_dir)?;
+        sources.push(load::load_dir(&builtin).map_err(|e| anyhow!("{e}"))?);
+    }
     let strings = |key: &str| -> Vec<String> {
         otel.and_then(|o| o.get(key))
             .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
             .unwrap_or_default()
     };
     for dir in strings("rules") {
@@ -66,6 +64,5 @@ pub fn load_rule_set(
 }
 
 fn absolute(dir: &Path) -> Result<PathBuf> {
-    fs::canonicalize(dir)
-        .with_context(|| format!("rules directory {} does not exist", dir.display()))
+    fs::canonicalize(dir).with_context(|| format!("rules directory {} does not exist", dir.display()))
 }

@@ -37,18 +37,13 @@ pub struct StoredSpan {
 
 /// Read every span in the store directory (lines that do not parse are skipped).
 pub fn read_store(dir: &Path) -> Result<Vec<StoredSpan>> {
-    let entries = std::fs::read_dir(dir).with_context(|| {
-        format!(
-            "no trace store at {} (run something with `cargo otel run` first)",
-            dir.display()
-        )
-    })?;
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("no trace store at {} (run something with `cargo otel run` first)", dir.display()))?;
     let mut spans = Vec::new();
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "jsonl") {
-            let file = std::fs::File::open(&path)
-                .with_context(|| format!("cannot open {}", path.display()))?;
+            let file = std::fs::File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
             for line in std::io::BufReader::new(file).lines().map_while(Result::ok) {
                 if let Ok(span) = serde_json::from_str::<StoredSpan>(&line) {
                     spans.push(span);
@@ -101,12 +96,7 @@ pub fn render(trace: &[StoredSpan], width: usize) -> String {
         return String::new();
     };
     let start = trace.iter().map(|s| s.start_unix_nano).min().unwrap_or(0);
-    let end = trace
-        .iter()
-        .map(|s| s.end_unix_nano)
-        .max()
-        .unwrap_or(start)
-        .max(start + 1);
+    let end = trace.iter().map(|s| s.end_unix_nano).max().unwrap_or(start).max(start + 1);
     let total = end - start;
     let ids: std::collections::HashSet<&str> = trace.iter().map(|s| s.span_id.as_str()).collect();
     let mut children: HashMap<&str, Vec<&StoredSpan>> = HashMap::new();
@@ -115,17 +105,10 @@ pub fn render(trace: &[StoredSpan], width: usize) -> String {
         if s.parent_span_id.is_empty() || !ids.contains(s.parent_span_id.as_str()) {
             roots.push(s);
         } else {
-            children
-                .entry(s.parent_span_id.as_str())
-                .or_default()
-                .push(s);
+            children.entry(s.parent_span_id.as_str()).or_default().push(s);
         }
     }
-    let mut services: Vec<&str> = trace
-        .iter()
-        .map(|s| s.service_name.as_str())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let mut services: Vec<&str> = trace.iter().map(|s| s.service_name.as_str()).filter(|s| !s.is_empty()).collect();
     services.sort();
     services.dedup();
     let mut out = format!(
@@ -145,37 +128,23 @@ pub fn render(trace: &[StoredSpan], width: usize) -> String {
         total: u64,
         width: usize,
     ) {
-        let offset = ((span.start_unix_nano.saturating_sub(start)) as f64 / total as f64
-            * width as f64) as usize;
-        let len = (((span.end_unix_nano.saturating_sub(span.start_unix_nano)) as f64 / total as f64
-            * width as f64)
+        let offset = ((span.start_unix_nano.saturating_sub(start)) as f64 / total as f64 * width as f64) as usize;
+        let len = (((span.end_unix_nano.saturating_sub(span.start_unix_nano)) as f64 / total as f64 * width as f64)
             .ceil() as usize)
             .max(1);
         let offset = offset.min(width.saturating_sub(1));
         let len = len.min(width - offset);
-        let bar = format!(
-            "{}{}{}",
-            " ".repeat(offset),
-            "█".repeat(len),
-            " ".repeat(width - offset - len)
-        );
+        let bar = format!("{}{}{}", " ".repeat(offset), "█".repeat(len), " ".repeat(width - offset - len));
         let label = format!("{}{}", "  ".repeat(depth), span.name);
         let attrs: Vec<String> = KEY_ATTRIBUTES
             .iter()
             .filter_map(|k| {
-                span.attributes.get(*k).map(|v| {
-                    format!(
-                        "{k}={}",
-                        v.as_str().map_or_else(|| v.to_string(), str::to_string)
-                    )
-                })
+                span.attributes
+                    .get(*k)
+                    .map(|v| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
             })
             .collect();
-        let status = if span.status == "error" {
-            format!(" ERROR {}", span.status_message)
-        } else {
-            String::new()
-        };
+        let status = if span.status == "error" { format!(" ERROR {}", span.status_message) } else { String::new() };
         out.push_str(&format!(
             "  {bar} {:>8}  {label:<40} {:<8} {:<10}{status} {}\n",
             format_duration(span.end_unix_nano.saturating_sub(span.start_unix_nano)),
@@ -199,19 +168,14 @@ fn store_dir(args: &Args) -> Result<PathBuf> {
     let mut it = args.rest.iter();
     while let Some(a) = it.next() {
         if a == "--store" {
-            return it
-                .next()
-                .map(PathBuf::from)
-                .context("`--store` needs a directory");
+            return it.next().map(PathBuf::from).context("`--store` needs a directory");
         }
     }
     if let Some(dir) = std::env::var_os("CARGO_OTEL_STORE") {
         return Ok(PathBuf::from(dir));
     }
-    let metadata = cargo_metadata::MetadataCommand::new()
-        .no_deps()
-        .exec()
-        .context("`cargo metadata` failed; pass --store DIR")?;
+    let metadata =
+        cargo_metadata::MetadataCommand::new().no_deps().exec().context("`cargo metadata` failed; pass --store DIR")?;
     Ok(super::build::otel_target_dir(args, &metadata).join("traces"))
 }
 
@@ -224,12 +188,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--all" => all = true,
-            "--last" => {
-                last = it
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .context("`--last` needs a number")?
-            }
+            "--last" => last = it.next().and_then(|n| n.parse().ok()).context("`--last` needs a number")?,
             "--store" => {
                 it.next();
             }
@@ -239,10 +198,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     }
     let mut list = traces(read_store(&dir)?);
     if let Some(id) = &wanted {
-        list.retain(|t| {
-            t.first()
-                .is_some_and(|s| s.trace_id.starts_with(id.as_str()))
-        });
+        list.retain(|t| t.first().is_some_and(|s| s.trace_id.starts_with(id.as_str())));
         if list.is_empty() {
             bail!("no trace {id} in {}", dir.display());
         }
@@ -280,16 +236,10 @@ mod tests {
 
     #[test]
     fn renders_children_under_parents() {
-        let t = vec![
-            span("a", "", "GET /x", 0, 10_000_000),
-            span("b", "a", "child", 2_000_000, 4_000_000),
-        ];
+        let t = vec![span("a", "", "GET /x", 0, 10_000_000), span("b", "a", "child", 2_000_000, 4_000_000)];
         let out = render(&t, 10);
         let lines: Vec<&str> = out.lines().collect();
-        assert!(
-            lines[0].starts_with("trace t1  10.0ms  2 spans  [svc]"),
-            "{out}"
-        );
+        assert!(lines[0].starts_with("trace t1  10.0ms  2 spans  [svc]"), "{out}");
         assert!(lines[1].contains("GET /x"));
         assert!(lines[2].contains("  child"), "{out}");
         assert!(lines[2].contains("2.0ms"), "{out}");

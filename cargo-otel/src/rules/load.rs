@@ -10,9 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::model::{
-    Advice, CrateTarget, FnJoin, JoinPoint, Loc, Pack, Rule, RuleSet, SpanKind, SpanTemplate,
-};
+use super::model::{Advice, CrateTarget, FnJoin, JoinPoint, Loc, Pack, Rule, RuleSet, SpanKind, SpanTemplate};
 
 /// A problem in a rule pack, located in its source.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -115,20 +113,12 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn loc(&self, offset: usize) -> Loc {
         let (line, column) = line_col(self.text, offset);
-        Loc {
-            file: self.file.to_path_buf(),
-            line,
-            column,
-        }
+        Loc { file: self.file.to_path_buf(), line, column }
     }
 
     fn error(&mut self, offset: usize, message: impl Into<String>, help: impl Into<String>) {
         let loc = self.loc(offset);
-        self.errors.push(RuleError {
-            loc,
-            message: message.into(),
-            help: help.into(),
-        });
+        self.errors.push(RuleError { loc, message: message.into(), help: help.into() });
     }
 }
 
@@ -137,11 +127,7 @@ pub fn load_pack(dir: &Path) -> Result<Pack, RuleErrors> {
     let manifest = dir.join("pack.toml");
     let text = fs::read_to_string(&manifest).map_err(|e| {
         RuleErrors(vec![RuleError {
-            loc: Loc {
-                file: manifest.clone(),
-                line: 0,
-                column: 0,
-            },
+            loc: Loc { file: manifest.clone(), line: 0, column: 0 },
             message: format!("cannot read the pack: {e}"),
             help: "every pack folder needs a pack.toml (see docs/rules.md)".into(),
         }])
@@ -151,11 +137,7 @@ pub fn load_pack(dir: &Path) -> Result<Pack, RuleErrors> {
 
 /// Parse and validate a pack from its `pack.toml` text (advice read relative to it).
 pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
-    let mut cx = Ctx {
-        file: manifest,
-        text,
-        errors: Vec::new(),
-    };
+    let mut cx = Ctx { file: manifest, text, errors: Vec::new() };
     let raw: RawFile = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
@@ -174,11 +156,7 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
     };
 
     let name = raw.pack.name.get_ref().clone();
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         cx.error(
             raw.pack.name.span().start,
             format!("invalid pack name `{name}`"),
@@ -187,11 +165,7 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
     }
     let target = if raw.pack.krate.get_ref() == "@workspace" {
         if let Some(v) = &raw.pack.versions {
-            cx.error(
-                v.span().start,
-                "`versions` makes no sense with `crate = \"@workspace\"`",
-                "remove `versions`",
-            );
+            cx.error(v.span().start, "`versions` makes no sense with `crate = \"@workspace\"`", "remove `versions`");
         }
         CrateTarget::Workspace
     } else {
@@ -205,10 +179,7 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
             }
             v.get_ref().clone()
         });
-        CrateTarget::Named {
-            name: raw.pack.krate.get_ref().clone(),
-            versions,
-        }
+        CrateTarget::Named { name: raw.pack.krate.get_ref().clone(), versions }
     };
 
     let dir = manifest.parent().unwrap_or(Path::new("."));
@@ -230,14 +201,9 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
                     Err(e) => {
                         let start = e.span().start();
                         cx.errors.push(RuleError {
-                            loc: Loc {
-                                file: path.clone(),
-                                line: start.line,
-                                column: start.column + 1,
-                            },
+                            loc: Loc { file: path.clone(), line: start.line, column: start.column + 1 },
                             message: format!("advice does not parse: {e}"),
-                            help: "advice files are plain Rust items (std + the `__otel` prelude)"
-                                .into(),
+                            help: "advice files are plain Rust items (std + the `__otel` prelude)".into(),
                         });
                         None
                     }
@@ -253,10 +219,11 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
             }
         }
     };
-    let advice_file = raw.pack.advice.as_ref().map_or_else(
-        || "(no advice file)".to_string(),
-        |a| dir.join(a.get_ref()).display().to_string(),
-    );
+    let advice_file = raw
+        .pack
+        .advice
+        .as_ref()
+        .map_or_else(|| "(no advice file)".to_string(), |a| dir.join(a.get_ref()).display().to_string());
 
     let mut rules = Vec::new();
     let mut ids = HashSet::new();
@@ -293,11 +260,7 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
         let kinds = [r.func.is_some(), r.call.is_some(), r.method.is_some()];
         let join = match kinds {
             [true, false, false] => {
-                let func = r
-                    .func
-                    .as_ref()
-                    .map(|f| f.get_ref().clone())
-                    .unwrap_or_default();
+                let func = r.func.as_ref().map(|f| f.get_ref().clone()).unwrap_or_default();
                 JoinPoint::Fn(FnJoin {
                     module: r.module.clone(),
                     receiver: r.receiver.clone(),
@@ -305,30 +268,18 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
                     name: func,
                 })
             }
-            [false, true, false] => JoinPoint::Call {
-                path: split_path(
-                    r.call
-                        .as_ref()
-                        .map(|c| c.get_ref().as_str())
-                        .unwrap_or_default(),
-                ),
-            },
+            [false, true, false] => {
+                JoinPoint::Call { path: split_path(r.call.as_ref().map(|c| c.get_ref().as_str()).unwrap_or_default()) }
+            }
             [false, false, true] => JoinPoint::MethodCall {
-                method: r
-                    .method
-                    .as_ref()
-                    .map(|m| m.get_ref().clone())
-                    .unwrap_or_default(),
+                method: r.method.as_ref().map(|m| m.get_ref().clone()).unwrap_or_default(),
                 receiver_root: r.receiver_root.as_deref().map(split_path),
                 scope_of: r.scope_of.as_deref().map(split_path),
             },
             _ => {
                 cx.error(
                     offset,
-                    format!(
-                        "rule `{}` needs exactly one of `fn`, `call`, `method`",
-                        r.id.get_ref()
-                    ),
+                    format!("rule `{}` needs exactly one of `fn`, `call`, `method`", r.id.get_ref()),
                     "`fn` advises a definition; `call`/`method` advise call sites",
                 );
                 continue;
@@ -368,10 +319,7 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
         }
         for (arg, func) in &r.wrap_args {
             check_fn(&mut cx, func);
-            advice.push(Advice::WrapArg {
-                arg: arg.clone(),
-                func: func.get_ref().clone(),
-            });
+            advice.push(Advice::WrapArg { arg: arg.clone(), func: func.get_ref().clone() });
         }
         if let Some(f) = &r.on_enter {
             check_fn(&mut cx, f);
@@ -390,50 +338,29 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
                 skip_call: r.skip_call,
             });
         } else if r.skip_call || !r.args.is_empty() {
-            cx.error(
-                offset,
-                "`args` and `skip_call` need `on_enter`",
-                "add `on_enter = \"fn_name\"` or remove them",
-            );
+            cx.error(offset, "`args` and `skip_call` need `on_enter`", "add `on_enter = \"fn_name\"` or remove them");
         }
         if let Some(f) = &r.on_exit {
             check_fn(&mut cx, f);
-            advice.push(Advice::OnExit {
-                func: f.get_ref().clone(),
-            });
+            advice.push(Advice::OnExit { func: f.get_ref().clone() });
         }
         if let Some(f) = &r.wrap_return {
             check_fn(&mut cx, f);
-            advice.push(Advice::WrapReturn {
-                func: f.get_ref().clone(),
-            });
+            advice.push(Advice::WrapReturn { func: f.get_ref().clone() });
         }
         if let Some(w) = &r.wrap_call_arg {
             check_fn(&mut cx, &w.get_ref().with);
-            advice.push(Advice::WrapCallArg {
-                index: w.get_ref().index,
-                func: w.get_ref().with.get_ref().clone(),
-            });
+            advice.push(Advice::WrapCallArg { index: w.get_ref().index, func: w.get_ref().with.get_ref().clone() });
         }
-        let call_site_ok = advice
-            .iter()
-            .all(|a| matches!(a, Advice::WrapCallArg { .. }));
+        let call_site_ok = advice.iter().all(|a| matches!(a, Advice::WrapCallArg { .. }));
         if call_site && (!call_site_ok || advice.is_empty()) {
             cx.error(
                 offset,
                 "call-site rules (`call`, `method`) take only `wrap_call_arg`",
                 "use `fn` to advise a definition",
             );
-        } else if !call_site
-            && advice
-                .iter()
-                .any(|a| matches!(a, Advice::WrapCallArg { .. }))
-        {
-            cx.error(
-                offset,
-                "`wrap_call_arg` needs a `call` or `method` join point",
-                "use `wrap_args` on a `fn` rule",
-            );
+        } else if !call_site && advice.iter().any(|a| matches!(a, Advice::WrapCallArg { .. })) {
+            cx.error(offset, "`wrap_call_arg` needs a `call` or `method` join point", "use `wrap_args` on a `fn` rule");
         } else if advice.is_empty() {
             cx.error(
                 offset,
@@ -441,13 +368,7 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
                 "add `span`, `on_enter`, `on_exit`, `wrap_args`, `wrap_return` or `code`",
             );
         }
-        rules.push(Rule {
-            id,
-            join,
-            advice,
-            priority: r.priority,
-            loc: cx.loc(r.id.span().start),
-        });
+        rules.push(Rule { id, join, advice, priority: r.priority, loc: cx.loc(r.id.span().start) });
     }
 
     if !cx.errors.is_empty() {
@@ -468,10 +389,7 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
 }
 
 fn split_path(path: &str) -> Vec<String> {
-    path.split("::")
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
+    path.split("::").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
 /// FNV-1a: a stable, dependency-free content hash for fingerprints.
@@ -492,19 +410,13 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Pack>, RuleErrors> {
     }
     let entries = fs::read_dir(dir).map_err(|e| {
         RuleErrors(vec![RuleError {
-            loc: Loc {
-                file: dir.to_path_buf(),
-                line: 0,
-                column: 0,
-            },
+            loc: Loc { file: dir.to_path_buf(), line: 0, column: 0 },
             message: format!("cannot read rules directory: {e}"),
             help: "pass a folder that holds pack folders (each with a pack.toml)".into(),
         }])
     })?;
-    let mut dirs: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("pack.toml").is_file())
-        .collect();
+    let mut dirs: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.join("pack.toml").is_file()).collect();
     dirs.sort();
     let mut packs = Vec::new();
     let mut errors = Vec::new();
@@ -514,11 +426,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Pack>, RuleErrors> {
             Err(RuleErrors(mut e)) => errors.append(&mut e),
         }
     }
-    if errors.is_empty() {
-        Ok(packs)
-    } else {
-        Err(RuleErrors(errors))
-    }
+    if errors.is_empty() { Ok(packs) } else { Err(RuleErrors(errors)) }
 }
 
 /// Build a rule set from several sources; a later pack with the same name replaces an
@@ -586,13 +494,9 @@ span = { name = "demo.work", kind = "client", attributes = { "a.b" = "{arg.x}" }
 
     #[test]
     fn invalid_semver_range_points_at_the_value() {
-        let err =
-            parse("[pack]\nname = \"x\"\ncrate = \"x\"\nversions = \">=banana\"\n").unwrap_err();
+        let err = parse("[pack]\nname = \"x\"\ncrate = \"x\"\nversions = \">=banana\"\n").unwrap_err();
         let text = err.to_string();
-        assert!(
-            text.contains("pack.toml:4:12: invalid semver range"),
-            "{text}"
-        );
+        assert!(text.contains("pack.toml:4:12: invalid semver range"), "{text}");
     }
 
     #[test]
@@ -602,10 +506,7 @@ span = { name = "demo.work", kind = "client", attributes = { "a.b" = "{arg.x}" }
         let manifest = dir.path().join("pack.toml");
         let text = "[pack]\nname = \"x\"\ncrate = \"x\"\nadvice = \"advice.rs\"\n\n[[rule]]\nid = \"r\"\nfn = \"f\"\non_enter = \"absent\"\n";
         let err = parse_pack(&manifest, text).unwrap_err().to_string();
-        assert!(
-            err.contains(":9:12: advice fn `absent` is not defined"),
-            "{err}"
-        );
+        assert!(err.contains(":9:12: advice fn `absent` is not defined"), "{err}");
     }
 
     #[test]
@@ -614,10 +515,7 @@ span = { name = "demo.work", kind = "client", attributes = { "a.b" = "{arg.x}" }
             .unwrap_err()
             .to_string();
         assert!(err.contains("rule `a` has no advice"), "{err}");
-        assert!(
-            err.contains("exactly one of `fn`, `call`, `method`"),
-            "{err}"
-        );
+        assert!(err.contains("exactly one of `fn`, `call`, `method`"), "{err}");
     }
 
     #[test]

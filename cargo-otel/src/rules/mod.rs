@@ -5,6 +5,4 @@ pub mod load;
 pub mod model;
 
 pub use load::{RuleError, RuleErrors, fnv1a, line_col};
-pub use model::{
-    Advice, CrateTarget, FnJoin, JoinPoint, Loc, Pack, Rule, RuleSet, SpanKind, SpanTemplate,
-};
+pub use model::{Advice, CrateTarget, FnJoin, JoinPoint, Loc, Pack, Rule, RuleSet, SpanKind, SpanTemplate};

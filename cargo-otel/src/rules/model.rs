@@ -26,10 +26,7 @@ impl std::fmt::Display for Loc {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CrateTarget {
     /// A package by name (`reqwest`), with an optional semver range.
-    Named {
-        name: String,
-        versions: Option<String>,
-    },
+    Named { name: String, versions: Option<String> },
     /// Every non-registry crate (workspace members and path dependencies) of a graph that
     /// links the runtime: `crate = "@workspace"`. Used by call-site packs such as `std`.
     Workspace,
@@ -39,9 +36,7 @@ impl CrateTarget {
     /// The semver range, parsed (validated at load time, so parse errors cannot happen here).
     pub fn version_req(&self) -> Option<VersionReq> {
         match self {
-            CrateTarget::Named {
-                versions: Some(v), ..
-            } => VersionReq::parse(v).ok(),
+            CrateTarget::Named { versions: Some(v), .. } => VersionReq::parse(v).ok(),
             _ => None,
         }
     }
@@ -76,11 +71,7 @@ impl Pack {
                 if target.replace('-', "_") != name.replace('-', "_") {
                     return None;
                 }
-                Some(
-                    self.target
-                        .version_req()
-                        .is_none_or(|req| req.matches(version)),
-                )
+                Some(self.target.version_req().is_none_or(|req| req.matches(version)))
             }
         }
     }
@@ -88,9 +79,7 @@ impl Pack {
 
 /// Turn a pack name into a valid identifier fragment.
 pub fn sanitize_ident(name: &str) -> String {
-    name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
+    name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
 }
 
 /// One rule: a join point and what to do there.
@@ -115,11 +104,7 @@ pub enum JoinPoint {
     /// Method calls `.name(args)` whose receiver chain starts with a call to `receiver_root`
     /// (`thread::Builder::new().spawn(..)`) or whose receiver is the closure parameter of a
     /// call to `scope_of` (`thread::scope(|s| s.spawn(..))`).
-    MethodCall {
-        method: String,
-        receiver_root: Option<Vec<String>>,
-        scope_of: Option<Vec<String>>,
-    },
+    MethodCall { method: String, receiver_root: Option<Vec<String>>, scope_of: Option<Vec<String>> },
 }
 
 /// A function join point: `module::Type::fn` with optional trait.
@@ -143,11 +128,7 @@ pub enum Advice {
     Span(SpanTemplate),
     /// Call `func(args…)` first; its value is the call context handed to `OnExit`.
     /// With `skip_call`, `func` returns `ControlFlow<R, C>` and `Break(r)` returns `r`.
-    OnEnter {
-        func: String,
-        args: Vec<String>,
-        skip_call: bool,
-    },
+    OnEnter { func: String, args: Vec<String>, skip_call: bool },
     /// Call `func(context, &result)` after the body (for async: the output).
     OnExit { func: String },
     /// Rebind an argument: `let arg = func(arg);` before the body.

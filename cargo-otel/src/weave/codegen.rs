@@ -56,12 +56,7 @@ pub struct Splice {
 
 /// Generate the splice for `layers` (outermost first). `prelude` is the path of the
 /// prelude module. `Err` says why the fn cannot take this advice (reported, not fatal).
-pub fn weave_fn(
-    info: &FnInfo,
-    layers: &[Layer],
-    prelude: &str,
-    init: bool,
-) -> Result<Splice, String> {
+pub fn weave_fn(info: &FnInfo, layers: &[Layer], prelude: &str, init: bool) -> Result<Splice, String> {
     if info.is_const {
         return Err("a `const fn` cannot call the runtime; it is not instrumentable".into());
     }
@@ -112,27 +107,18 @@ pub fn template_expr(template: &str, info: &FnInfo) -> Result<String, String> {
             literal.push_str("{}");
             args.push(format!("({path})"));
         } else {
-            return Err(format!(
-                "unknown placeholder `{{{inner}}}` in `{template}`; use {{arg.NAME}} or {{fn}}"
-            ));
+            return Err(format!("unknown placeholder `{{{inner}}}` in `{template}`; use {{arg.NAME}} or {{fn}}"));
         }
         rest = &rest[open + close + 1..];
     }
     literal.push_str(&rest.replace('}', "}}"));
     if args.is_empty() {
-        return Ok(format!(
-            "{:?}",
-            literal.replace("{{", "{").replace("}}", "}")
-        ));
+        return Ok(format!("{:?}", literal.replace("{{", "{").replace("}}", "}")));
     }
     if literal == "{}" && args.len() == 1 {
         return Ok(format!("&::std::string::ToString::to_string(&{})", args[0]));
     }
-    Ok(format!(
-        "&::std::format!({:?}, {})",
-        literal,
-        args.join(", ")
-    ))
+    Ok(format!("&::std::format!({:?}, {})", literal, args.join(", ")))
 }
 
 fn span_start(
@@ -151,10 +137,7 @@ fn span_start(
     if !template.attributes.is_empty() {
         code.push_str(&format!("if {var}.is_recording() {{ "));
         for (key, value) in &template.attributes {
-            code.push_str(&format!(
-                "{var}.str({key:?}, {}); ",
-                template_expr(value, info)?
-            ));
+            code.push_str(&format!("{var}.str({key:?}, {}); ", template_expr(value, info)?));
         }
         code.push_str("} ");
     }
@@ -184,12 +167,7 @@ fn pin_output_type(info: &FnInfo) -> String {
     )
 }
 
-fn weave_layer(
-    info: &FnInfo,
-    layer: &Layer,
-    prelude: &str,
-    n: usize,
-) -> Result<(String, String), String> {
+fn weave_layer(info: &FnInfo, layer: &Layer, prelude: &str, n: usize) -> Result<(String, String), String> {
     let mut pro = String::new();
     let mut epi = String::new();
     let mut span: Option<&SpanTemplate> = None;
@@ -205,30 +183,19 @@ fn weave_layer(
                         info.qualified
                     ));
                 }
-                pro.push_str(&format!(
-                    "let {arg} = {}({arg}); ",
-                    resolve(func, layer, prelude)
-                ));
+                pro.push_str(&format!("let {arg} = {}({arg}); ", resolve(func, layer, prelude)));
             }
             Advice::Code(code) => {
-                let tokens: proc_macro2::TokenStream = code
-                    .parse()
-                    .map_err(|e| format!("`code` does not lex: {e}"))?;
+                let tokens: proc_macro2::TokenStream = code.parse().map_err(|e| format!("`code` does not lex: {e}"))?;
                 pro.push_str(&tokens.to_string());
                 pro.push(' ');
             }
-            Advice::OnEnter {
-                func,
-                args,
-                skip_call,
-            } => {
+            Advice::OnEnter { func, args, skip_call } => {
                 for arg in args {
                     if let Some(name) = arg.trim().strip_prefix("&mut ") {
                         let name = name.trim();
                         if name != "self" && has_param(info, name) {
-                            pro.push_str(&format!(
-                                "#[allow(unused_mut)] let mut {name} = {name}; "
-                            ));
+                            pro.push_str(&format!("#[allow(unused_mut)] let mut {name} = {name}; "));
                         }
                     }
                 }
@@ -250,15 +217,9 @@ fn weave_layer(
             }
         }
     }
-    let cx = if has_enter {
-        format!("__otel_cx{n}")
-    } else {
-        "()".to_string()
-    };
+    let cx = if has_enter { format!("__otel_cx{n}") } else { "()".to_string() };
     if on_exit.is_some() && wrap_return.is_some() {
-        return Err(
-            "`on_exit` and `wrap_return` on one rule: do the exit work in the wrap function".into(),
-        );
+        return Err("`on_exit` and `wrap_return` on one rule: do the exit work in the wrap function".into());
     }
     let needs_closure = on_exit.is_some() || wrap_return.is_some();
     if info.track_caller && needs_closure {
@@ -272,19 +233,13 @@ fn weave_layer(
             }
             if let Some(t) = span {
                 pro.push_str(&span_start(t, &s, info, layer, prelude)?);
-                pro.push_str(&format!(
-                    "let __otel_g{n} = {prelude}::SpanGuard::new({s}); "
-                ));
+                pro.push_str(&format!("let __otel_g{n} = {prelude}::SpanGuard::new({s}); "));
             }
             if let Some(exit) = on_exit {
                 pro.push_str(&format!("{prelude}::call({cx}, {exit}, move || {{ "));
                 epi = " })".to_string();
             } else if let Some(wrap) = wrap_return {
-                let cx_arg = if has_enter {
-                    format!("{cx}, ")
-                } else {
-                    String::new()
-                };
+                let cx_arg = if has_enter { format!("{cx}, ") } else { String::new() };
                 pro.push_str(&format!("{wrap}({cx_arg}{prelude}::run(move || {{ "));
                 epi = " }))".to_string();
             }
@@ -320,25 +275,13 @@ fn weave_layer(
             }
         }
         Shape::FutureReturn { rebox } => {
-            let (rebox_open, rebox_close) = if rebox {
-                ("::std::boxed::Box::pin(", ")")
-            } else {
-                ("", "")
-            };
+            let (rebox_open, rebox_close) = if rebox { ("::std::boxed::Box::pin(", ")") } else { ("", "") };
             if let Some(wrap) = wrap_return {
                 if span.is_some() {
-                    return Err(
-                        "`span` with `wrap_return`: start the span in the wrap function".into(),
-                    );
+                    return Err("`span` with `wrap_return`: start the span in the wrap function".into());
                 }
-                let cx_arg = if has_enter {
-                    format!("{cx}, ")
-                } else {
-                    String::new()
-                };
-                pro.push_str(&format!(
-                    "{rebox_open}{wrap}({cx_arg}{prelude}::run(move || {{ "
-                ));
+                let cx_arg = if has_enter { format!("{cx}, ") } else { String::new() };
+                pro.push_str(&format!("{rebox_open}{wrap}({cx_arg}{prelude}::run(move || {{ "));
                 epi = format!(" }})){rebox_close}");
             } else if span.is_some() || on_exit.is_some() {
                 let span_var = match span {
@@ -353,16 +296,16 @@ fn weave_layer(
                 };
                 // The span is current while the fn builds its future, so work done before
                 // the first poll (a client injecting headers) sees it as the parent.
-                pro.push_str(&format!("let __otel_e{n} = {span_var}.enter(); let __otel_f{n} = {prelude}::run(move || {{ "));
+                pro.push_str(&format!(
+                    "let __otel_e{n} = {span_var}.enter(); let __otel_f{n} = {prelude}::run(move || {{ "
+                ));
                 let wrapped = match on_exit {
                     Some(exit) => format!(
                         "{prelude}::instrument_with({span_var}, __otel_f{n}, move |_, __otel_out| {exit}({cx}, __otel_out))"
                     ),
                     None => format!("{prelude}::instrument({span_var}, __otel_f{n})"),
                 };
-                epi = format!(
-                    " }}); ::std::mem::drop(__otel_e{n}); {rebox_open}{wrapped}{rebox_close}"
-                );
+                epi = format!(" }}); ::std::mem::drop(__otel_e{n}); {rebox_open}{wrapped}{rebox_close}");
             }
         }
     }
@@ -375,15 +318,7 @@ mod tests {
     use crate::rules::model::SpanKind;
 
     fn info<'a>(params: &'a [Option<String>], shape: Shape) -> FnInfo<'a> {
-        FnInfo {
-            shape,
-            params,
-            ret: "u8",
-            ret_nameable: true,
-            track_caller: false,
-            is_const: false,
-            qualified: "m::f",
-        }
+        FnInfo { shape, params, ret: "u8", ret_nameable: true, track_caller: false, is_const: false, qualified: "m::f" }
     }
 
     #[test]
@@ -396,20 +331,9 @@ mod tests {
             template_expr("{arg.req.method}", &i).as_deref(),
             Ok("&::std::string::ToString::to_string(&(req.method))")
         );
-        assert_eq!(
-            template_expr("GET {arg.req}", &i).as_deref(),
-            Ok("&::std::format!(\"GET {}\", (req))")
-        );
-        assert!(
-            template_expr("{arg.nope}", &i)
-                .unwrap_err()
-                .contains("not a parameter")
-        );
-        assert!(
-            template_expr("{what}", &i)
-                .unwrap_err()
-                .contains("unknown placeholder")
-        );
+        assert_eq!(template_expr("GET {arg.req}", &i).as_deref(), Ok("&::std::format!(\"GET {}\", (req))"));
+        assert!(template_expr("{arg.nope}", &i).unwrap_err().contains("not a parameter"));
+        assert!(template_expr("{what}", &i).unwrap_err().contains("unknown placeholder"));
     }
 
     #[test]
@@ -417,20 +341,8 @@ mod tests {
         let params = [];
         let mut i = info(&params, Shape::Sync);
         i.is_const = true;
-        let span = [Advice::Span(SpanTemplate {
-            name: "x".into(),
-            kind: SpanKind::Internal,
-            attributes: vec![],
-        })];
-        let layer = Layer {
-            pack: "p",
-            advice_module: "crate::a",
-            advice: &span,
-        };
-        assert!(
-            weave_fn(&i, &[layer], "crate::__otel", false)
-                .unwrap_err()
-                .contains("const fn")
-        );
+        let span = [Advice::Span(SpanTemplate { name: "x".into(), kind: SpanKind::Internal, attributes: vec![] })];
+        let layer = Layer { pack: "p", advice_module: "crate::a", advice: &span };
+        assert!(weave_fn(&i, &[layer], "crate::__otel", false).unwrap_err().contains("const fn"));
     }
 }

@@ -16,25 +16,17 @@ pub const ALLOW_ALL: &str = "#[allow(warnings, unsafe_code, missing_docs, unreac
 
 /// The `mod __otel` prelude: ABI declarations plus safe wrappers, std only.
 pub fn prelude_module() -> String {
-    format!(
-        "{ALLOW_ALL}\n#[doc(hidden)]\nmod __otel {{\n{ABI_DECLARE}\n{ABI_LIST}\n{ABI_PRELUDE}\n}}\n"
-    )
+    format!("{ALLOW_ALL}\n#[doc(hidden)]\nmod __otel {{\n{ABI_DECLARE}\n{ABI_LIST}\n{ABI_PRELUDE}\n}}\n")
 }
 
 /// A pack's advice as a module of the crate root.
 pub fn advice_module(module: &str, source: &str) -> String {
-    format!(
-        "{ALLOW_ALL}\n#[doc(hidden)]\nmod {module} {{\n#[allow(unused_imports)] use crate::__otel;\n{source}\n}}\n"
-    )
+    format!("{ALLOW_ALL}\n#[doc(hidden)]\nmod {module} {{\n#[allow(unused_imports)] use crate::__otel;\n{source}\n}}\n")
 }
 
 /// Create `shadow` as a mirror of `package`: modified files written, everything else a
 /// symlink to the original. Only directories on the way to a modified file are real.
-pub fn build_shadow(
-    package: &Path,
-    shadow: &Path,
-    modified: &[(PathBuf, String)],
-) -> io::Result<()> {
+pub fn build_shadow(package: &Path, shadow: &Path, modified: &[(PathBuf, String)]) -> io::Result<()> {
     if shadow.exists() {
         fs::remove_dir_all(shadow)?;
     }
@@ -89,24 +81,15 @@ fn symlink(target: &Path, link: &Path) -> io::Result<()> {
 /// Rewrite rustc's dep-info: shadow paths become the original package paths, and `extra`
 /// files (the rule packs the crate was woven with) become dependencies, so editing a pack
 /// rebuilds exactly the crates it wove.
-pub fn rewrite_dep_info(
-    dep_info: &Path,
-    shadow: &Path,
-    package: &Path,
-    extra: &[PathBuf],
-) -> io::Result<()> {
+pub fn rewrite_dep_info(dep_info: &Path, shadow: &Path, package: &Path, extra: &[PathBuf]) -> io::Result<()> {
     let text = fs::read_to_string(dep_info)?;
     let shadow_s = shadow.to_string_lossy();
     let package_s = package.to_string_lossy();
     let mut out = String::with_capacity(text.len());
-    let extra_deps: String = extra
-        .iter()
-        .map(|p| format!(" {}", escape_dep_path(p)))
-        .collect();
+    let extra_deps: String = extra.iter().map(|p| format!(" {}", escape_dep_path(p))).collect();
     for line in text.lines() {
         let line = line.replace(shadow_s.as_ref(), package_s.as_ref());
-        let is_target_line =
-            !line.starts_with('#') && !line.trim_end().ends_with(':') && line.contains(": ");
+        let is_target_line = !line.starts_with('#') && !line.trim_end().ends_with(':') && line.contains(": ");
         out.push_str(&line);
         if is_target_line {
             out.push_str(&extra_deps);
@@ -138,61 +121,30 @@ mod tests {
         fs::write(pkg.join("src/other.rs"), "other").expect("write");
         fs::write(pkg.join("data/x.txt"), "x").expect("write");
         let shadow = dir.path().join("shadow");
-        build_shadow(
-            &pkg,
-            &shadow,
-            &[(PathBuf::from("src/net/mod.rs"), "woven".into())],
-        )
-        .expect("shadow");
-        assert_eq!(
-            fs::read_to_string(shadow.join("src/net/mod.rs")).expect("read"),
-            "woven"
-        );
-        assert_eq!(
-            fs::read_to_string(shadow.join("src/other.rs")).expect("read"),
-            "other"
-        );
-        assert!(
-            fs::symlink_metadata(shadow.join("data"))
-                .expect("meta")
-                .file_type()
-                .is_symlink()
-        );
-        assert!(
-            !fs::symlink_metadata(shadow.join("src"))
-                .expect("meta")
-                .file_type()
-                .is_symlink()
-        );
-        assert_eq!(
-            fs::read_to_string(pkg.join("src/net/mod.rs")).expect("read"),
-            "orig"
-        );
+        build_shadow(&pkg, &shadow, &[(PathBuf::from("src/net/mod.rs"), "woven".into())]).expect("shadow");
+        assert_eq!(fs::read_to_string(shadow.join("src/net/mod.rs")).expect("read"), "woven");
+        assert_eq!(fs::read_to_string(shadow.join("src/other.rs")).expect("read"), "other");
+        assert!(fs::symlink_metadata(shadow.join("data")).expect("meta").file_type().is_symlink());
+        assert!(!fs::symlink_metadata(shadow.join("src")).expect("meta").file_type().is_symlink());
+        assert_eq!(fs::read_to_string(pkg.join("src/net/mod.rs")).expect("read"), "orig");
         // Rebuilding replaces the previous shadow.
         build_shadow(&pkg, &shadow, &[]).expect("shadow again");
-        assert_eq!(
-            fs::read_to_string(shadow.join("src/net/mod.rs")).expect("read"),
-            "orig"
-        );
+        assert_eq!(fs::read_to_string(shadow.join("src/net/mod.rs")).expect("read"), "orig");
     }
 
     #[test]
     fn dep_info_points_at_originals_and_packs() {
         let dir = tempfile::tempdir().expect("tempdir");
         let d = dir.path().join("x.d");
-        fs::write(&d, "/out/libx.rmeta: /sh/src/lib.rs /sh/src/a.rs\n\n/sh/src/lib.rs:\n/sh/src/a.rs:\n\n# env-dep:FOO=1\n").expect("write");
-        rewrite_dep_info(
+        fs::write(
             &d,
-            Path::new("/sh"),
-            Path::new("/pkg"),
-            &[PathBuf::from("/rules/p/pack.toml")],
+            "/out/libx.rmeta: /sh/src/lib.rs /sh/src/a.rs\n\n/sh/src/lib.rs:\n/sh/src/a.rs:\n\n# env-dep:FOO=1\n",
         )
-        .expect("rewrite");
+        .expect("write");
+        rewrite_dep_info(&d, Path::new("/sh"), Path::new("/pkg"), &[PathBuf::from("/rules/p/pack.toml")])
+            .expect("rewrite");
         let out = fs::read_to_string(&d).expect("read");
-        assert!(
-            out.starts_with("/out/libx.rmeta: /pkg/src/lib.rs /pkg/src/a.rs /rules/p/pack.toml\n"),
-            "{out}"
-        );
+        assert!(out.starts_with("/out/libx.rmeta: /pkg/src/lib.rs /pkg/src/a.rs /rules/p/pack.toml\n"), "{out}");
         assert!(out.contains("\n/pkg/src/a.rs:\n"));
         assert!(out.contains("# env-dep:FOO=1\n"));
         assert!(out.contains("\n/rules/p/pack.toml:\n"));

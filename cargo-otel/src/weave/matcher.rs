@@ -129,13 +129,9 @@ fn type_name(ty: &syn::Type) -> Option<String> {
     }
 }
 
-fn mentions_future(
-    bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
-) -> bool {
+fn mentions_future(bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>) -> bool {
     bounds.iter().any(|b| match b {
-        syn::TypeParamBound::Trait(t) => {
-            t.path.segments.last().is_some_and(|s| s.ident == "Future")
-        }
+        syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Future"),
         _ => false,
     })
 }
@@ -149,9 +145,7 @@ fn classify(sig: &syn::Signature) -> Shape {
     };
     match &**ty {
         syn::Type::Never(_) => Shape::Never,
-        syn::Type::ImplTrait(i) if mentions_future(&i.bounds) => {
-            Shape::FutureReturn { rebox: false }
-        }
+        syn::Type::ImplTrait(i) if mentions_future(&i.bounds) => Shape::FutureReturn { rebox: false },
         syn::Type::Path(p) => {
             let Some(last) = p.path.segments.last() else {
                 return Shape::Sync;
@@ -308,10 +302,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
         let saved = (self.receiver.clone(), self.trait_name.clone());
         self.receiver = type_name(&i.self_ty);
-        self.trait_name = i
-            .trait_
-            .as_ref()
-            .and_then(|(_, p, _)| p.segments.last().map(|s| unraw(&s.ident)));
+        self.trait_name = i.trait_.as_ref().and_then(|(_, p, _)| p.segments.last().map(|s| unraw(&s.ident)));
         for item in &i.items {
             self.visit_impl_item(item);
         }
@@ -346,9 +337,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             }
             None if !m.mac.path.is_ident("macro_rules") => {
                 let name = m.mac.path.to_token_stream().to_string();
-                self.points
-                    .opaque_macros
-                    .push((self.file, m.mac.path.span().start(), name));
+                self.points.opaque_macros.push((self.file, m.mac.path.span().start(), name));
             }
             None => {}
         }
@@ -363,11 +352,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 method: None,
                 receiver_root: Vec::new(),
                 receiver_scope: Vec::new(),
-                args: call
-                    .args
-                    .iter()
-                    .map(|a| (a.span().start(), a.span().end()))
-                    .collect(),
+                args: call.args.iter().map(|a| (a.span().start(), a.span().end())).collect(),
                 at: p.span().start(),
             });
             // Closure parameters of this call (e.g. `thread::scope(|s| ..)`) are scopes.
@@ -418,11 +403,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             method: Some(unraw(&call.method)),
             receiver_root,
             receiver_scope,
-            args: call
-                .args
-                .iter()
-                .map(|a| (a.span().start(), a.span().end()))
-                .collect(),
+            args: call.args.iter().map(|a| (a.span().start(), a.span().end())).collect(),
             at: call.method.span().start(),
         });
         visit::visit_expr_method_call(self, call);
@@ -459,9 +440,7 @@ pub fn module_matches(pattern: &str, module: &[String]) -> bool {
         match pat.split_first() {
             None => module.is_empty(),
             Some((&"**", rest)) => (0..=module.len()).any(|i| go(rest, &module[i..])),
-            Some((seg, rest)) => module
-                .split_first()
-                .is_some_and(|(m, mrest)| glob(seg, m) && go(rest, mrest)),
+            Some((seg, rest)) => module.split_first().is_some_and(|(m, mrest)| glob(seg, m) && go(rest, mrest)),
         }
     }
     go(&pat, module)
@@ -470,18 +449,9 @@ pub fn module_matches(pattern: &str, module: &[String]) -> bool {
 /// Does a fn join point select this site?
 pub fn fn_matches(join: &FnJoin, site: &FnSite) -> bool {
     glob(&join.name, &site.name)
-        && join
-            .module
-            .as_deref()
-            .is_none_or(|m| module_matches(m, &site.module))
-        && join
-            .receiver
-            .as_deref()
-            .is_none_or(|r| site.receiver.as_deref().is_some_and(|s| glob(r, s)))
-        && join
-            .trait_name
-            .as_deref()
-            .is_none_or(|t| site.trait_name.as_deref() == Some(t))
+        && join.module.as_deref().is_none_or(|m| module_matches(m, &site.module))
+        && join.receiver.as_deref().is_none_or(|r| site.receiver.as_deref().is_some_and(|s| glob(r, s)))
+        && join.trait_name.as_deref().is_none_or(|t| site.trait_name.as_deref() == Some(t))
 }
 
 fn path_ends_with(path: &[String], suffix: &[String]) -> bool {
@@ -492,18 +462,10 @@ fn path_ends_with(path: &[String], suffix: &[String]) -> bool {
 pub fn call_matches(join: &JoinPoint, call: &CallSite) -> bool {
     match join {
         JoinPoint::Call { path } => call.method.is_none() && path_ends_with(&call.path, path),
-        JoinPoint::MethodCall {
-            method,
-            receiver_root,
-            scope_of,
-        } => {
+        JoinPoint::MethodCall { method, receiver_root, scope_of } => {
             call.method.as_deref() == Some(method.as_str())
-                && receiver_root
-                    .as_ref()
-                    .is_none_or(|r| path_ends_with(&call.receiver_root, r))
-                && scope_of
-                    .as_ref()
-                    .is_none_or(|s| path_ends_with(&call.receiver_scope, s))
+                && receiver_root.as_ref().is_none_or(|r| path_ends_with(&call.receiver_root, r))
+                && scope_of.as_ref().is_none_or(|s| path_ends_with(&call.receiver_scope, s))
                 && (receiver_root.is_some() || scope_of.is_some() || call.receiver_root.is_empty())
         }
         JoinPoint::Fn(_) => false,
@@ -514,11 +476,7 @@ pub fn call_matches(join: &JoinPoint, call: &CallSite) -> bool {
 pub fn explain_miss(rule: &Rule, points: &JoinPoints) -> String {
     match &rule.join {
         JoinPoint::Fn(join) => {
-            let named: Vec<&FnSite> = points
-                .fns
-                .iter()
-                .filter(|s| glob(&join.name, &s.name))
-                .collect();
+            let named: Vec<&FnSite> = points.fns.iter().filter(|s| glob(&join.name, &s.name)).collect();
             if named.is_empty() {
                 let macro_note = if points.opaque_macros.is_empty() {
                     String::new()
@@ -550,19 +508,10 @@ pub fn explain_miss(rule: &Rule, points: &JoinPoints) -> String {
                     {
                         why.push(format!("trait is {:?}, not `{t}`", s.trait_name));
                     }
-                    format!(
-                        "`{}` at line {}: {}",
-                        s.qualified(),
-                        s.ident_at.line,
-                        why.join(", ")
-                    )
+                    format!("`{}` at line {}: {}", s.qualified(), s.ident_at.line, why.join(", "))
                 })
                 .collect();
-            format!(
-                "fns named `{}` exist but differ: {}",
-                join.name,
-                reasons.join("; ")
-            )
+            format!("fns named `{}` exist but differ: {}", join.name, reasons.join("; "))
         }
         _ => "no call site matches in this crate".to_string(),
     }
@@ -579,10 +528,7 @@ mod tests {
         assert!(!glob("spawn", "spawn_blocking"));
         assert!(module_matches("task::**", &["task".into(), "spawn".into()]));
         assert!(module_matches("**", &[]));
-        assert!(module_matches(
-            "async_*::client",
-            &["async_impl".into(), "client".into()]
-        ));
+        assert!(module_matches("async_*::client", &["async_impl".into(), "client".into()]));
         assert!(!module_matches("task", &["task".into(), "spawn".into()]));
     }
 

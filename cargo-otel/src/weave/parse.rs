@@ -29,12 +29,8 @@ pub struct CrateSources {
 
 /// Parse the crate rooted at `root` (its `lib.rs`/`main.rs`).
 pub fn parse_crate(root: &Path) -> Result<CrateSources> {
-    let mut sources = CrateSources {
-        files: Vec::new(),
-        unparsed: Vec::new(),
-    };
-    let text = fs::read_to_string(root)
-        .with_context(|| format!("cannot read crate root {}", root.display()))?;
+    let mut sources = CrateSources { files: Vec::new(), unparsed: Vec::new() };
+    let text = fs::read_to_string(root).with_context(|| format!("cannot read crate root {}", root.display()))?;
     let ast = syn::parse_file(&text).map_err(|e| {
         let at = e.span().start();
         anyhow::anyhow!("{}:{}:{}: {e}", root.display(), at.line, at.column + 1)
@@ -54,12 +50,7 @@ fn walk(
 ) {
     let mut decls = Vec::new();
     collect_mod_decls(&ast.items, &child_dir, &path, &[], &mut decls);
-    sources.files.push(SourceFile {
-        path,
-        module: module.clone(),
-        text,
-        ast,
-    });
+    sources.files.push(SourceFile { path, module: module.clone(), text, ast });
     for decl in decls {
         let Some(file) = decl.candidates.iter().find(|p| p.is_file()).cloned() else {
             continue; // cfg'd out (e.g. a windows-only module on unix): nothing to weave
@@ -76,16 +67,12 @@ fn walk(
         };
         match syn::parse_file(&text) {
             Ok(ast) => {
-                let child_dir =
-                    if decl.mod_rs_like || file.file_name().is_some_and(|n| n == "mod.rs") {
-                        file.parent().map(Path::to_path_buf).unwrap_or_default()
-                    } else {
-                        let stem = file
-                            .file_stem()
-                            .map(|s| s.to_os_string())
-                            .unwrap_or_default();
-                        file.parent().map(|p| p.join(stem)).unwrap_or_default()
-                    };
+                let child_dir = if decl.mod_rs_like || file.file_name().is_some_and(|n| n == "mod.rs") {
+                    file.parent().map(Path::to_path_buf).unwrap_or_default()
+                } else {
+                    let stem = file.file_stem().map(|s| s.to_os_string()).unwrap_or_default();
+                    file.parent().map(|p| p.join(stem)).unwrap_or_default()
+                };
                 let mut child_module = module.clone();
                 child_module.extend(decl.inline_prefix.iter().cloned());
                 child_module.push(decl.name.clone());
@@ -93,9 +80,7 @@ fn walk(
             }
             Err(e) => {
                 let at = e.span().start();
-                sources
-                    .unparsed
-                    .push((file, format!("{}:{}: {e}", at.line, at.column + 1)));
+                sources.unparsed.push((file, format!("{}:{}: {e}", at.line, at.column + 1)));
             }
         }
     }
@@ -116,10 +101,7 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
         }
         match &a.meta {
             syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s),
-                    ..
-                }) => Some(s.value()),
+                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
                 _ => None,
             },
             _ => None,
@@ -127,13 +109,7 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
     })
 }
 
-fn collect_mod_decls(
-    items: &[syn::Item],
-    dir: &Path,
-    file: &Path,
-    inline: &[String],
-    out: &mut Vec<ModDecl>,
-) {
+fn collect_mod_decls(items: &[syn::Item], dir: &Path, file: &Path, inline: &[String], out: &mut Vec<ModDecl>) {
     for item in items {
         match item {
             syn::Item::Mod(m) => {
@@ -147,21 +123,10 @@ fn collect_mod_decls(
                             Some(p) => (vec![dir.join(inline.join("/")).join(p)], true),
                             None => {
                                 let base = dir.join(inline.join("/"));
-                                (
-                                    vec![
-                                        base.join(format!("{name}.rs")),
-                                        base.join(&name).join("mod.rs"),
-                                    ],
-                                    false,
-                                )
+                                (vec![base.join(format!("{name}.rs")), base.join(&name).join("mod.rs")], false)
                             }
                         };
-                        out.push(ModDecl {
-                            name,
-                            inline_prefix: inline.to_vec(),
-                            candidates,
-                            mod_rs_like,
-                        });
+                        out.push(ModDecl { name, inline_prefix: inline.to_vec(), candidates, mod_rs_like });
                     }
                     Some((_, inner)) => {
                         let mut deeper = inline.to_vec();
@@ -186,9 +151,7 @@ pub fn macro_items(mac: &syn::Macro) -> Option<Vec<syn::Item>> {
     if mac.path.is_ident("macro_rules") {
         return None;
     }
-    syn::parse2::<syn::File>(mac.tokens.clone())
-        .ok()
-        .map(|f| f.items)
+    syn::parse2::<syn::File>(mac.tokens.clone()).ok().map(|f| f.items)
 }
 
 /// An identifier without its `r#` prefix.
@@ -223,18 +186,7 @@ mod tests {
         let parsed = parse_crate(&src.join("lib.rs")).expect("parse");
         let mut modules: Vec<String> = parsed.files.iter().map(|f| f.module.join("::")).collect();
         modules.sort();
-        assert_eq!(
-            modules,
-            vec![
-                "",
-                "inline::deep",
-                "net",
-                "net::tcp",
-                "sys",
-                "sys::child",
-                "task"
-            ]
-        );
+        assert_eq!(modules, vec!["", "inline::deep", "net", "net::tcp", "sys", "sys::child", "task"]);
         assert!(parsed.unparsed.is_empty());
     }
 

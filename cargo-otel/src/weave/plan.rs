@@ -49,11 +49,7 @@ const PRELUDE: &str = "crate::__otel";
 pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest) -> WeaveOutcome {
     let mut outcome = WeaveOutcome::default();
     let mut edits: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
-    let rules: Vec<(&Pack, &Rule)> = request
-        .packs
-        .iter()
-        .flat_map(|p| p.rules.iter().map(move |r| (*p, r)))
-        .collect();
+    let rules: Vec<(&Pack, &Rule)> = request.packs.iter().flat_map(|p| p.rules.iter().map(move |r| (*p, r))).collect();
     let mut rule_hits = vec![0usize; rules.len()];
     let directive_pack = directive_pack();
 
@@ -61,74 +57,43 @@ pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest
         let mut matched: Vec<(usize, &Pack, &Rule)> = rules
             .iter()
             .enumerate()
-            .filter(
-                |(_, (_, r))| matches!(&r.join, JoinPoint::Fn(j) if matcher::fn_matches(j, site)),
-            )
+            .filter(|(_, (_, r))| matches!(&r.join, JoinPoint::Fn(j) if matcher::fn_matches(j, site)))
             .map(|(i, (p, r))| (i, *p, *r))
             .collect();
         matched.sort_by_key(|(i, _, r)| (-r.priority, *i));
-        let directive_rule =
-            (request.directives && site.directive.is_some()).then(|| directive_rule(site));
+        let directive_rule = (request.directives && site.directive.is_some()).then(|| directive_rule(site));
         let init = request.links_runtime && site.is_main;
         if matched.is_empty() && directive_rule.is_none() && !init {
             continue;
         }
         let file = &sources.files[site.file];
-        let module_paths: Vec<String> = matched
-            .iter()
-            .map(|(_, p, _)| format!("crate::{}", p.advice_module()))
-            .collect();
+        let module_paths: Vec<String> =
+            matched.iter().map(|(_, p, _)| format!("crate::{}", p.advice_module())).collect();
         let mut layers: Vec<Layer> = matched
             .iter()
             .zip(&module_paths)
-            .map(|((_, p, r), m)| Layer {
-                pack: &p.name,
-                advice_module: m,
-                advice: &r.advice,
-            })
+            .map(|((_, p, r), m)| Layer { pack: &p.name, advice_module: m, advice: &r.advice })
             .collect();
         if let Some(rule) = &directive_rule {
-            layers.push(Layer {
-                pack: &directive_pack,
-                advice_module: "crate::__otel",
-                advice: &rule.advice,
-            });
+            layers.push(Layer { pack: &directive_pack, advice_module: "crate::__otel", advice: &rule.advice });
         }
         let info = fn_info(site);
         let qualified = site.qualified();
-        match codegen::weave_fn(
-            &FnInfo {
-                qualified: &qualified,
-                ..info
-            },
-            &layers,
-            PRELUDE,
-            init,
-        ) {
+        match codegen::weave_fn(&FnInfo { qualified: &qualified, ..info }, &layers, PRELUDE, init) {
             Ok(splice) => {
                 let list = edits.entry(site.file).or_default();
                 if !splice.prologue.is_empty() {
-                    list.push(Edit::new(
-                        site.body_open,
-                        format!(" {}", splice.prologue.trim_end()),
-                    ));
+                    list.push(Edit::new(site.body_open, format!(" {}", splice.prologue.trim_end())));
                 }
                 if !splice.epilogue.is_empty() {
-                    list.push(Edit::new(
-                        site.body_close,
-                        format!("{} ", splice.epilogue.trim()),
-                    ));
+                    list.push(Edit::new(site.body_close, format!("{} ", splice.epilogue.trim())));
                 }
                 for (i, _, rule) in &matched {
                     rule_hits[*i] += 1;
-                    outcome
-                        .joins
-                        .push(report(&rule.id, file.path.clone(), site));
+                    outcome.joins.push(report(&rule.id, file.path.clone(), site));
                 }
                 if directive_rule.is_some() {
-                    outcome
-                        .joins
-                        .push(report("otel:span", file.path.clone(), site));
+                    outcome.joins.push(report("otel:span", file.path.clone(), site));
                 }
             }
             Err(reason) => {
@@ -140,11 +105,7 @@ pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest
                     "{}:{}: not instrumented ({}): {reason}",
                     file.path.display(),
                     site.ident_at.line,
-                    if ids.is_empty() {
-                        "otel:span".to_string()
-                    } else {
-                        ids.join(", ")
-                    }
+                    if ids.is_empty() { "otel:span".to_string() } else { ids.join(", ") }
                 ));
             }
         }
@@ -191,22 +152,14 @@ pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest
         }
     }
     for (path, error) in &sources.unparsed {
-        outcome.warnings.push(format!(
-            "{}: not parsed, not instrumented: {error}",
-            path.display()
-        ));
+        outcome.warnings.push(format!("{}: not parsed, not instrumented: {error}", path.display()));
     }
 
     let mut used: Vec<&Pack> = request
         .packs
         .iter()
         .copied()
-        .filter(|p| {
-            rules
-                .iter()
-                .zip(&rule_hits)
-                .any(|((rp, _), hits)| rp.name == p.name && *hits > 0)
-        })
+        .filter(|p| rules.iter().zip(&rule_hits).any(|((rp, _), hits)| rp.name == p.name && *hits > 0))
         .collect();
     used.dedup_by_key(|p| p.name.clone());
     outcome.used_packs = used.iter().map(|p| p.name.clone()).collect();
@@ -228,9 +181,7 @@ pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest
         let mut text = match splice::apply(&base, &file_edits) {
             Ok(t) => t,
             Err(e) => {
-                outcome
-                    .warnings
-                    .push(format!("{}: {e}", file.path.display()));
+                outcome.warnings.push(format!("{}: {e}", file.path.display()));
                 continue;
             }
         };
@@ -254,12 +205,7 @@ pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest
 }
 
 fn report(rule: &str, file: PathBuf, site: &FnSite) -> JoinPointReport {
-    JoinPointReport {
-        rule: rule.to_string(),
-        file,
-        line: site.ident_at.line,
-        what: site.qualified(),
-    }
+    JoinPointReport { rule: rule.to_string(), file, line: site.ident_at.line, what: site.qualified() }
 }
 
 fn fn_info(site: &FnSite) -> FnInfo<'_> {

@@ -15,10 +15,7 @@ pub struct Edit {
 
 impl Edit {
     pub fn new(at: LineColumn, text: impl Into<String>) -> Edit {
-        Edit {
-            at,
-            text: text.into(),
-        }
+        Edit { at, text: text.into() }
     }
 }
 
@@ -43,22 +40,14 @@ pub fn apply(text: &str, edits: &[Edit]) -> Result<String, String> {
     let mut positioned: Vec<(usize, usize, &str)> = Vec::with_capacity(edits.len());
     for (seq, edit) in edits.iter().enumerate() {
         if edit.text.contains('\n') {
-            return Err(format!(
-                "internal: multi-line insertion at {}:{}",
-                edit.at.line, edit.at.column
-            ));
+            return Err(format!("internal: multi-line insertion at {}:{}", edit.at.line, edit.at.column));
         }
-        let offset = offset_of(text, edit.at).ok_or_else(|| {
-            format!(
-                "position {}:{} is outside the file",
-                edit.at.line, edit.at.column
-            )
-        })?;
+        let offset = offset_of(text, edit.at)
+            .ok_or_else(|| format!("position {}:{} is outside the file", edit.at.line, edit.at.column))?;
         positioned.push((offset, seq, &edit.text));
     }
     positioned.sort();
-    let mut out =
-        String::with_capacity(text.len() + positioned.iter().map(|p| p.2.len()).sum::<usize>());
+    let mut out = String::with_capacity(text.len() + positioned.iter().map(|p| p.2.len()).sum::<usize>());
     let mut last = 0;
     for (offset, _, insert) in positioned {
         out.push_str(&text[last..offset]);
@@ -77,10 +66,9 @@ pub fn relax_forbid_text(text: &str, ast: &syn::File) -> String {
     for attr in &ast.attrs {
         let tokens = quote::ToTokens::to_token_stream(attr).to_string();
         if tokens.contains("forbid") && tokens.contains("unsafe_code") {
-            if let (Some(a), Some(b)) = (
-                offset_of(text, attr.pound_token.span.start()),
-                offset_of(text, attr.bracket_token.span.close().end()),
-            ) {
+            if let (Some(a), Some(b)) =
+                (offset_of(text, attr.pound_token.span.start()), offset_of(text, attr.bracket_token.span.close().end()))
+            {
                 spans.push((a, b));
             }
         }
@@ -103,14 +91,7 @@ mod tests {
     #[test]
     fn insertions_keep_lines() {
         let text = "fn a() {\n    body();\n}\n";
-        let out = apply(
-            text,
-            &[
-                Edit::new(lc(1, 8), " pro();"),
-                Edit::new(lc(3, 0), "epi(); "),
-            ],
-        )
-        .expect("apply");
+        let out = apply(text, &[Edit::new(lc(1, 8), " pro();"), Edit::new(lc(3, 0), "epi(); ")]).expect("apply");
         assert_eq!(out, "fn a() { pro();\n    body();\nepi(); }\n");
         assert_eq!(out.lines().count(), text.lines().count());
     }
@@ -126,9 +107,6 @@ mod tests {
         let text = "#![forbid(unsafe_code)]\n#![forbid(missing_docs)]\nfn a() {}\n";
         let ast = syn::parse_file(text).expect("parse");
         let out = relax_forbid_text(text, &ast);
-        assert_eq!(
-            out,
-            "#![deny  (unsafe_code)]\n#![forbid(missing_docs)]\nfn a() {}\n"
-        );
+        assert_eq!(out, "#![deny  (unsafe_code)]\n#![forbid(missing_docs)]\nfn a() {}\n");
     }
 }

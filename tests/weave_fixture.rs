@@ -1,0 +1,254 @@
+//! `cargo otel` on a real fixture workspace (tests/fixtures/weave-app): a binary, a path
+//! crate in edition 2015 and the registry crate `hex`, woven by the fixture's packs and
+//! linked against the real runtime, whose file store the tests read back.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use cargo_otel_tests::{cargo_otel, copy_fixture, read_spans, shared_otel_target, span};
+
+fn otel(dir: &Path, args: &[&str]) -> Output {
+    Command::new(cargo_otel())
+        .arg("otel")
+        .args(args)
+        .arg("--otel-target-dir")
+        .arg(shared_otel_target())
+        .current_dir(dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .env("CARGO_TERM_COLOR", "never")
+        .output()
+        .expect("run cargo otel")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn app_binary() -> std::path::PathBuf {
+    let triple = host();
+    shared_otel_target().join(triple).join("debug").join("app")
+}
+
+fn host() -> String {
+    let out = Command::new("rustc").arg("-vV").output().expect("rustc -vV");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("host line")
+}
+
+fn build_ok(dir: &Path, args: &[&str]) -> String {
+    let out = otel(dir, args);
+    let err = stderr(&out);
+    assert!(out.status.success(), "cargo otel {args:?} failed:\n{err}");
+    err
+}
+
+fn run_app(dir: &Path, args: &[&str]) -> (Output, Vec<serde_json::Value>) {
+    let store = dir.join("store");
+    let out = Command::new(app_binary())
+        .args(args)
+        .env("CARGO_OTEL_STORE", &store)
+        .env("OTEL_SERVICE_NAME", "fixture-app")
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("run app");
+    (out, read_spans(&store))
+}
+
+#[test]
+fn registry_and_path_crates_are_woven_and_their_advice_runs() {
+    let fixture = copy_fixture("weave-app");
+    let dir = fixture.path();
+    let err = build_ok(dir, &["build", "-p", "app"]);
+    assert!(err.contains("Weaving hex v0.4"), "{err}");
+    assert!(err.contains("Weaving helper v0.1.0 (1 join point, fixture-helper)"), "{err}");
+    assert!(err.contains("Weaving app v0.1.0 (2 join points, otel:span)"), "{err}");
+
+    let (out, spans) = run_app(dir, &[]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "total=210 hex=323130");
+    let checkout = span(&spans, "checkout");
+    let compute = span(&spans, "helper.compute");
+    let encode = span(&spans, "hex.encode");
+    let exit = span(&spans, "hex.encode.exit");
+    assert_eq!(checkout["parent_span_id"], "");
+    assert_eq!(compute["parent_span_id"], checkout["span_id"]);
+    assert_eq!(encode["parent_span_id"], checkout["span_id"]);
+    assert_eq!(exit["parent_span_id"], encode["span_id"], "OnExit advice runs while the registry fn's span is current");
+    assert_eq!(compute["attributes"]["compute.n"], "20");
+    assert_eq!(exit["attributes"]["hex.len"], 6);
+    assert_eq!(checkout["service_name"], "fixture-app");
+    for s in [compute, encode, exit] {
+        assert_eq!(s["trace_id"], checkout["trace_id"]);
+    }
+}
+
+#[test]
+fn panics_report_the_original_file_and_line_and_end_the_span_as_error() {
+    let fixture = copy_fixture("weave-app");
+    let dir = fixture.path();
+    build_ok(dir, &["build", "-p", "app"]);
+    let (out, spans) = run_app(dir, &["panic"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("panicked at app/src/main.rs:13:5"), "{err}");
+    let explode = span(&spans, "explode");
+    assert_eq!(explode["status"], "error");
+    assert_eq!(explode["attributes"]["error.type"], "panic");
+}
+
+#[test]
+fn no_op_builds_are_fresh_and_edits_rebuild_exactly_what_changed() {
+    let fixture = copy_fixture("weave-app");
+    let dir = fixture.path();
+    build_ok(dir, &["build", "-p", "app"]);
+    let again = build_ok(dir, &["build", "-p", "app"]);
+    // Only this workspace's crates are checked: the shared target dir's registry crates list
+    // pack files of other tests' temporary copies, which vanish when those tests end.
+    assert!(!again.contains("Compiling app") && !again.contains("Compiling helper"), "a no-op build rebuilt something:\n{again}");
+
+    // Editing a woven workspace crate rebuilds it (dep-info points at the original files).
+    let lib = dir.join("helper/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).expect("read");
+    std::fs::write(&lib, text.replace("(1..=n).sum()", "(1..=n).sum::<u64>() + 0")).expect("write");
+    let edited = build_ok(dir, &["build", "-p", "app"]);
+    assert!(edited.contains("Compiling helper"), "{edited}");
+    assert!(!edited.contains("Compiling hex"), "{edited}");
+
+    // Changing a rule rebuilds exactly the crates it wove.
+    let pack = dir.join("rules/fixture/pack.toml");
+    let text = std::fs::read_to_string(&pack).expect("read");
+    std::fs::write(&pack, text.replace("helper.compute", "helper.compute.v2")).expect("write");
+    let rule_changed = build_ok(dir, &["build", "-p", "app"]);
+    assert!(rule_changed.contains("Compiling helper"), "{rule_changed}");
+    assert!(!rule_changed.contains("Compiling hex"), "{rule_changed}");
+    let (_, spans) = run_app(dir, &[]);
+    span(&spans, "helper.compute.v2");
+}
+
+#[test]
+fn a_crate_that_fails_once_woven_falls_back_with_a_warning_unless_strict() {
+    let fixture = copy_fixture("weave-app");
+    let dir = fixture.path();
+    let bad = dir.join("bad-rules/broken");
+    std::fs::create_dir_all(&bad).expect("mkdir");
+    std::fs::write(
+        bad.join("pack.toml"),
+        "[pack]\nname = \"broken\"\ncrate = \"helper\"\n\n[[rule]]\nid = \"type-error\"\nfn = \"compute\"\ncode = \"let _x: u8 = \\\"not a number\\\";\"\n",
+    )
+    .expect("write");
+    let rules = bad.parent().expect("parent").display().to_string();
+    let err = build_ok(dir, &["--rules", &rules, "build", "-p", "app"]);
+    assert!(
+        err.contains("helper v0.1.0 does not compile once instrumented (rules: broken/type-error, fixture-helper/compute); built uninstrumented instead. First error: mismatched types at helper/src/lib.rs:2"),
+        "{err}"
+    );
+    let (out, _) = run_app(dir, &[]);
+    assert!(out.status.success(), "the fallback build works");
+
+    std::fs::write(
+        dir.join("helper/src/lib.rs"),
+        "//! changed\npub fn compute(n: u64) -> u64 {\n    (1..=n).sum()\n}\n",
+    )
+    .expect("write");
+    let strict = otel(dir, &["--strict", "--rules", &rules, "build", "-p", "app"]);
+    assert!(!strict.status.success(), "--strict must fail");
+    assert!(stderr(&strict).contains("--strict makes this fatal"), "{}", stderr(&strict));
+}
+
+#[test]
+fn bad_rule_packs_are_refused_before_building_with_file_line_and_column() {
+    let fixture = copy_fixture("weave-app");
+    let dir = fixture.path();
+    let bad = dir.join("bad/malformed");
+    std::fs::create_dir_all(&bad).expect("mkdir");
+    std::fs::write(bad.join("pack.toml"), "[pack]\nname = \"m\"\ncrate = \"helper\"\nversions = \">=nope\"\n")
+        .expect("write");
+    let out = otel(dir, &["--rules", &dir.join("bad").display().to_string(), "build"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("bad/malformed/pack.toml:4:12: invalid semver range `>=nope`"), "{err}");
+    assert!(!err.contains("Compiling"), "nothing is built on bad rules:\n{err}");
+}
+
+#[test]
+fn a_package_without_the_runtime_is_refused_with_the_lines_to_add() {
+    let fixture = copy_fixture("weave-app");
+    let dir = fixture.path();
+    let manifest = dir.join("app/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).expect("read");
+    let cut = text.find("[target.").expect("cfg table");
+    std::fs::write(&manifest, &text[..cut]).expect("write");
+    let out = otel(dir, &["build", "-p", "app"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("package `app` links crates that cargo otel instruments"), "{err}");
+    assert!(err.contains("[target.'cfg(cargo_otel)'.dependencies]\notel-runtime = "), "{err}");
+
+    // `cargo otel init --path` adds exactly that, idempotently.
+    let runtime = cargo_otel_tests::workspace_root().join("runtime");
+    let init = otel(dir, &["init", "-p", "app", "--path", &runtime.display().to_string()]);
+    assert!(init.status.success(), "{}", stderr(&init));
+    let again = otel(dir, &["init", "-p", "app", "--path", &runtime.display().to_string()]);
+    assert!(stderr(&again).contains("app already has otel-runtime"), "{}", stderr(&again));
+    build_ok(dir, &["build", "-p", "app"]);
+}
+
+#[test]
+fn plain_cargo_build_is_untouched() {
+    let fixture = copy_fixture("weave-app");
+    let dir = fixture.path();
+    let out = Command::new(env!("CARGO"))
+        .args(["build", "-p", "app"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", dir.join("target-plain"))
+        .output()
+        .expect("cargo build");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        !err.contains("otel-runtime") && !err.contains("warning"),
+        "plain build pulled the runtime or warned:\n{err}"
+    );
+    let run = Command::new(dir.join("target-plain/debug/app"))
+        .env("CARGO_OTEL_STORE", dir.join("store"))
+        .output()
+        .expect("run");
+    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "total=210 hex=323130");
+    assert!(read_spans(&dir.join("store")).is_empty());
+}
+
+#[test]
+fn explain_lists_matches_and_misses_without_building() {
+    let fixture = copy_fixture("weave-app");
+    let dir = fixture.path();
+    let out = otel(dir, &["explain", "hex"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(text.contains("pack fixture-hex → hex v0.4"), "{text}");
+    assert!(text.contains("fixture-hex/encode"), "{text}");
+}
+
+#[test]
+fn probes_and_non_target_units_pass_through_untouched() {
+    let wrapper = |args: &[&str]| {
+        Command::new(cargo_otel())
+            .env("CARGO_OTEL_WRAPPER", "1")
+            .arg("rustc")
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run wrapper")
+    };
+    let direct =
+        |args: &[&str]| Command::new("rustc").args(args).stdin(std::process::Stdio::null()).output().expect("rustc");
+    for args in
+        [&["-vV"][..], &["-", "--crate-name", "___", "--print=file-names", "--crate-type", "bin", "--print=cfg"][..]]
+    {
+        let (w, d) = (wrapper(args), direct(args));
+        assert_eq!(w.status.code(), d.status.code(), "{args:?}");
+        assert_eq!(w.stdout, d.stdout, "{args:?}");
+    }
+}
