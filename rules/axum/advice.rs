@@ -1,0 +1,245 @@
+// Advice for axum 0.8, spliced as `mod __otel_advice_axum` at axum's crate root.
+// Uses axum's own types (`crate::…`) and its dependencies (`http`, `tower_service`) only.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::hash::Hash;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::body::Body;
+use crate::response::Response;
+use crate::routing::future::RouteFuture;
+use crate::routing::Route;
+
+const NEST_TAIL: &str = "{*__private__axum_nest_tail_param}";
+
+thread_local! {
+    /// The route template matched by the routing step now running on this thread: set by
+    /// `matched_path`, taken by `router_exit` in the same synchronous `call_with_state`.
+    static ROUTE: RefCell<Option<Arc<str>>> = RefCell::new(None);
+}
+
+/// Marks a request that already has a server span (a nested router must not add one).
+#[derive(Clone, Copy)]
+struct ServerSpanStarted;
+
+/// What OnEnter hands to the exit advice.
+pub struct ServerCall {
+    span: __otel::Span,
+    method: &'static str,
+    scheme: &'static str,
+    version: &'static str,
+    started: Instant,
+}
+
+struct Headers<'a>(&'a ::http::HeaderMap);
+
+impl<'a> __otel::Extractor for Headers<'a> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+}
+
+fn method_name(method: &::http::Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        "PATCH" => "PATCH",
+        "CONNECT" => "CONNECT",
+        "TRACE" => "TRACE",
+        _ => "_OTHER",
+    }
+}
+
+fn version_name(version: ::http::Version) -> &'static str {
+    if version == ::http::Version::HTTP_09 {
+        "0.9"
+    } else if version == ::http::Version::HTTP_10 {
+        "1.0"
+    } else if version == ::http::Version::HTTP_11 {
+        "1.1"
+    } else if version == ::http::Version::HTTP_2 {
+        "2"
+    } else if version == ::http::Version::HTTP_3 {
+        "3"
+    } else {
+        ""
+    }
+}
+
+/// Query parameters whose values are replaced by `REDACTED` (semconv's list plus common
+/// secrets).
+const SENSITIVE: &[&str] = &[
+    "awsaccesskeyid", "signature", "sig", "x-goog-signature", "x-amz-signature",
+    "x-amz-credential", "x-amz-security-token", "token", "access_token", "refresh_token",
+    "id_token", "api_key", "apikey", "key", "password", "passwd", "secret", "client_secret", "code",
+];
+
+fn redact_query(query: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    for (i, pair) in query.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        match pair.find('=') {
+            Some(eq) if SENSITIVE.iter().any(|s| pair[..eq].eq_ignore_ascii_case(s)) => {
+                out.push_str(&pair[..eq]);
+                out.push_str("=REDACTED");
+            }
+            _ => out.push_str(pair),
+        }
+    }
+    out
+}
+
+/// OnEnter of `Router::call_with_state`: extract the remote parent, start the SERVER span.
+pub fn router_enter<B>(req: &mut ::http::Request<B>) -> Option<ServerCall> {
+    if req.extensions().get::<ServerSpanStarted>().is_some() || !__otel::enabled("axum") {
+        return None;
+    }
+    req.extensions_mut().insert(ServerSpanStarted);
+    ROUTE.with(|r| *r.borrow_mut() = None);
+    let method = method_name(req.method());
+    let parent = __otel::extract(&Headers(req.headers()));
+    let span = __otel::Span::start_with_parent(&parent, method, __otel::SERVER);
+    let uri = req.uri();
+    let scheme = match uri.scheme_str() {
+        Some("https") => "https",
+        _ => "http",
+    };
+    let version = version_name(req.version());
+    if span.is_recording() {
+        span.str("http.request.method", method);
+        if method == "_OTHER" {
+            span.str("http.request.method_original", req.method().as_str());
+        }
+        span.str("url.path", uri.path());
+        span.str("url.scheme", scheme);
+        if let Some(query) = uri.query() {
+            span.str("url.query", &redact_query(query));
+        }
+        if !version.is_empty() {
+            span.str("network.protocol.version", version);
+        }
+        let host = uri
+            .authority()
+            .map(|a| a.as_str())
+            .or_else(|| req.headers().get(::http::header::HOST).and_then(|h| h.to_str().ok()));
+        if let Some(host) = host {
+            let (address, port) = split_host(host);
+            span.str("server.address", address);
+            if let Some(port) = port {
+                span.i64("server.port", port);
+            }
+        }
+        if let Some(agent) = req.headers().get(::http::header::USER_AGENT).and_then(|h| h.to_str().ok()) {
+            span.str("user_agent.original", agent);
+        }
+    }
+    Some(ServerCall { span: span, method: method, scheme: scheme, version: version, started: Instant::now() })
+}
+
+fn split_host(host: &str) -> (&str, Option<i64>) {
+    if let Some(end) = host.rfind(']') {
+        // [v6]:port
+        let port = host[end + 1..].strip_prefix(':').and_then(|p| p.parse().ok());
+        return (&host[..end + 1], port);
+    }
+    match host.rfind(':') {
+        Some(colon) => match host[colon + 1..].parse() {
+            Ok(port) => (&host[..colon], Some(port)),
+            Err(_) => (host, None),
+        },
+        None => (host, None),
+    }
+}
+
+/// OnEnter of `set_matched_path_for_request`: remember the template this routing step matched
+/// (for the top-level router of a request: `nest`ed routers are flattened into it).
+pub fn matched_path<K: Eq + Hash>(id: &K, route_id_to_path: &HashMap<K, Arc<str>>, _extensions: &::http::Extensions) {
+    if let Some(path) = route_id_to_path.get(id) {
+        let path = Arc::clone(path);
+        ROUTE.with(|r| *r.borrow_mut() = Some(path));
+    }
+}
+
+type BoxedResponse = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+/// A service that yields, once, a response future built elsewhere: lets the advice hand
+/// axum a `RouteFuture` (the type `call_with_state` must return) around an instrumented one.
+#[derive(Clone)]
+struct Once(Arc<Mutex<Option<BoxedResponse>>>);
+
+impl ::tower_service::Service<::http::Request<Body>> for Once {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxedResponse;
+
+    fn poll_ready(&mut self, _cx: &mut ::std::task::Context<'_>) -> ::std::task::Poll<Result<(), Infallible>> {
+        ::std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _req: ::http::Request<Body>) -> BoxedResponse {
+        let taken = self.0.lock().ok().and_then(|mut f| f.take());
+        match taken {
+            Some(future) => future,
+            None => {
+                let mut response = Response::new(Body::empty());
+                *response.status_mut() = ::http::StatusCode::INTERNAL_SERVER_ERROR;
+                Box::pin(::std::future::ready(Ok(response)))
+            }
+        }
+    }
+}
+
+/// Exit of `Router::call_with_state`: name the span after the route and wrap the future so
+/// the span is current while the handler runs and ends with the response.
+pub fn router_exit(call: Option<ServerCall>, future: RouteFuture<Infallible>) -> RouteFuture<Infallible> {
+    let Some(call) = call else { return future };
+    let route = ROUTE.with(|r| r.borrow_mut().take()).filter(|r| !r.ends_with(NEST_TAIL));
+    if let Some(route) = &route {
+        call.span.set_name(&format!("{} {}", call.method, route));
+        call.span.str("http.route", route);
+    }
+    let ServerCall { span, method, scheme, version, started } = call;
+    let instrumented = __otel::instrument_with(span, future, move |span: &__otel::Span, out: &Result<Response, Infallible>| {
+        let status = match out {
+            Ok(response) => response.status().as_u16(),
+            Err(never) => match *never {},
+        };
+        span.i64("http.response.status_code", i64::from(status));
+        if status >= 500 {
+            span.error(&status.to_string(), "");
+        }
+        let status = i64::from(status);
+        let mut attributes: Vec<(&str, __otel::Value)> = vec![
+            ("http.request.method", __otel::Value::Str(method)),
+            ("url.scheme", __otel::Value::Str(scheme)),
+            ("http.response.status_code", __otel::Value::I64(status)),
+        ];
+        if let Some(route) = &route {
+            attributes.push(("http.route", __otel::Value::Str(route)));
+        }
+        if !version.is_empty() {
+            attributes.push(("network.protocol.version", __otel::Value::Str(version)));
+        }
+        let code = status.to_string();
+        if status >= 500 {
+            attributes.push(("error.type", __otel::Value::Str(&code)));
+        }
+        __otel::record(__otel::HTTP_SERVER_DURATION, started.elapsed().as_secs_f64(), &attributes);
+    });
+    let boxed: BoxedResponse = Box::pin(instrumented);
+    let once = Once(Arc::new(Mutex::new(Some(boxed))));
+    // The outer future is not top level: the inner one already set Allow/Content-Length
+    // and stripped HEAD bodies.
+    Route::new(once).oneshot_inner_owned(::http::Request::new(Body::empty())).not_top_level()
+}

@@ -1,0 +1,266 @@
+// Advice for reqwest 0.11 / 0.12, spliced as `mod __otel_advice_reqwest` at reqwest's crate
+// root. Uses reqwest's own re-exports (`crate::header`, `crate::Url`, ...) only, so one file
+// fits both the http 0.2 (0.11) and http 1 (0.12) lines.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::time::Instant;
+
+use crate::header::{HeaderMap, HeaderName, HeaderValue};
+
+thread_local! {
+    /// Set while `send`/`execute` builds its future: `execute_request` may start a span.
+    static ARMED: Cell<bool> = Cell::new(false);
+    /// The span `execute_request` started, waiting for `send`/`execute` to wrap the future.
+    static PENDING: RefCell<Option<ClientCall>> = RefCell::new(None);
+}
+
+/// One outgoing request being traced.
+pub struct ClientCall {
+    span: __otel::Span,
+    method: &'static str,
+    scheme: String,
+    address: String,
+    port: Option<i64>,
+    started: Instant,
+}
+
+struct Carrier<'a>(&'a mut HeaderMap);
+
+impl<'a> __otel::Injector for Carrier<'a> {
+    fn set(&mut self, key: &str, value: &str) {
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(key.as_bytes()), HeaderValue::from_str(value)) {
+            self.0.insert(name, value);
+        }
+    }
+}
+
+fn method_name(method: &crate::Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        "PATCH" => "PATCH",
+        "CONNECT" => "CONNECT",
+        "TRACE" => "TRACE",
+        _ => "_OTHER",
+    }
+}
+
+fn version_name(version: crate::Version) -> &'static str {
+    if version == crate::Version::HTTP_09 {
+        "0.9"
+    } else if version == crate::Version::HTTP_10 {
+        "1.0"
+    } else if version == crate::Version::HTTP_11 {
+        "1.1"
+    } else if version == crate::Version::HTTP_2 {
+        "2"
+    } else if version == crate::Version::HTTP_3 {
+        "3"
+    } else {
+        ""
+    }
+}
+
+const SENSITIVE: &[&str] = &[
+    "awsaccesskeyid", "signature", "sig", "x-goog-signature", "x-amz-signature",
+    "x-amz-credential", "x-amz-security-token", "token", "access_token", "refresh_token",
+    "id_token", "api_key", "apikey", "key", "password", "passwd", "secret", "client_secret", "code",
+];
+
+fn redact_query(query: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    for (i, pair) in query.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        match pair.find('=') {
+            Some(eq) if SENSITIVE.iter().any(|s| pair[..eq].eq_ignore_ascii_case(s)) => {
+                out.push_str(&pair[..eq]);
+                out.push_str("=REDACTED");
+            }
+            _ => out.push_str(pair),
+        }
+    }
+    out
+}
+
+/// `url.full` without credentials and with sensitive query values redacted.
+fn full_url(url: &crate::Url) -> String {
+    let mut url = url.clone();
+    if !url.username().is_empty() {
+        let _ = url.set_username("REDACTED");
+    }
+    if url.password().is_some() {
+        let _ = url.set_password(Some("REDACTED"));
+    }
+    let redacted = url.query().map(redact_query);
+    if let Some(query) = redacted {
+        url.set_query(Some(&query));
+    }
+    url.set_fragment(None);
+    url.as_str().to_string()
+}
+
+/// Start the CLIENT span for `method url` under the current context and inject it into
+/// `headers`. `None` when instrumentation is off, or when the request already carries a
+/// trace context and nothing is current (the blocking client's worker, or an app that
+/// propagates by hand): then the headers are left as they are.
+fn start(method: &crate::Method, url: &crate::Url, headers: &mut HeaderMap) -> Option<ClientCall> {
+    if !__otel::enabled("reqwest") {
+        return None;
+    }
+    if headers.contains_key("traceparent") && __otel::Context::current().is_empty() {
+        return None;
+    }
+    let name = method_name(method);
+    let span = __otel::Span::start(name, __otel::CLIENT);
+    let address = url.host_str().unwrap_or("").to_string();
+    let port = url.port_or_known_default().map(i64::from);
+    if span.is_recording() {
+        span.str("http.request.method", name);
+        if name == "_OTHER" {
+            span.str("http.request.method_original", method.as_str());
+        }
+        span.str("url.full", &full_url(url));
+        span.str("server.address", &address);
+        if let Some(port) = port {
+            span.i64("server.port", port);
+        }
+    }
+    {
+        let _entered = span.enter();
+        __otel::inject(&mut Carrier(headers));
+    }
+    Some(ClientCall { span: span, method: name, scheme: url.scheme().to_string(), address: address, port: port, started: Instant::now() })
+}
+
+/// Record the outcome on the span and the duration metric.
+fn finish(call: &ClientCall, span: &__otel::Span, status: Option<u16>, version: Option<crate::Version>, error: Option<&crate::Error>) {
+    let version = version.map(version_name).unwrap_or("");
+    let mut error_type = String::new();
+    if let Some(status) = status {
+        span.i64("http.response.status_code", i64::from(status));
+        if status >= 400 {
+            error_type = status.to_string();
+            span.error(&error_type, "");
+        }
+    }
+    if !version.is_empty() {
+        span.str("network.protocol.version", version);
+    }
+    if let Some(e) = error {
+        error_type = error_kind(e).to_string();
+        span.error(&error_type, &e.to_string());
+    }
+    let mut attributes: Vec<(&str, __otel::Value)> = vec![
+        ("http.request.method", __otel::Value::Str(call.method)),
+        ("server.address", __otel::Value::Str(&call.address)),
+        ("url.scheme", __otel::Value::Str(&call.scheme)),
+    ];
+    if let Some(port) = call.port {
+        attributes.push(("server.port", __otel::Value::I64(port)));
+    }
+    if let Some(status) = status {
+        attributes.push(("http.response.status_code", __otel::Value::I64(i64::from(status))));
+    }
+    if !version.is_empty() {
+        attributes.push(("network.protocol.version", __otel::Value::Str(version)));
+    }
+    if !error_type.is_empty() {
+        attributes.push(("error.type", __otel::Value::Str(&error_type)));
+    }
+    __otel::record(__otel::HTTP_CLIENT_DURATION, call.started.elapsed().as_secs_f64(), &attributes);
+}
+
+fn error_kind(e: &crate::Error) -> &'static str {
+    if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else if e.is_redirect() {
+        "redirect"
+    } else if e.is_body() {
+        "body"
+    } else if e.is_decode() {
+        "decode"
+    } else if e.is_request() {
+        "request"
+    } else {
+        "reqwest::Error"
+    }
+}
+
+/// Disarms the hand-off when `send`/`execute` returns (or unwinds).
+pub struct Armed(());
+
+impl Drop for Armed {
+    fn drop(&mut self) {
+        ARMED.with(|a| a.set(false));
+        PENDING.with(|p| p.borrow_mut().take());
+    }
+}
+
+/// OnEnter of `RequestBuilder::send` / `Client::execute`.
+pub fn arm() -> Armed {
+    ARMED.with(|a| a.set(true));
+    Armed(())
+}
+
+/// OnEnter of `Client::execute_request`.
+pub fn client_enter(req: &mut crate::Request) {
+    let armed = ARMED.with(|a| a.replace(false));
+    let method = req.method().clone();
+    let url = req.url().clone();
+    if armed {
+        let call = start(&method, &url, req.headers_mut());
+        PENDING.with(|p| *p.borrow_mut() = call);
+    } else if __otel::enabled("reqwest") && !__otel::Context::current().is_empty() {
+        // tower `Service::call`: no span can be ended here, but the context still travels.
+        __otel::inject(&mut Carrier(req.headers_mut()));
+    }
+}
+
+/// Wrap of `send` / `execute`: the span ends when the response headers arrive, on error,
+/// or when the future is dropped.
+pub fn client_future<F>(armed: Armed, future: F) -> impl Future<Output = Result<crate::Response, crate::Error>>
+where
+    F: Future<Output = Result<crate::Response, crate::Error>>,
+{
+    let call = PENDING.with(|p| p.borrow_mut().take());
+    drop(armed);
+    let (span, call) = match call {
+        Some(mut call) => (std::mem::replace(&mut call.span, __otel::Span::none()), Some(call)),
+        None => (__otel::Span::none(), None),
+    };
+    __otel::instrument_with(span, future, move |span: &__otel::Span, out: &Result<crate::Response, crate::Error>| {
+        if let Some(call) = &call {
+            match out {
+                Ok(response) => finish(call, span, Some(response.status().as_u16()), Some(response.version()), None),
+                Err(e) => finish(call, span, e.status().map(|s| s.as_u16()), None, Some(e)),
+            }
+        }
+    })
+}
+
+/// OnEnter of `blocking::Client::execute`.
+#[cfg(feature = "blocking")]
+pub fn blocking_enter(method: crate::Method, url: crate::Url, headers: &mut HeaderMap) -> Option<ClientCall> {
+    start(&method, &url, headers)
+}
+
+/// OnExit of `blocking::Client::execute`.
+#[cfg(feature = "blocking")]
+pub fn blocking_exit(call: Option<ClientCall>, out: &crate::Result<crate::blocking::Response>) {
+    if let Some(mut call) = call {
+        let span = std::mem::replace(&mut call.span, __otel::Span::none());
+        match out {
+            Ok(response) => finish(&call, &span, Some(response.status().as_u16()), Some(response.version()), None),
+            Err(e) => finish(&call, &span, e.status().map(|s| s.as_u16()), None, Some(e)),
+        }
+    }
+}
