@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Compile every built-in pack against the lowest and the highest version its `versions`
+# range claims, with `cargo otel --strict` (a woven crate that fails to compile is an error,
+# not a silent fallback). Each check is a throwaway cargo project in a temp dir that depends
+# on exactly that version (`=x.y.z`) plus the cfg-gated otel-runtime, with a tiny main that
+# calls the instrumented API. Prints a pass/fail table; exits non-zero if any check failed.
+#
+# Usage: rules/check-versions.sh [PACK...]      (default: all packs below)
+# Env:   CARGO_OTEL   the cargo-otel binary   (default: <repo>/target/debug/cargo-otel)
+#        CHECK_TARGET shared target dir        (default: <repo>/target/check-versions)
+#        KEEP=1       keep the temp projects   (their paths are printed)
+set -uo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cargo_otel="${CARGO_OTEL:-$repo/target/debug/cargo-otel}"
+target="${CHECK_TARGET:-$repo/target/check-versions}"
+work="$(mktemp -d "${TMPDIR:-/tmp}/otel-check-versions.XXXXXX")"
+[[ -n "${KEEP:-}" ]] || trap 'rm -rf "$work"' EXIT
+
+if [[ ! -x "$cargo_otel" ]]; then
+    echo "check-versions: $cargo_otel not found; run \`cargo build -p cargo-otel\` first" >&2
+    exit 2
+fi
+
+# pack | crate | version | dependency spec (TOML inline table body, version added) | extra deps;
+# the main.rs of each pack is in `mains` (multi-line, so not in the `|` record).
+checks=()
+declare -A mains
+add() { checks+=("$1|$2|$3|$4|$5"); mains[$1]="$6"; }
+
+tokio_main='#[tokio::main]
+async fn main() {
+    tokio::spawn(async {}).await.unwrap();
+    tokio::task::spawn_blocking(|| ()).await.unwrap();
+    tokio::task::LocalSet::new().run_until(async { tokio::task::spawn_local(async {}).await.unwrap() }).await;
+    let mut set = tokio::task::JoinSet::new();
+    set.spawn(async {});
+    set.spawn_blocking(|| ());
+    while set.join_next().await.is_some() {}
+    tokio::runtime::Handle::current().spawn(async {}).await.unwrap();
+}'
+add tokio tokio 1.38.0 'features = ["rt-multi-thread", "macros"]' '' "$tokio_main"
+add tokio tokio 1.54.1 'features = ["rt-multi-thread", "macros"]' '' "$tokio_main"
+
+axum_main='use axum::{routing::get, Router};
+#[tokio::main]
+async fn main() {
+    let app = Router::new().route("/items/{id}", get(|| async { "ok" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = axum::serve(listener, app);
+    drop(server);
+}'
+add axum axum 0.8.0 '' 'tokio = { version = "1", features = ["rt-multi-thread", "macros", "net"] }' "$axum_main"
+add axum axum 0.8.9 '' 'tokio = { version = "1", features = ["rt-multi-thread", "macros", "net"] }' "$axum_main"
+
+reqwest_main='#[tokio::main]
+async fn main() {
+    let client = reqwest::Client::new();
+    let _ = client.get("http://127.0.0.1:9/").send().await;
+    let request = client.get("http://127.0.0.1:9/").build().unwrap();
+    let _ = client.execute(request).await;
+    let _ = tokio::task::spawn_blocking(|| reqwest::blocking::get("http://127.0.0.1:9/")).await;
+}'
+for v in 0.11.0 0.11.27 0.12.0 0.12.28; do
+    add reqwest reqwest "$v" 'default-features = false, features = ["blocking"]' \
+        'tokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$reqwest_main"
+done
+
+std_main='fn main() {
+    std::thread::spawn(|| ()).join().unwrap();
+    std::thread::Builder::new().name("w".into()).spawn(|| ()).unwrap().join().unwrap();
+    std::thread::scope(|s| {
+        s.spawn(|| ());
+        std::thread::Builder::new().spawn_scoped(s, || ()).unwrap();
+    });
+}'
+add std @workspace - '' '' "$std_main"
+
+wanted=("$@")
+results=()
+failed=0
+for check in "${checks[@]}"; do
+    IFS='|' read -r pack crate version spec extra <<<"$check"
+    main="${mains[$pack]}"
+    if ((${#wanted[@]})) && [[ ! " ${wanted[*]} " == *" $pack "* ]]; then
+        continue
+    fi
+    dir="$work/$pack-$version"
+    mkdir -p "$dir/src"
+    {
+        echo '[package]'
+        echo "name = \"check-$pack\""
+        echo 'version = "0.0.0"'
+        echo 'edition = "2021"'
+        echo 'publish = false'
+        echo
+        echo '[workspace]'
+        echo
+        echo '[dependencies]'
+        if [[ "$crate" != "@workspace" ]]; then
+            if [[ -n "$spec" ]]; then
+                echo "$crate = { version = \"=$version\", $spec }"
+            else
+                echo "$crate = \"=$version\""
+            fi
+        fi
+        [[ -n "$extra" ]] && echo "$extra"
+        echo
+        echo "[target.'cfg(cargo_otel)'.dependencies]"
+        echo "otel-runtime = { path = \"$repo/runtime\" }"
+        echo
+        echo '[lints.rust]'
+        echo 'unexpected_cfgs = { level = "warn", check-cfg = ["cfg(cargo_otel)"] }'
+    } >"$dir/Cargo.toml"
+    printf '%s\n' "$main" >"$dir/src/main.rs"
+    log="$dir/build.log"
+    echo "check-versions: $pack against $crate $version ($dir)" >&2
+    if (cd "$dir" && "$cargo_otel" otel --strict --otel-target-dir "$target" build) >"$log" 2>&1 \
+        && { [[ "$crate" == "@workspace" ]] || grep -q "Weaving $crate v$version" "$log"; }; then
+        woven="$(grep -o "Weaving $( [[ $crate == @workspace ]] && echo check-$pack || echo "$crate") v[^ ]* ([^)]*)" "$log" | head -1)"
+        results+=("$pack|$crate|$version|pass|$woven")
+    else
+        failed=$((failed + 1))
+        first="$(grep -m1 -E '^(error|warning: .*not instrumented)' "$log" || tail -1 "$log")"
+        results+=("$pack|$crate|$version|FAIL|$first")
+        [[ -n "${KEEP:-}" ]] || cp "$log" "${TMPDIR:-/tmp}/otel-check-$pack-$version.log"
+    fi
+done
+
+printf '\n| %-8s | %-8s | %-8s | %-6s | %s\n' pack crate version result detail
+printf '|----------|----------|----------|--------|-------\n'
+for r in "${results[@]}"; do
+    IFS='|' read -r pack crate version result detail <<<"$r"
+    printf '| %-8s | %-8s | %-8s | %-6s | %s\n' "$pack" "$crate" "$version" "$result" "$detail"
+done
+exit $((failed > 0))
