@@ -61,9 +61,9 @@ fn closure(metadata: &Metadata, roots: impl IntoIterator<Item = PackageId>, dev_
                 || is_root
                 || packages.get(&id).is_some_and(|p| {
                     let dep_name = packages.get(&dep.pkg).map(|d| d.name.as_str()).unwrap_or_default();
-                    p.dependencies.iter().any(|d| {
-                        d.name.as_str() == dep_name && !d.optional && d.kind == DependencyKind::Normal
-                    })
+                    p.dependencies
+                        .iter()
+                        .any(|d| d.name.as_str() == dep_name && !d.optional && d.kind == DependencyKind::Normal)
                 });
             if follows && required {
                 queue.push_back((dep.pkg.clone(), false));

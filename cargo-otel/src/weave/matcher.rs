@@ -10,7 +10,7 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
-use super::codegen::Shape;
+use super::codegen::{Shape, SigFacts};
 use super::parse::{CrateSources, macro_items, unraw};
 use crate::rules::{FnJoin, JoinPoint, Rule};
 
@@ -129,64 +129,6 @@ fn type_name(ty: &syn::Type) -> Option<String> {
     }
 }
 
-fn mentions_future(bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>) -> bool {
-    bounds.iter().any(|b| match b {
-        syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Future"),
-        _ => false,
-    })
-}
-
-fn classify(sig: &syn::Signature) -> Shape {
-    if sig.asyncness.is_some() {
-        return Shape::Async;
-    }
-    let syn::ReturnType::Type(_, ty) = &sig.output else {
-        return Shape::Sync;
-    };
-    match &**ty {
-        syn::Type::Never(_) => Shape::Never,
-        syn::Type::ImplTrait(i) if mentions_future(&i.bounds) => Shape::FutureReturn { rebox: false },
-        syn::Type::Path(p) => {
-            let Some(last) = p.path.segments.last() else {
-                return Shape::Sync;
-            };
-            if last.ident == "BoxFuture" || last.ident == "LocalBoxFuture" {
-                return Shape::FutureReturn { rebox: true };
-            }
-            if last.ident == "Pin" && is_boxed_dyn_future(&last.arguments) {
-                return Shape::FutureReturn { rebox: true };
-            }
-            Shape::Sync
-        }
-        _ => Shape::Sync,
-    }
-}
-
-fn is_boxed_dyn_future(args: &syn::PathArguments) -> bool {
-    let syn::PathArguments::AngleBracketed(a) = args else {
-        return false;
-    };
-    a.args.iter().any(|arg| match arg {
-        syn::GenericArgument::Type(syn::Type::Path(p)) => p.path.segments.last().is_some_and(|s| {
-            s.ident == "Box"
-                && matches!(&s.arguments, syn::PathArguments::AngleBracketed(b) if b.args.iter().any(|x| matches!(x, syn::GenericArgument::Type(syn::Type::TraitObject(t)) if mentions_future(&t.bounds))))
-        }),
-        _ => false,
-    })
-}
-
-fn has_impl_trait(ty: &syn::Type) -> bool {
-    struct Finder(bool);
-    impl<'ast> Visit<'ast> for Finder {
-        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
-            self.0 = true;
-        }
-    }
-    let mut f = Finder(false);
-    f.visit_type(ty);
-    f.0
-}
-
 fn item_start(attrs: &[syn::Attribute], fallback: proc_macro2::Span) -> LineColumn {
     attrs
         .iter()
@@ -223,21 +165,7 @@ impl Collector<'_> {
         sig: &syn::Signature,
         block: &syn::Block,
     ) {
-        let params = sig
-            .inputs
-            .iter()
-            .map(|arg| match arg {
-                syn::FnArg::Receiver(_) => Some("self".to_string()),
-                syn::FnArg::Typed(t) => match &*t.pat {
-                    syn::Pat::Ident(i) if i.subpat.is_none() => Some(unraw(&i.ident)),
-                    _ => None,
-                },
-            })
-            .collect();
-        let (ret, ret_nameable) = match &sig.output {
-            syn::ReturnType::Default => ("()".to_string(), true),
-            syn::ReturnType::Type(_, ty) => (ty.to_token_stream().to_string(), !has_impl_trait(ty)),
-        };
+        let facts = SigFacts::of(sig);
         let start = item_start(attrs, vis_start);
         let site = FnSite {
             file: self.file,
@@ -245,10 +173,10 @@ impl Collector<'_> {
             receiver: self.receiver.clone(),
             trait_name: self.trait_name.clone(),
             name: unraw(&sig.ident),
-            shape: classify(sig),
-            params,
-            ret,
-            ret_nameable,
+            shape: facts.shape,
+            params: facts.params,
+            ret: facts.ret,
+            ret_nameable: facts.ret_nameable,
             is_const: sig.constness.is_some(),
             track_caller: attrs.iter().any(|a| a.path().is_ident("track_caller")),
             is_main: self.root_file

@@ -1,0 +1,8 @@
+#[otel_macros::span]
+const fn answer() -> u32 {
+    42
+}
+
+fn main() {
+    let _ = answer();
+}
