@@ -9,9 +9,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use opentelemetry::KeyValue;
 use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{
-    BatchSpanProcessor, Sampler, SdkTracerProvider, SpanData, SpanExporter,
-};
+use opentelemetry_sdk::trace::{BatchSpanProcessor, Sampler, SdkTracerProvider, SpanData, SpanExporter};
 use otel_runtime::__prelude as otel;
 use otel_runtime::__test::{DISABLED, ENABLED, SPANS_OFF, TraceSink, force_state, install};
 use otel_runtime::config::Config;
@@ -37,10 +35,7 @@ impl fastrace::collector::Reporter for DiscardReporter {
 }
 
 fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 fn prelude_span() {
@@ -64,9 +59,7 @@ fn bench(c: &mut Criterion) {
     let config = Config::from_env_map(&env(&[("OTEL_METRICS_EXPORTER", "none")]), Some("bench"));
     install(
         || config,
-        Some(TraceSink::Batch(Box::new(|| {
-            Box::new(Discard) as Box<dyn otel_runtime::__test::ErasedExporter>
-        }))),
+        Some(TraceSink::Batch(Box::new(|| Box::new(Discard) as Box<dyn otel_runtime::__test::ErasedExporter>))),
     )
     .expect("runtime installed");
 
@@ -96,8 +89,8 @@ fn bench(c: &mut Criterion) {
             .with_sampler(Sampler::AlwaysOn)
             .with_span_processor(BatchSpanProcessor::builder(Discard).build())
             .build();
-        let subscriber = tracing_subscriber::registry()
-            .with(tracing_opentelemetry::layer().with_tracer(tprovider.tracer("bench")));
+        let subscriber =
+            tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(tprovider.tracer("bench")));
         tracing::subscriber::with_default(subscriber, || {
             group.bench_function("tracing + tracing-opentelemetry (sampled)", |b| {
                 b.iter(|| {
@@ -118,14 +111,11 @@ fn bench(c: &mut Criterion) {
     fastrace::set_reporter(DiscardReporter, fastrace::collector::Config::default());
     group.bench_function("fastrace 0.7 (sampled)", |b| {
         b.iter(|| {
-            let span = fastrace::Span::root(
-                black_box("GET /users/{id}"),
-                fastrace::collector::SpanContext::random(),
-            )
-            .with_property(|| ("http.request.method", "GET"))
-            .with_property(|| ("url.path", "/users/42"))
-            .with_property(|| ("http.response.status_code", "200"))
-            .with_property(|| ("cached", "false"));
+            let span = fastrace::Span::root(black_box("GET /users/{id}"), fastrace::collector::SpanContext::random())
+                .with_property(|| ("http.request.method", "GET"))
+                .with_property(|| ("url.path", "/users/42"))
+                .with_property(|| ("http.response.status_code", "200"))
+                .with_property(|| ("cached", "false"));
             drop(span);
         })
     });
@@ -134,17 +124,13 @@ fn bench(c: &mut Criterion) {
     {
         let parent = otel::extract(&Headers);
         let _entered = parent.attach();
-        group.bench_function("cargo-otel prelude, unsampled parent (parentbased)", |b| {
-            b.iter(prelude_span)
-        });
+        group.bench_function("cargo-otel prelude, unsampled parent (parentbased)", |b| b.iter(prelude_span));
     }
 
     force_state(SPANS_OFF);
     group.bench_function("cargo-otel prelude, always_off", |b| b.iter(prelude_span));
     force_state(DISABLED);
-    group.bench_function("cargo-otel prelude, OTEL_SDK_DISABLED=true", |b| {
-        b.iter(prelude_span)
-    });
+    group.bench_function("cargo-otel prelude, OTEL_SDK_DISABLED=true", |b| b.iter(prelude_span));
     force_state(ENABLED);
 
     group.finish();

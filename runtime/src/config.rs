@@ -105,16 +105,11 @@ struct Reader<'a> {
 impl Reader<'_> {
     /// The trimmed value, `None` when unset or empty (the spec treats empty as unset).
     fn get(&self, key: &str) -> Option<&str> {
-        self.env
-            .get(key)
-            .map(|v| v.trim())
-            .filter(|v| !v.is_empty())
+        self.env.get(key).map(|v| v.trim()).filter(|v| !v.is_empty())
     }
 
     fn warn(&mut self, key: &str, value: &str, default: &str) {
-        self.warnings.push(format!(
-            "otel-runtime: warning: invalid {key}={value:?}, using the default {default}"
-        ));
+        self.warnings.push(format!("otel-runtime: warning: invalid {key}={value:?}, using the default {default}"));
     }
 
     fn bool(&mut self, key: &str, default: bool) -> bool {
@@ -183,9 +178,7 @@ impl Reader<'_> {
         let mut out = Vec::new();
         for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
-                Some((k, v)) if !k.trim().is_empty() => {
-                    out.push((percent_decode(k.trim()), percent_decode(v.trim())))
-                }
+                Some((k, v)) if !k.trim().is_empty() => out.push((percent_decode(k.trim()), percent_decode(v.trim()))),
                 _ => {
                     self.warn(key, &raw, "no headers");
                     return Some(Vec::new());
@@ -232,36 +225,23 @@ pub fn pack_variable(pack: &str) -> String {
 
 /// `tokio-postgres` → `TOKIO_POSTGRES`.
 pub fn normalize_pack(pack: &str) -> String {
-    pack.chars()
-        .map(|c| {
-            if c == '-' || c == '.' {
-                '_'
-            } else {
-                c.to_ascii_uppercase()
-            }
-        })
-        .collect()
+    pack.chars().map(|c| if c == '-' || c == '.' { '_' } else { c.to_ascii_uppercase() }).collect()
 }
 
 fn signal_endpoint(r: &Reader<'_>, signal_var: &str, path: &str) -> String {
     if let Some(url) = r.get(signal_var) {
         return url.to_owned();
     }
-    let base = r
-        .get("OTEL_EXPORTER_OTLP_ENDPOINT")
-        .unwrap_or(DEFAULT_ENDPOINT);
+    let base = r.get("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or(DEFAULT_ENDPOINT);
     format!("{}{}", base.trim_end_matches('/'), path)
 }
 
 impl Config {
     /// Read the process environment; print each warning once on stderr.
     pub fn from_env() -> Config {
-        let env: HashMap<String, String> = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect();
-        let exe = std::env::current_exe()
-            .ok()
-            .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()));
+        let env: HashMap<String, String> =
+            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect();
+        let exe = std::env::current_exe().ok().and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()));
         let config = Config::from_env_map(&env, exe.as_deref());
         for warning in &config.warnings {
             eprintln!("{warning}");
@@ -271,10 +251,7 @@ impl Config {
 
     /// Resolve the configuration from `env`; `exe_name` is the default service name.
     pub fn from_env_map(env: &HashMap<String, String>, exe_name: Option<&str>) -> Config {
-        let mut r = Reader {
-            env,
-            warnings: Vec::new(),
-        };
+        let mut r = Reader { env, warnings: Vec::new() };
         let disabled = r.bool("OTEL_SDK_DISABLED", false);
 
         let mut resource_attributes = Vec::new();
@@ -298,23 +275,14 @@ impl Config {
         let service_name = r
             .get("OTEL_SERVICE_NAME")
             .map(str::to_owned)
-            .or_else(|| {
-                resource_attributes
-                    .iter()
-                    .find(|(k, _)| k == "service.name")
-                    .map(|(_, v)| v.clone())
-            })
+            .or_else(|| resource_attributes.iter().find(|(k, _)| k == "service.name").map(|(_, v)| v.clone()))
             .or_else(|| exe_name.map(str::to_owned))
             .unwrap_or_else(|| "unknown_service".to_owned());
 
         let sampler = parse_sampler(&mut r);
         let propagators = parse_propagators(&mut r);
 
-        let default_traces = if r.get("CARGO_OTEL_STORE").is_some() {
-            ExporterKind::File
-        } else {
-            ExporterKind::Otlp
-        };
+        let default_traces = if r.get("CARGO_OTEL_STORE").is_some() { ExporterKind::File } else { ExporterKind::Otlp };
         let traces_exporter = r.exporter("OTEL_TRACES_EXPORTER", default_traces);
         let metrics_exporter = r.exporter("OTEL_METRICS_EXPORTER", ExporterKind::Otlp);
 
@@ -328,27 +296,19 @@ impl Config {
                 _ => r.warn("OTEL_EXPORTER_OTLP_PROTOCOL", &raw, "http/protobuf"),
             }
         }
-        let traces_endpoint =
-            signal_endpoint(&r, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "/v1/traces");
-        let metrics_endpoint =
-            signal_endpoint(&r, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "/v1/metrics");
+        let traces_endpoint = signal_endpoint(&r, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "/v1/traces");
+        let metrics_endpoint = signal_endpoint(&r, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "/v1/metrics");
         let headers = r.headers("OTEL_EXPORTER_OTLP_HEADERS").unwrap_or_default();
         let traces_headers = r.headers("OTEL_EXPORTER_OTLP_TRACES_HEADERS");
         let metrics_headers = r.headers("OTEL_EXPORTER_OTLP_METRICS_HEADERS");
         let timeout = r.millis("OTEL_EXPORTER_OTLP_TIMEOUT", 10_000);
         let traces_timeout = if r.get("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT").is_some() {
-            r.millis(
-                "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-                timeout.as_millis() as u64,
-            )
+            r.millis("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", timeout.as_millis() as u64)
         } else {
             timeout
         };
         let metrics_timeout = if r.get("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT").is_some() {
-            r.millis(
-                "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT",
-                timeout.as_millis() as u64,
-            )
+            r.millis("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", timeout.as_millis() as u64)
         } else {
             timeout
         };
@@ -383,10 +343,7 @@ impl Config {
             }
         }
 
-        let store_dir = r
-            .get("CARGO_OTEL_STORE")
-            .unwrap_or(DEFAULT_STORE)
-            .to_owned();
+        let store_dir = r.get("CARGO_OTEL_STORE").unwrap_or(DEFAULT_STORE).to_owned();
 
         Config {
             disabled,
@@ -485,10 +442,7 @@ mod tests {
     use super::*;
 
     fn cfg(pairs: &[(&str, &str)]) -> Config {
-        let env = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let env = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_env_map(&env, Some("my-exe"))
     }
 
@@ -505,10 +459,7 @@ mod tests {
         assert!(!c.disabled);
         assert_eq!(c.service_name, "my-exe");
         assert_eq!(c.sampler, SamplerKind::ParentBasedAlwaysOn);
-        assert_eq!(
-            c.propagators,
-            vec![PropagatorKind::TraceContext, PropagatorKind::Baggage]
-        );
+        assert_eq!(c.propagators, vec![PropagatorKind::TraceContext, PropagatorKind::Baggage]);
         assert_eq!(c.traces_exporter, ExporterKind::Otlp);
         assert_eq!(c.metrics_exporter, ExporterKind::Otlp);
         assert_eq!(c.traces_endpoint, "http://localhost:4318/v1/traces");
@@ -537,15 +488,9 @@ mod tests {
 
     #[test]
     fn service_name_and_resource() {
-        let c = cfg(&[
-            ("OTEL_SERVICE_NAME", "svc"),
-            ("OTEL_RESOURCE_ATTRIBUTES", "a=1, b=x%20y"),
-        ]);
+        let c = cfg(&[("OTEL_SERVICE_NAME", "svc"), ("OTEL_RESOURCE_ATTRIBUTES", "a=1, b=x%20y")]);
         assert_eq!(c.service_name, "svc");
-        assert_eq!(
-            c.resource_attributes,
-            vec![("a".into(), "1".into()), ("b".into(), "x y".into())]
-        );
+        assert_eq!(c.resource_attributes, vec![("a".into(), "1".into()), ("b".into(), "x y".into())]);
         let c = cfg(&[("OTEL_RESOURCE_ATTRIBUTES", "service.name=from-res")]);
         assert_eq!(c.service_name, "from-res");
         let c = cfg(&[("OTEL_RESOURCE_ATTRIBUTES", "novalue")]);
@@ -564,22 +509,10 @@ mod tests {
         };
         assert_eq!(s("always_on", None).sampler, SamplerKind::AlwaysOn);
         assert_eq!(s("always_off", None).sampler, SamplerKind::AlwaysOff);
-        assert_eq!(
-            s("traceidratio", Some("0.25")).sampler,
-            SamplerKind::TraceIdRatio(0.25)
-        );
-        assert_eq!(
-            s("traceidratio", None).sampler,
-            SamplerKind::TraceIdRatio(1.0)
-        );
-        assert_eq!(
-            s("parentbased_always_off", None).sampler,
-            SamplerKind::ParentBasedAlwaysOff
-        );
-        assert_eq!(
-            s("parentbased_traceidratio", Some("0.5")).sampler,
-            SamplerKind::ParentBasedTraceIdRatio(0.5)
-        );
+        assert_eq!(s("traceidratio", Some("0.25")).sampler, SamplerKind::TraceIdRatio(0.25));
+        assert_eq!(s("traceidratio", None).sampler, SamplerKind::TraceIdRatio(1.0));
+        assert_eq!(s("parentbased_always_off", None).sampler, SamplerKind::ParentBasedAlwaysOff);
+        assert_eq!(s("parentbased_traceidratio", Some("0.5")).sampler, SamplerKind::ParentBasedTraceIdRatio(0.5));
         let c = s("sometimes", None);
         assert_eq!(c.sampler, SamplerKind::ParentBasedAlwaysOn);
         one_warning(&c, "OTEL_TRACES_SAMPLER", "sometimes");
@@ -595,10 +528,7 @@ mod tests {
         use PropagatorKind::*;
         let p = |v: &str| cfg(&[("OTEL_PROPAGATORS", v)]);
         assert_eq!(p("b3").propagators, vec![B3]);
-        assert_eq!(
-            p("tracecontext, b3multi,jaeger").propagators,
-            vec![TraceContext, B3Multi, Jaeger]
-        );
+        assert_eq!(p("tracecontext, b3multi,jaeger").propagators, vec![TraceContext, B3Multi, Jaeger]);
         assert!(p("none").propagators.is_empty());
         let c = p("tracecontext,xray");
         assert_eq!(c.propagators, vec![TraceContext, Baggage]);
@@ -607,10 +537,7 @@ mod tests {
 
     #[test]
     fn exporters() {
-        let c = cfg(&[
-            ("OTEL_TRACES_EXPORTER", "console"),
-            ("OTEL_METRICS_EXPORTER", "none"),
-        ]);
+        let c = cfg(&[("OTEL_TRACES_EXPORTER", "console"), ("OTEL_METRICS_EXPORTER", "none")]);
         assert_eq!(c.traces_exporter, ExporterKind::Console);
         assert_eq!(c.metrics_exporter, ExporterKind::None);
         let c = cfg(&[("OTEL_TRACES_EXPORTER", "zipkin")]);
@@ -625,10 +552,7 @@ mod tests {
         let c = cfg(&[("CARGO_OTEL_STORE", "/tmp/store")]);
         assert_eq!(c.traces_exporter, ExporterKind::File);
         assert_eq!(c.store_dir, "/tmp/store");
-        let c = cfg(&[
-            ("CARGO_OTEL_STORE", "/tmp/store"),
-            ("OTEL_TRACES_EXPORTER", "otlp"),
-        ]);
+        let c = cfg(&[("CARGO_OTEL_STORE", "/tmp/store"), ("OTEL_TRACES_EXPORTER", "otlp")]);
         assert_eq!(c.traces_exporter, ExporterKind::Otlp);
     }
 
@@ -645,10 +569,7 @@ mod tests {
         assert_eq!(c.traces_endpoint, "http://collector:4318/v1/traces");
         assert_eq!(c.metrics_endpoint, "http://m:9/custom");
         assert_eq!(c.traces_headers, vec![("t".into(), "1".into())]);
-        assert_eq!(
-            c.metrics_headers,
-            vec![("api-key".into(), "abc".into()), ("x".into(), "a=b".into())]
-        );
+        assert_eq!(c.metrics_headers, vec![("api-key".into(), "abc".into()), ("x".into(), "a=b".into())]);
         assert_eq!(c.traces_timeout, Duration::from_millis(2500));
         assert_eq!(c.metrics_timeout, Duration::from_millis(700));
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
@@ -663,11 +584,7 @@ mod tests {
 
     #[test]
     fn protocol() {
-        assert!(
-            cfg(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")])
-                .warnings
-                .is_empty()
-        );
+        assert!(cfg(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")]).warnings.is_empty());
         let c = cfg(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
         one_warning(&c, "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
         assert!(c.warnings[0].contains("http/protobuf"));
@@ -701,10 +618,7 @@ mod tests {
         ] {
             one_warning(&cfg(&[(var, bad)]), var, bad);
         }
-        let c = cfg(&[
-            ("OTEL_BSP_MAX_QUEUE_SIZE", "100"),
-            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "200"),
-        ]);
+        let c = cfg(&[("OTEL_BSP_MAX_QUEUE_SIZE", "100"), ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "200")]);
         assert_eq!(c.bsp_max_export_batch_size, 100);
         one_warning(&c, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "200");
     }
@@ -718,10 +632,7 @@ mod tests {
         assert!(!c.pack_enabled("tokio-postgres"));
         assert!(c.pack_enabled("reqwest"));
         assert!(c.pack_enabled("axum"));
-        assert_eq!(
-            pack_variable("tokio-postgres"),
-            "OTEL_RUST_INSTRUMENTATION_TOKIO_POSTGRES_ENABLED"
-        );
+        assert_eq!(pack_variable("tokio-postgres"), "OTEL_RUST_INSTRUMENTATION_TOKIO_POSTGRES_ENABLED");
         let c = cfg(&[("OTEL_RUST_INSTRUMENTATION_AXUM_ENABLED", "nope")]);
         assert!(c.pack_enabled("axum"));
         one_warning(&c, "OTEL_RUST_INSTRUMENTATION_AXUM_ENABLED", "nope");

@@ -24,11 +24,7 @@ pub fn into_handle(cx: Context) -> u64 {
 
 /// A handle for `cx`, or 0 when it carries neither a span nor baggage.
 pub fn handle_if_meaningful(cx: &Context) -> u64 {
-    if cx.has_active_span() || !cx.baggage().is_empty() {
-        into_handle(cx.clone())
-    } else {
-        0
-    }
+    if cx.has_active_span() || !cx.baggage().is_empty() { into_handle(cx.clone()) } else { 0 }
 }
 
 /// Borrow the context behind a non-zero handle.

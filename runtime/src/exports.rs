@@ -38,11 +38,7 @@ fn guard<R>(default: R, f: impl FnOnce() -> R) -> R {
 /// `ptr` must point to `len` readable bytes (or be null, or `len` 0).
 #[inline]
 unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
-    if ptr.is_null() || len == 0 {
-        &[]
-    } else {
-        unsafe { std::slice::from_raw_parts(ptr, len) }
-    }
+    if ptr.is_null() || len == 0 { &[] } else { unsafe { std::slice::from_raw_parts(ptr, len) } }
 }
 
 /// # Safety
@@ -114,12 +110,7 @@ pub extern "C" fn __otel_v1_enabled(pack_ptr: *const u8, pack_len: usize) -> u32
 }
 
 #[unsafe(no_mangle)]
-pub extern "C" fn __otel_v1_span_start(
-    parent: u64,
-    name_ptr: *const u8,
-    name_len: usize,
-    kind: u32,
-) -> u64 {
+pub extern "C" fn __otel_v1_span_start(parent: u64, name_ptr: *const u8, name_len: usize, kind: u32) -> u64 {
     match lifecycle::state() {
         ENABLED => {}
         UNINIT => {
@@ -153,9 +144,7 @@ pub extern "C" fn __otel_v1_span_set_str(
     };
     guard((), || {
         let key = unsafe { text(key_ptr, key_len) };
-        span::set(state, &key, || {
-            Value::from(unsafe { text(val_ptr, val_len) }.into_owned())
-        });
+        span::set(state, &key, || Value::from(unsafe { text(val_ptr, val_len) }.into_owned()));
     })
 }
 
@@ -197,11 +186,7 @@ pub extern "C" fn __otel_v1_span_update_name(span: u64, name_ptr: *const u8, nam
     if span == 0 {
         return;
     }
-    guard((), || {
-        span::update_name(unsafe { span_ref(span) }, &unsafe {
-            text(name_ptr, name_len)
-        })
-    })
+    guard((), || span::update_name(unsafe { span_ref(span) }, &unsafe { text(name_ptr, name_len) }))
 }
 
 #[unsafe(no_mangle)]
@@ -209,28 +194,15 @@ pub extern "C" fn __otel_v1_span_add_event(span: u64, name_ptr: *const u8, name_
     if span == 0 {
         return;
     }
-    guard((), || {
-        span::add_event(unsafe { span_ref(span) }, &unsafe {
-            text(name_ptr, name_len)
-        })
-    })
+    guard((), || span::add_event(unsafe { span_ref(span) }, &unsafe { text(name_ptr, name_len) }))
 }
 
 #[unsafe(no_mangle)]
-pub extern "C" fn __otel_v1_span_set_status(
-    span: u64,
-    code: u32,
-    desc_ptr: *const u8,
-    desc_len: usize,
-) {
+pub extern "C" fn __otel_v1_span_set_status(span: u64, code: u32, desc_ptr: *const u8, desc_len: usize) {
     if span == 0 {
         return;
     }
-    guard((), || {
-        span::set_status(unsafe { span_ref(span) }, code, &unsafe {
-            text(desc_ptr, desc_len)
-        })
-    })
+    guard((), || span::set_status(unsafe { span_ref(span) }, code, &unsafe { text(desc_ptr, desc_len) }))
 }
 
 #[unsafe(no_mangle)]
@@ -246,9 +218,7 @@ pub extern "C" fn __otel_v1_span_end(span: u64) {
     if span == 0 {
         return;
     }
-    guard((), || {
-        span::end(*unsafe { Box::from_raw(span as *mut SpanState) })
-    })
+    guard((), || span::end(*unsafe { Box::from_raw(span as *mut SpanState) }))
 }
 
 #[unsafe(no_mangle)]
@@ -256,9 +226,7 @@ pub extern "C" fn __otel_v1_span_attach(span: u64) -> u64 {
     if span == 0 {
         return 0;
     }
-    guard(0, || {
-        context::attach(unsafe { span_ref(span) }.context().clone())
-    })
+    guard(0, || context::attach(unsafe { span_ref(span) }.context().clone()))
 }
 
 #[unsafe(no_mangle)]
@@ -274,9 +242,7 @@ pub extern "C" fn __otel_v1_ctx_clone(ctx: u64) -> u64 {
     if ctx == 0 {
         return 0;
     }
-    guard(0, || {
-        context::into_handle(unsafe { context::borrow(ctx) }.clone())
-    })
+    guard(0, || context::into_handle(unsafe { context::borrow(ctx) }.clone()))
 }
 
 #[unsafe(no_mangle)]
@@ -284,9 +250,7 @@ pub extern "C" fn __otel_v1_ctx_attach(ctx: u64) -> u64 {
     if ctx == 0 {
         return 0;
     }
-    guard(0, || {
-        context::attach(unsafe { context::borrow(ctx) }.clone())
-    })
+    guard(0, || context::attach(unsafe { context::borrow(ctx) }.clone()))
 }
 
 #[unsafe(no_mangle)]
@@ -306,10 +270,7 @@ pub extern "C" fn __otel_v1_ctx_drop(ctx: u64) {
 }
 
 #[unsafe(no_mangle)]
-pub extern "C" fn __otel_v1_inject(
-    carrier: *mut u8,
-    set: extern "C" fn(*mut u8, *const u8, usize, *const u8, usize),
-) {
+pub extern "C" fn __otel_v1_inject(carrier: *mut u8, set: extern "C" fn(*mut u8, *const u8, usize, *const u8, usize)) {
     if !live() {
         return;
     }
@@ -335,20 +296,13 @@ pub extern "C" fn __otel_v1_extract(
             return 0;
         };
         let extractor = CExtractor { carrier, get };
-        let cx = rt
-            .propagator
-            .extract_with_context(&Context::new(), &extractor);
+        let cx = rt.propagator.extract_with_context(&Context::new(), &extractor);
         context::handle_if_meaningful(&cx)
     })
 }
 
 #[unsafe(no_mangle)]
-pub extern "C" fn __otel_v1_metric_record(
-    instrument: u32,
-    value: f64,
-    attrs: *const OtelAttrV1,
-    attrs_len: usize,
-) {
+pub extern "C" fn __otel_v1_metric_record(instrument: u32, value: f64, attrs: *const OtelAttrV1, attrs_len: usize) {
     if !live() {
         return;
     }
@@ -366,9 +320,7 @@ pub extern "C" fn __otel_v1_metric_record(
             .map(|a| {
                 let key = unsafe { text(a.key_ptr, a.key_len) };
                 let value = match a.kind {
-                    0 => std::str::from_utf8(unsafe { bytes(a.str_ptr, a.str_len) })
-                        .ok()
-                        .map(AttrValue::Str),
+                    0 => std::str::from_utf8(unsafe { bytes(a.str_ptr, a.str_len) }).ok().map(AttrValue::Str),
                     1 => Some(AttrValue::I64(a.int)),
                     2 => Some(AttrValue::F64(a.float)),
                     3 => Some(AttrValue::Bool(a.int != 0)),
@@ -377,11 +329,7 @@ pub extern "C" fn __otel_v1_metric_record(
                 (key, value)
             })
             .collect();
-        metrics.record(
-            instrument,
-            value,
-            owned.iter().filter_map(|(k, v)| Some((k.as_ref(), (*v)?))),
-        );
+        metrics.record(instrument, value, owned.iter().filter_map(|(k, v)| Some((k.as_ref(), (*v)?))));
     })
 }
 

@@ -82,14 +82,10 @@ pub mod __prelude {
 /// Hooks for tests and benches: install the pipeline with a chosen exporter before first use.
 #[doc(hidden)]
 pub mod __test {
-    pub use crate::lifecycle::{
-        DISABLED, ENABLED, ErasedExporter, SPANS_OFF, TraceSink, force_state, install,
-    };
+    pub use crate::lifecycle::{DISABLED, ENABLED, ErasedExporter, SPANS_OFF, TraceSink, force_state, install};
 
     /// Whether the runtime counted spans dropped by a full queue, and how many.
     pub fn dropped_spans() -> u64 {
-        crate::lifecycle::runtime()
-            .map(|rt| rt.dropped.load(std::sync::atomic::Ordering::Relaxed))
-            .unwrap_or(0)
+        crate::lifecycle::runtime().map(|rt| rt.dropped.load(std::sync::atomic::Ordering::Relaxed)).unwrap_or(0)
     }
 }

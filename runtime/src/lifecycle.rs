@@ -19,8 +19,8 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracer, SdkTracerProvider, SpanData,
-    SpanExporter, SpanProcessor,
+    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracer, SdkTracerProvider, SpanData, SpanExporter,
+    SpanProcessor,
 };
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -94,10 +94,7 @@ pub enum TraceSink {
 }
 
 /// Install the pipeline once. Later calls return the first pipeline.
-pub fn install(
-    config: impl FnOnce() -> Config,
-    sink: Option<TraceSink>,
-) -> Option<&'static Runtime> {
+pub fn install(config: impl FnOnce() -> Config, sink: Option<TraceSink>) -> Option<&'static Runtime> {
     let rt = RUNTIME.get_or_init(|| {
         let config = config();
         let built = if config.disabled {
@@ -147,15 +144,9 @@ fn resource(config: &Config) -> Resource {
     attrs.push(KeyValue::new("telemetry.sdk.language", "rust"));
     attrs.push(KeyValue::new("telemetry.sdk.name", "opentelemetry"));
     attrs.push(KeyValue::new("telemetry.distro.name", "cargo-otel"));
-    attrs.push(KeyValue::new(
-        "telemetry.distro.version",
-        env!("CARGO_PKG_VERSION"),
-    ));
+    attrs.push(KeyValue::new("telemetry.distro.version", env!("CARGO_PKG_VERSION")));
     attrs.push(KeyValue::new("process.pid", std::process::id() as i64));
-    Resource::builder_empty()
-        .with_service_name(config.service_name.clone())
-        .with_attributes(attrs)
-        .build()
+    Resource::builder_empty().with_service_name(config.service_name.clone()).with_attributes(attrs).build()
 }
 
 fn sdk_sampler(kind: SamplerKind) -> Sampler {
@@ -165,9 +156,7 @@ fn sdk_sampler(kind: SamplerKind) -> Sampler {
         SamplerKind::TraceIdRatio(r) => Sampler::TraceIdRatioBased(r),
         SamplerKind::ParentBasedAlwaysOn => Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
         SamplerKind::ParentBasedAlwaysOff => Sampler::ParentBased(Box::new(Sampler::AlwaysOff)),
-        SamplerKind::ParentBasedTraceIdRatio(r) => {
-            Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(r)))
-        }
+        SamplerKind::ParentBasedTraceIdRatio(r) => Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(r))),
     }
 }
 
@@ -258,16 +247,9 @@ impl SpanProcessor for BoundedBatch {
     }
 }
 
-fn batch(
-    config: &Config,
-    exporter: Box<dyn ErasedExporter>,
-    dropped: &Arc<AtomicU64>,
-) -> BoundedBatch {
+fn batch(config: &Config, exporter: Box<dyn ErasedExporter>, dropped: &Arc<AtomicU64>) -> BoundedBatch {
     let in_queue = Arc::new(AtomicUsize::new(0));
-    let exporter = CountingExporter {
-        inner: exporter,
-        in_queue: in_queue.clone(),
-    };
+    let exporter = CountingExporter { inner: exporter, in_queue: in_queue.clone() };
     let batch_config = BatchConfigBuilder::default()
         .with_max_queue_size(config.bsp_max_queue_size)
         .with_max_export_batch_size(config.bsp_max_export_batch_size)
@@ -284,9 +266,7 @@ fn batch(
 fn otlp_span_exporter(config: &Config) -> Option<Box<dyn ErasedExporter>> {
     let built = opentelemetry_otlp::SpanExporter::builder()
         .with_http()
-        .with_http_client(StdHttpClient::new(
-            config.traces_timeout.min(config.bsp_export_timeout),
-        ))
+        .with_http_client(StdHttpClient::new(config.traces_timeout.min(config.bsp_export_timeout)))
         .with_endpoint(config.traces_endpoint.clone())
         .with_timeout(config.traces_timeout)
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
@@ -323,9 +303,7 @@ fn meter_provider(config: &Config, resource: Resource) -> Option<SdkMeterProvide
                 .build();
             match exporter {
                 Ok(exporter) => builder.with_reader(
-                    PeriodicReader::builder(exporter)
-                        .with_interval(config.metric_export_interval)
-                        .build(),
+                    PeriodicReader::builder(exporter).with_interval(config.metric_export_interval).build(),
                 ),
                 Err(e) => {
                     eprintln!("otel-runtime: warning: OTLP metric exporter not built: {e}");
@@ -340,9 +318,8 @@ fn meter_provider(config: &Config, resource: Resource) -> Option<SdkMeterProvide
 fn build(config: Config, sink: TraceSink) -> Runtime {
     let resource = resource(&config);
     let dropped = Arc::new(AtomicU64::new(0));
-    let mut builder = SdkTracerProvider::builder()
-        .with_resource(resource.clone())
-        .with_sampler(sdk_sampler(config.sampler));
+    let mut builder =
+        SdkTracerProvider::builder().with_resource(resource.clone()).with_sampler(sdk_sampler(config.sampler));
     match sink {
         TraceSink::Processor(p) => {
             builder = builder.with_span_processor(ProcessorBox(p));
@@ -354,13 +331,10 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
             let exporter: Option<Box<dyn ErasedExporter>> = match config.traces_exporter {
                 ExporterKind::None => None,
                 ExporterKind::Otlp => otlp_span_exporter(&config),
-                ExporterKind::Console => Some(Box::new(console::ConsoleSpanExporter {
-                    service_name: config.service_name.clone(),
-                })),
-                ExporterKind::File => Some(Box::new(FileExporter::new(
-                    &config.store_dir,
-                    &config.service_name,
-                ))),
+                ExporterKind::Console => {
+                    Some(Box::new(console::ConsoleSpanExporter { service_name: config.service_name.clone() }))
+                }
+                ExporterKind::File => Some(Box::new(FileExporter::new(&config.store_dir, &config.service_name))),
             };
             if let Some(exporter) = exporter {
                 builder = builder.with_span_processor(batch(&config, exporter, &dropped));
@@ -368,9 +342,7 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
         }
     }
     let tracer_provider = builder.build();
-    let scope = InstrumentationScope::builder("cargo-otel")
-        .with_version(env!("CARGO_PKG_VERSION"))
-        .build();
+    let scope = InstrumentationScope::builder("cargo-otel").with_version(env!("CARGO_PKG_VERSION")).build();
     use opentelemetry::trace::TracerProvider as _;
     let tracer = tracer_provider.tracer_with_scope(scope.clone());
     let meter_provider = meter_provider(&config, resource);
@@ -388,9 +360,7 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
 
     let parent_fast_path = matches!(
         config.sampler,
-        SamplerKind::ParentBasedAlwaysOn
-            | SamplerKind::ParentBasedAlwaysOff
-            | SamplerKind::ParentBasedTraceIdRatio(_)
+        SamplerKind::ParentBasedAlwaysOn | SamplerKind::ParentBasedAlwaysOff | SamplerKind::ParentBasedTraceIdRatio(_)
     );
     Runtime {
         propagator: propagators::build(&config.propagators),
@@ -433,32 +403,24 @@ impl Runtime {
         if self.shut_down.swap(true, Ordering::AcqRel) {
             return;
         }
-        let budget = self
-            .config
-            .traces_timeout
-            .max(self.config.metrics_timeout)
-            .min(MAX_SHUTDOWN);
+        let budget = self.config.traces_timeout.max(self.config.metrics_timeout).min(MAX_SHUTDOWN);
         let tracer_provider = self.tracer_provider.clone();
         let meter_provider = self.meter_provider.clone();
         let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
         // Traces and metrics shut down in parallel on helper threads, so a stalled collector
         // costs one budget, and the caller (an atexit handler) waits at most that long.
         let t_done = done_tx.clone();
-        let spawned_t = std::thread::Builder::new()
-            .name("otel-shutdown".into())
-            .spawn(move || {
-                let _ = tracer_provider.shutdown_with_timeout(budget);
-                let _ = t_done.send(());
-            });
+        let spawned_t = std::thread::Builder::new().name("otel-shutdown".into()).spawn(move || {
+            let _ = tracer_provider.shutdown_with_timeout(budget);
+            let _ = t_done.send(());
+        });
         let mut waiting = usize::from(spawned_t.is_ok());
         if let Some(mp) = meter_provider {
             let m_done = done_tx.clone();
-            let spawned = std::thread::Builder::new()
-                .name("otel-shutdown".into())
-                .spawn(move || {
-                    let _ = mp.shutdown_with_timeout(budget);
-                    let _ = m_done.send(());
-                });
+            let spawned = std::thread::Builder::new().name("otel-shutdown".into()).spawn(move || {
+                let _ = mp.shutdown_with_timeout(budget);
+                let _ = m_done.send(());
+            });
             waiting += usize::from(spawned.is_ok());
         }
         drop(done_tx);

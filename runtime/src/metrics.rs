@@ -18,27 +18,14 @@ pub const MAX_VALUES_PER_KEY: usize = 100;
 pub const OTHER: &str = "_other";
 
 /// Explicit bucket boundaries of the duration histograms (seconds).
-pub const DURATION_BUCKETS: [f64; 14] = [
-    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
-];
+pub const DURATION_BUCKETS: [f64; 14] =
+    [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
 
 /// Instrument ids of the ABI, and their names.
 pub const INSTRUMENTS: [(u32, &str, &str); 3] = [
-    (
-        1,
-        "http.server.request.duration",
-        "Duration of HTTP server requests.",
-    ),
-    (
-        2,
-        "http.client.request.duration",
-        "Duration of HTTP client requests.",
-    ),
-    (
-        3,
-        "db.client.operation.duration",
-        "Duration of database client operations.",
-    ),
+    (1, "http.server.request.duration", "Duration of HTTP server requests."),
+    (2, "http.client.request.duration", "Duration of HTTP client requests."),
+    (3, "db.client.operation.duration", "Duration of database client operations."),
 ];
 
 /// Keys whose values are paths and get [`normalize_path`].
@@ -49,13 +36,11 @@ fn is_path_key(key: &str) -> bool {
 fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                *c == b'-'
-            } else {
-                c.is_ascii_hexdigit()
-            }
-        })
+        && b.iter().enumerate().all(
+            |(i, c)| {
+                if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() }
+            },
+        )
 }
 
 fn is_id_segment(seg: &str) -> bool {
@@ -70,10 +55,7 @@ fn is_id_segment(seg: &str) -> bool {
 /// `/users/42/orders/3f2a...-uuid?x=1` → `/users/{id}/orders/{id}`.
 pub fn normalize_path(path: &str) -> String {
     let path = path.split(['?', '#']).next().unwrap_or("");
-    path.split('/')
-        .map(|seg| if is_id_segment(seg) { "{id}" } else { seg })
-        .collect::<Vec<_>>()
-        .join("/")
+    path.split('/').map(|seg| if is_id_segment(seg) { "{id}" } else { seg }).collect::<Vec<_>>().join("/")
 }
 
 /// A bounded allow-list of values per attribute key.
@@ -85,19 +67,12 @@ pub struct Limiter {
 
 impl Limiter {
     pub fn new(max_per_key: usize) -> Self {
-        Limiter {
-            max_per_key,
-            seen: RwLock::new(HashMap::new()),
-        }
+        Limiter { max_per_key, seen: RwLock::new(HashMap::new()) }
     }
 
     /// Normalize `value` for `key`, then admit it or fold it into `_other`.
     pub fn admit(&self, key: &str, value: &str) -> String {
-        let value = if is_path_key(key) {
-            normalize_path(value)
-        } else {
-            value.to_owned()
-        };
+        let value = if is_path_key(key) { normalize_path(value) } else { value.to_owned() };
         {
             let seen = self.seen.read().unwrap_or_else(|e| e.into_inner());
             if let Some(values) = seen.get(key) {
@@ -151,19 +126,11 @@ impl Metrics {
                 (*id, h)
             })
             .collect();
-        Metrics {
-            histograms,
-            limiter: Limiter::new(MAX_VALUES_PER_KEY),
-        }
+        Metrics { histograms, limiter: Limiter::new(MAX_VALUES_PER_KEY) }
     }
 
     /// Record `value` on instrument `id` (unknown ids are ignored).
-    pub fn record<'a>(
-        &self,
-        id: u32,
-        value: f64,
-        attrs: impl Iterator<Item = (&'a str, AttrValue<'a>)>,
-    ) {
+    pub fn record<'a>(&self, id: u32, value: f64, attrs: impl Iterator<Item = (&'a str, AttrValue<'a>)>) {
         let Some((_, histogram)) = self.histograms.iter().find(|(i, _)| *i == id) else {
             return;
         };
@@ -188,14 +155,8 @@ mod tests {
 
     #[test]
     fn paths_fold_ids() {
-        assert_eq!(
-            normalize_path("/users/42/orders/7"),
-            "/users/{id}/orders/{id}"
-        );
-        assert_eq!(
-            normalize_path("/items/123e4567-e89b-12d3-a456-426614174000?x=1"),
-            "/items/{id}"
-        );
+        assert_eq!(normalize_path("/users/42/orders/7"), "/users/{id}/orders/{id}");
+        assert_eq!(normalize_path("/items/123e4567-e89b-12d3-a456-426614174000?x=1"), "/items/{id}");
         assert_eq!(normalize_path("/blobs/deadbeefdeadbeef00"), "/blobs/{id}");
         assert_eq!(normalize_path("/v1/users"), "/v1/users");
         assert_eq!(normalize_path("/"), "/");
@@ -217,16 +178,10 @@ mod tests {
     fn normalized_paths_do_not_use_up_the_limit() {
         let limiter = Limiter::new(MAX_VALUES_PER_KEY);
         for i in 0..10_000 {
-            assert_eq!(
-                limiter.admit("url.path", &format!("/users/{i}")),
-                "/users/{id}"
-            );
+            assert_eq!(limiter.admit("url.path", &format!("/users/{i}")), "/users/{id}");
         }
         for i in 0..MAX_VALUES_PER_KEY {
-            assert_eq!(
-                limiter.admit("http.route", &format!("/r{i}")),
-                format!("/r{i}")
-            );
+            assert_eq!(limiter.admit("http.route", &format!("/r{i}")), format!("/r{i}"));
         }
         assert_eq!(limiter.admit("http.route", "/one-too-many"), OTHER);
     }

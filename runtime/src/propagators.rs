@@ -10,8 +10,7 @@
 use crate::config::PropagatorKind;
 use opentelemetry::Context;
 use opentelemetry::propagation::{
-    Extractor, Injector, TextMapCompositePropagator, TextMapPropagator,
-    text_map_propagator::FieldIter,
+    Extractor, Injector, TextMapCompositePropagator, TextMapPropagator, text_map_propagator::FieldIter,
 };
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
@@ -50,18 +49,8 @@ fn parse_span_id(hex: &str) -> Option<SpanId> {
 }
 
 fn remote(cx: &Context, trace_id: TraceId, span_id: SpanId, sampled: bool) -> Context {
-    let flags = if sampled {
-        TraceFlags::SAMPLED
-    } else {
-        TraceFlags::default()
-    };
-    cx.with_remote_span_context(SpanContext::new(
-        trace_id,
-        span_id,
-        flags,
-        true,
-        TraceState::default(),
-    ))
+    let flags = if sampled { TraceFlags::SAMPLED } else { TraceFlags::default() };
+    cx.with_remote_span_context(SpanContext::new(trace_id, span_id, flags, true, TraceState::default()))
 }
 
 /// Zipkin B3, single header (`b3`) or multiple headers (`X-B3-*`).
@@ -79,19 +68,11 @@ const B3_FLAGS: &str = "x-b3-flags";
 
 impl B3Propagator {
     pub fn single() -> Self {
-        B3Propagator {
-            single: true,
-            fields: vec![B3_SINGLE.to_owned()],
-        }
+        B3Propagator { single: true, fields: vec![B3_SINGLE.to_owned()] }
     }
     pub fn multi() -> Self {
-        let fields = [B3_TRACE, B3_SPAN, B3_SAMPLED, B3_FLAGS]
-            .map(str::to_owned)
-            .to_vec();
-        B3Propagator {
-            single: false,
-            fields,
-        }
+        let fields = [B3_TRACE, B3_SPAN, B3_SAMPLED, B3_FLAGS].map(str::to_owned).to_vec();
+        B3Propagator { single: false, fields }
     }
 
     fn extract_single(cx: &Context, value: &str) -> Option<Context> {
@@ -131,10 +112,7 @@ impl TextMapPropagator for B3Propagator {
         }
         let sampled = if sc.is_sampled() { "1" } else { "0" };
         if self.single {
-            injector.set(
-                B3_SINGLE,
-                format!("{}-{}-{}", sc.trace_id(), sc.span_id(), sampled),
-            );
+            injector.set(B3_SINGLE, format!("{}-{}-{}", sc.trace_id(), sc.span_id(), sampled));
         } else {
             injector.set(B3_TRACE, sc.trace_id().to_string());
             injector.set(B3_SPAN, sc.span_id().to_string());
@@ -144,9 +122,7 @@ impl TextMapPropagator for B3Propagator {
 
     fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
         let found = if self.single {
-            extractor
-                .get(B3_SINGLE)
-                .and_then(|v| Self::extract_single(cx, v))
+            extractor.get(B3_SINGLE).and_then(|v| Self::extract_single(cx, v))
         } else {
             Self::extract_multi(cx, extractor)
         };
@@ -168,9 +144,7 @@ const JAEGER_HEADER: &str = "uber-trace-id";
 
 impl JaegerPropagator {
     pub fn new() -> Self {
-        JaegerPropagator {
-            fields: vec![JAEGER_HEADER.to_owned()],
-        }
+        JaegerPropagator { fields: vec![JAEGER_HEADER.to_owned()] }
     }
 }
 
@@ -188,10 +162,7 @@ impl TextMapPropagator for JaegerPropagator {
             return;
         }
         let flags = if sc.is_sampled() { "1" } else { "0" };
-        injector.set(
-            JAEGER_HEADER,
-            format!("{}:{}:0:{}", sc.trace_id(), sc.span_id(), flags),
-        );
+        injector.set(JAEGER_HEADER, format!("{}:{}:0:{}", sc.trace_id(), sc.span_id(), flags));
     }
 
     fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
@@ -223,13 +194,7 @@ pub struct CInjector {
 
 impl Injector for CInjector {
     fn set(&mut self, key: &str, value: String) {
-        (self.set)(
-            self.carrier,
-            key.as_ptr(),
-            key.len(),
-            value.as_ptr(),
-            value.len(),
-        );
+        (self.set)(self.carrier, key.as_ptr(), key.len(), value.as_ptr(), value.len());
     }
 }
 
@@ -283,10 +248,7 @@ mod tests {
     fn assert_same(cx: &Context, sampled: bool) {
         let span = cx.span();
         let sc = span.span_context();
-        assert_eq!(
-            sc.trace_id().to_string(),
-            "4bf92f3577b34da6a3ce929d0e0e4736"
-        );
+        assert_eq!(sc.trace_id().to_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
         assert_eq!(sc.span_id().to_string(), "00f067aa0ba902b7");
         assert_eq!(sc.is_sampled(), sampled);
         assert!(sc.is_remote());
@@ -308,24 +270,15 @@ mod tests {
     fn header_shapes() {
         use PropagatorKind::*;
         let (h, _) = round_trip(&[TraceContext], true);
-        assert_eq!(
-            h["traceparent"],
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-        );
+        assert_eq!(h["traceparent"], "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
         let (h, _) = round_trip(&[B3], true);
-        assert_eq!(
-            h["b3"],
-            "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1"
-        );
+        assert_eq!(h["b3"], "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1");
         let (h, _) = round_trip(&[B3Multi], false);
         assert_eq!(h["x-b3-traceid"], "4bf92f3577b34da6a3ce929d0e0e4736");
         assert_eq!(h["x-b3-spanid"], "00f067aa0ba902b7");
         assert_eq!(h["x-b3-sampled"], "0");
         let (h, _) = round_trip(&[Jaeger], true);
-        assert_eq!(
-            h["uber-trace-id"],
-            "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1"
-        );
+        assert_eq!(h["uber-trace-id"], "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7:0:1");
         let (h, _) = round_trip(&[], true);
         assert!(h.is_empty());
     }
@@ -334,15 +287,9 @@ mod tests {
     fn short_ids_and_bad_input() {
         let prop = build(&[PropagatorKind::B3, PropagatorKind::Jaeger]);
         let mut h = HashMap::new();
-        h.insert(
-            "b3".to_owned(),
-            "a3ce929d0e0e4736-00f067aa0ba902b7-d".to_owned(),
-        );
+        h.insert("b3".to_owned(), "a3ce929d0e0e4736-00f067aa0ba902b7-d".to_owned());
         let cx = prop.extract(&h);
-        assert_eq!(
-            cx.span().span_context().trace_id().to_string(),
-            "0000000000000000a3ce929d0e0e4736"
-        );
+        assert_eq!(cx.span().span_context().trace_id().to_string(), "0000000000000000a3ce929d0e0e4736");
         let mut h = HashMap::new();
         h.insert("uber-trace-id".to_owned(), "abc%3A1%3A0%3A1".to_owned());
         assert!(prop.extract(&h).span().span_context().is_valid());
@@ -364,10 +311,7 @@ mod tests {
         prop.inject_context(&cx, &mut h);
         assert_eq!(h["baggage"], "user=ada");
         let back = prop.extract(&h);
-        assert_eq!(
-            back.baggage().get("user").map(|v| v.to_string()),
-            Some("ada".into())
-        );
+        assert_eq!(back.baggage().get("user").map(|v| v.to_string()), Some("ada".into()));
         assert_same(&back, true);
     }
 }

@@ -29,23 +29,14 @@ impl SpanState {
     }
 
     pub fn is_recording(&self) -> bool {
-        matches!(
-            self,
-            SpanState::Sdk {
-                recording: true,
-                ..
-            }
-        )
+        matches!(self, SpanState::Sdk { recording: true, .. })
     }
 
     /// The context only when it carries a recording span.
     #[inline]
     fn recording(&self) -> Option<&Context> {
         match self {
-            SpanState::Sdk {
-                cx,
-                recording: true,
-            } => Some(cx),
+            SpanState::Sdk { cx, recording: true } => Some(cx),
             _ => None,
         }
     }
@@ -83,16 +74,12 @@ pub fn start(rt: &Runtime, parent: Option<&Context>, name: &str, kind: u32) -> S
         .with_kind(kind_from_u32(kind))
         .start_with_context(&rt.tracer, &parent_cx);
     let recording = opentelemetry::trace::Span::is_recording(&span);
-    SpanState::Sdk {
-        cx: parent_cx.with_span(span),
-        recording,
-    }
+    SpanState::Sdk { cx: parent_cx.with_span(span), recording }
 }
 
 pub fn set(state: &SpanState, key: &str, value: impl FnOnce() -> Value) {
     if let Some(cx) = state.recording() {
-        cx.span()
-            .set_attribute(KeyValue::new(Key::new(key.to_owned()), value()));
+        cx.span().set_attribute(KeyValue::new(Key::new(key.to_owned()), value()));
     }
 }
 

@@ -24,9 +24,7 @@ where
         Some(rt) => rt.tracer.clone(),
         None => {
             use opentelemetry::trace::TracerProvider as _;
-            opentelemetry_sdk::trace::SdkTracerProvider::builder()
-                .build()
-                .tracer("disabled")
+            opentelemetry_sdk::trace::SdkTracerProvider::builder().build().tracer("disabled")
         }
     };
     tracing_opentelemetry::layer().with_tracer(tracer)

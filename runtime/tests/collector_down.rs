@@ -6,9 +6,6 @@ mod common;
 
 #[test]
 fn closed_port_does_not_block() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     common::run_against(&format!("http://{closed}"), None);
 }

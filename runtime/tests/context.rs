@@ -14,13 +14,10 @@ fn exporter() -> &'static InMemorySpanExporter {
     static EXPORTER: OnceLock<InMemorySpanExporter> = OnceLock::new();
     EXPORTER.get_or_init(|| {
         let exporter = InMemorySpanExporter::default();
-        let env: HashMap<String, String> = [
-            ("OTEL_TRACES_SAMPLER", "always_on"),
-            ("OTEL_METRICS_EXPORTER", "none"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+        let env: HashMap<String, String> = [("OTEL_TRACES_SAMPLER", "always_on"), ("OTEL_METRICS_EXPORTER", "none")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
         let processor = SimpleSpanProcessor::new(exporter.clone());
         let rt = install(
             || Config::from_env_map(&env, Some("context-test")),
@@ -49,10 +46,7 @@ fn one<'a>(map: &'a HashMap<String, Vec<SpanData>>, name: &str) -> &'a SpanData 
 }
 
 fn attr(span: &SpanData, key: &str) -> Option<String> {
-    span.attributes
-        .iter()
-        .find(|kv| kv.key.as_str() == key)
-        .map(|kv| kv.value.to_string())
+    span.attributes.iter().find(|kv| kv.key.as_str() == key).map(|kv| kv.value.to_string())
 }
 
 #[test]
@@ -83,16 +77,8 @@ fn sync_nesting_attributes_and_status() {
     let after = one(&s, "sync.after");
     assert_eq!(outer.parent_span_id, SpanId::INVALID);
     assert_eq!(inner.parent_span_id, outer.span_context.span_id());
-    assert_eq!(
-        after.parent_span_id,
-        outer.span_context.span_id(),
-        "inner guard restored outer"
-    );
-    assert_eq!(
-        one(&s, "sync.root").parent_span_id,
-        SpanId::INVALID,
-        "outer guard restored empty"
-    );
+    assert_eq!(after.parent_span_id, outer.span_context.span_id(), "inner guard restored outer");
+    assert_eq!(one(&s, "sync.root").parent_span_id, SpanId::INVALID, "outer guard restored empty");
     assert_eq!(attr(outer, "s").as_deref(), Some("v"));
     assert_eq!(attr(outer, "i").as_deref(), Some("42"));
     assert_eq!(attr(outer, "f").as_deref(), Some("1.5"));
@@ -139,11 +125,7 @@ fn question_mark_early_return_and_panic_end_spans() {
     let panicked = one(&s, "early.panic");
     assert!(matches!(panicked.status, Status::Error { .. }));
     assert_eq!(attr(panicked, "error.type").as_deref(), Some("panic"));
-    assert_eq!(
-        one(&s, "early.after").parent_span_id,
-        SpanId::INVALID,
-        "unwinding detached"
-    );
+    assert_eq!(one(&s, "early.after").parent_span_id, SpanId::INVALID, "unwinding detached");
 }
 
 async fn task(i: usize) {
@@ -198,10 +180,7 @@ fn check_tasks(prefix: &str, n: usize) {
 #[test]
 fn thousands_of_interleaved_tasks_on_a_multi_thread_runtime() {
     exporter();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(4)
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(4).build().unwrap();
     const N: usize = 3000;
     rt.block_on(async {
         let handles: Vec<_> = (0..N).map(|i| tokio::spawn(task(i))).collect();
@@ -238,15 +217,11 @@ async fn local_task(i: usize) {
 #[test]
 fn concurrent_tasks_on_one_thread_never_see_each_other() {
     exporter();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let local = tokio::task::LocalSet::new();
     const N: usize = 500;
     local.block_on(&rt, async {
-        let handles: Vec<_> = (0..N)
-            .map(|i| tokio::task::spawn_local(local_task(i)))
-            .collect();
+        let handles: Vec<_> = (0..N).map(|i| tokio::task::spawn_local(local_task(i))).collect();
         for h in handles {
             h.await.unwrap();
         }
@@ -260,9 +235,7 @@ fn threads_carry_the_context_through_propagate_fn() {
     let parent = otel::SpanGuard::new(otel::Span::start("thr.parent", otel::INTERNAL));
     let body = otel::propagate_fn(|| drop(otel::Span::start("thr.child", otel::INTERNAL)));
     std::thread::spawn(body).join().unwrap();
-    std::thread::spawn(|| drop(otel::Span::start("thr.orphan", otel::INTERNAL)))
-        .join()
-        .unwrap();
+    std::thread::spawn(|| drop(otel::Span::start("thr.orphan", otel::INTERNAL))).join().unwrap();
     drop(parent);
     let s = spans("thr.");
     let pid = one(&s, "thr.parent").span_context.span_id();
@@ -279,8 +252,7 @@ fn application_otel_spans_nest_under_and_over_injected_spans() {
         let ours = otel::SpanGuard::new(otel::Span::start("interop.ours", otel::INTERNAL));
         // Theirs under ours.
         tracer.in_span("interop.app.inner", |cx| {
-            cx.span()
-                .set_attribute(opentelemetry::KeyValue::new("app", true));
+            cx.span().set_attribute(opentelemetry::KeyValue::new("app", true));
         });
         // The application sees our span as the active one.
         opentelemetry::trace::get_active_span(|span| {
@@ -319,11 +291,7 @@ fn inject_extract_through_the_carrier_callbacks() {
     let client = otel::SpanGuard::new(otel::Span::start("prop.client", otel::CLIENT));
     otel::inject(&mut headers);
     drop(client);
-    let traceparent = headers
-        .0
-        .get("traceparent")
-        .cloned()
-        .expect("traceparent injected");
+    let traceparent = headers.0.get("traceparent").cloned().expect("traceparent injected");
 
     // The "server" side, on another thread with an empty context.
     std::thread::spawn(move || {
@@ -341,14 +309,7 @@ fn inject_extract_through_the_carrier_callbacks() {
     let server = one(&s, "prop.server");
     assert_eq!(server.parent_span_id, client.span_context.span_id());
     assert!(server.parent_span_is_remote);
-    assert_eq!(
-        traceparent,
-        format!(
-            "00-{}-{}-01",
-            client.span_context.trace_id(),
-            client.span_context.span_id()
-        )
-    );
+    assert_eq!(traceparent, format!("00-{}-{}-01", client.span_context.trace_id(), client.span_context.span_id()));
 }
 
 #[test]
@@ -393,10 +354,7 @@ fn bad_input_never_panics() {
     otel::record(
         otel::HTTP_SERVER_DURATION,
         0.02,
-        &[
-            ("http.route", otel::Value::Str("/a/{id}")),
-            ("http.response.status_code", otel::Value::I64(200)),
-        ],
+        &[("http.route", otel::Value::Str("/a/{id}")), ("http.response.status_code", otel::Value::I64(200))],
     );
     otel::record(99, f64::NAN, &[]);
     assert_eq!(otel_runtime::exports::__otel_v1_abi_version(), 1);

@@ -6,10 +6,8 @@ use std::collections::HashMap;
 
 #[test]
 fn disabled_sdk_is_a_no_op() {
-    let env: HashMap<String, String> = [("OTEL_SDK_DISABLED", "true")]
-        .into_iter()
-        .map(|(k, v)| (k.into(), v.into()))
-        .collect();
+    let env: HashMap<String, String> =
+        [("OTEL_SDK_DISABLED", "true")].into_iter().map(|(k, v)| (k.into(), v.into())).collect();
     assert!(otel_runtime::__test::install(|| Config::from_env_map(&env, None), None).is_none());
     let span = otel::Span::start("x", otel::SERVER);
     assert!(span.is_none());

@@ -41,12 +41,7 @@ fn spans_are_written_as_json_lines() {
     let child: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
     let parent: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
     // Exact key order of the format.
-    let keys: Vec<&str> = parent
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys: Vec<&str> = parent.as_object().unwrap().keys().map(String::as_str).collect();
     let mut sorted_expected = vec![
         "trace_id",
         "span_id",
@@ -83,9 +78,7 @@ fn spans_are_written_as_json_lines() {
     assert_eq!(parent["kind"], "server");
     assert_eq!(parent["status"], "unset");
     assert_eq!(parent["service_name"], "store-svc");
-    assert!(
-        parent["end_unix_nano"].as_u64().unwrap() >= parent["start_unix_nano"].as_u64().unwrap()
-    );
+    assert!(parent["end_unix_nano"].as_u64().unwrap() >= parent["start_unix_nano"].as_u64().unwrap());
     assert_eq!(parent["attributes"]["quote"], "say \"hi\"\n");
     assert_eq!(parent["attributes"]["n"], -3);
     assert_eq!(parent["attributes"]["x"], 2.5);

@@ -37,8 +37,7 @@ fn receiver() -> (String, mpsc::Receiver<(String, Vec<u8>)>) {
                     .lines()
                     .find_map(|l| {
                         let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("content-length")
-                            .then(|| v.trim().parse().ok())?
+                        k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
                     })
                     .unwrap_or(0);
                 if raw.len() >= end + 4 + len {
@@ -107,9 +106,7 @@ fn spans_reach_a_real_otlp_http_receiver() {
     let mut spans = Vec::new();
     let mut service = None;
     while spans.len() < 2 {
-        let (path, body) = requests
-            .recv_timeout(Duration::from_secs(10))
-            .expect("an export");
+        let (path, body) = requests.recv_timeout(Duration::from_secs(10)).expect("an export");
         assert_eq!(path, "/v1/traces");
         let req = ExportTraceServiceRequest::decode(body.as_slice()).expect("valid protobuf");
         for rs in req.resource_spans {
@@ -126,14 +123,8 @@ fn spans_reach_a_real_otlp_http_receiver() {
     }
     assert_eq!(service, Some(AnyValue::StringValue("otlp-test-svc".into())));
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-    let parent = spans
-        .iter()
-        .find(|s| s.name == "GET /users/{id}")
-        .expect("server span");
-    let child = spans
-        .iter()
-        .find(|s| s.name == "SELECT users")
-        .expect("client span");
+    let parent = spans.iter().find(|s| s.name == "GET /users/{id}").expect("server span");
+    let child = spans.iter().find(|s| s.name == "SELECT users").expect("client span");
     assert_eq!(hex(&parent.trace_id), trace_id);
     assert_eq!(hex(&parent.span_id), parent_id);
     assert_eq!(hex(&child.span_id), child_id);
@@ -141,15 +132,9 @@ fn spans_reach_a_real_otlp_http_receiver() {
     assert!(parent.parent_span_id.is_empty());
     assert_eq!(parent.kind, 2); // SPAN_KIND_SERVER
     assert_eq!(child.kind, 3); // SPAN_KIND_CLIENT
-    let attrs: HashMap<&str, AnyValue> = parent
-        .attributes
-        .iter()
-        .map(|kv| (kv.key.as_str(), kv.value.clone().unwrap().value.unwrap()))
-        .collect();
-    assert_eq!(
-        attrs["http.request.method"],
-        AnyValue::StringValue("GET".into())
-    );
+    let attrs: HashMap<&str, AnyValue> =
+        parent.attributes.iter().map(|kv| (kv.key.as_str(), kv.value.clone().unwrap().value.unwrap())).collect();
+    assert_eq!(attrs["http.request.method"], AnyValue::StringValue("GET".into()));
     assert_eq!(attrs["http.response.status_code"], AnyValue::IntValue(200));
     assert_eq!(attrs["ratio"], AnyValue::DoubleValue(0.5));
     assert_eq!(attrs["cached"], AnyValue::BoolValue(false));

@@ -13,15 +13,11 @@ use tracing_subscriber::prelude::*;
 #[test]
 fn tracing_spans_join_the_same_tree() {
     let exporter = InMemorySpanExporter::default();
-    let env: HashMap<String, String> = [("OTEL_METRICS_EXPORTER", "none")]
-        .into_iter()
-        .map(|(k, v)| (k.into(), v.into()))
-        .collect();
+    let env: HashMap<String, String> =
+        [("OTEL_METRICS_EXPORTER", "none")].into_iter().map(|(k, v)| (k.into(), v.into())).collect();
     install(
         || Config::from_env_map(&env, Some("tracing")),
-        Some(TraceSink::Processor(Box::new(SimpleSpanProcessor::new(
-            exporter.clone(),
-        )))),
+        Some(TraceSink::Processor(Box::new(SimpleSpanProcessor::new(exporter.clone())))),
     )
     .unwrap();
     let subscriber = tracing_subscriber::registry().with(otel_runtime::tracing_bridge::layer());
@@ -36,12 +32,7 @@ fn tracing_spans_join_the_same_tree() {
         drop(ours);
     });
     let spans = exporter.get_finished_spans().unwrap();
-    let find = |n: &str| {
-        spans
-            .iter()
-            .find(|s| s.name == n)
-            .unwrap_or_else(|| panic!("{n}"))
-    };
+    let find = |n: &str| spans.iter().find(|s| s.name == n).unwrap_or_else(|| panic!("{n}"));
     let (outer, ours, inner) = (find("t.outer"), find("t.ours"), find("t.inner"));
     assert_eq!(outer.parent_span_id, SpanId::INVALID);
     assert_eq!(ours.parent_span_id, outer.span_context.span_id());

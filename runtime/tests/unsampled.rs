@@ -21,24 +21,16 @@ impl otel::Extractor for Headers {
 #[test]
 fn unsampled_parent_propagates_without_recording() {
     let exporter = InMemorySpanExporter::default();
-    let env: HashMap<String, String> = [("OTEL_METRICS_EXPORTER", "none")]
-        .into_iter()
-        .map(|(k, v)| (k.into(), v.into()))
-        .collect();
+    let env: HashMap<String, String> =
+        [("OTEL_METRICS_EXPORTER", "none")].into_iter().map(|(k, v)| (k.into(), v.into())).collect();
     install(
         || Config::from_env_map(&env, Some("unsampled")),
-        Some(TraceSink::Processor(Box::new(SimpleSpanProcessor::new(
-            exporter.clone(),
-        )))),
+        Some(TraceSink::Processor(Box::new(SimpleSpanProcessor::new(exporter.clone())))),
     )
     .unwrap();
 
     let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
-    let incoming = Headers(
-        [("traceparent".to_owned(), tp.to_owned())]
-            .into_iter()
-            .collect(),
-    );
+    let incoming = Headers([("traceparent".to_owned(), tp.to_owned())].into_iter().collect());
     let parent = otel::extract(&incoming);
     let server = otel::Span::start_with_parent(&parent, "server", otel::SERVER);
     assert!(!server.is_none(), "unsampled spans still carry context");
@@ -50,10 +42,7 @@ fn unsampled_parent_propagates_without_recording() {
     let _e2 = child.enter();
     let mut out = Headers(HashMap::new());
     otel::inject(&mut out);
-    assert_eq!(
-        out.0["traceparent"], tp,
-        "downstream sees the same unsampled trace"
-    );
+    assert_eq!(out.0["traceparent"], tp, "downstream sees the same unsampled trace");
     drop(_e2);
     drop(child);
     drop(entered);
@@ -61,19 +50,10 @@ fn unsampled_parent_propagates_without_recording() {
 
     // A sampled parent is recorded.
     let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    let incoming = Headers(
-        [("traceparent".to_owned(), tp.to_owned())]
-            .into_iter()
-            .collect(),
-    );
+    let incoming = Headers([("traceparent".to_owned(), tp.to_owned())].into_iter().collect());
     let sampled = otel::Span::start_with_parent(&otel::extract(&incoming), "sampled", otel::SERVER);
     assert!(sampled.is_recording());
     drop(sampled);
-    let names: Vec<String> = exporter
-        .get_finished_spans()
-        .unwrap()
-        .iter()
-        .map(|s| s.name.to_string())
-        .collect();
+    let names: Vec<String> = exporter.get_finished_spans().unwrap().iter().map(|s| s.name.to_string()).collect();
     assert_eq!(names, vec!["sampled".to_owned()]);
 }

@@ -42,10 +42,8 @@ impl PushMetricExporter for ConsoleMetricExporter {
             for metric in scope.metrics() {
                 if let AggregatedMetrics::F64(MetricData::Histogram(h)) = metric.data() {
                     for point in h.data_points() {
-                        let attrs: Vec<String> = point
-                            .attributes()
-                            .map(|kv| format!("{}={}", kv.key, kv.value))
-                            .collect();
+                        let attrs: Vec<String> =
+                            point.attributes().map(|kv| format!("{}={}", kv.key, kv.value)).collect();
                         out.push_str(&format!(
                             "metric {} {{{}}} count={} sum={}{}\n",
                             metric.name(),

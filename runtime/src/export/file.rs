@@ -39,24 +39,10 @@ pub struct FileExporter {
 
 impl FileExporter {
     pub fn new(dir: impl Into<PathBuf>, service_name: &str) -> Self {
-        let safe: String = service_name
-            .chars()
-            .map(|c| {
-                if c == '/' || c == '\\' || c == '\0' {
-                    '_'
-                } else {
-                    c
-                }
-            })
-            .collect();
-        let path = dir
-            .into()
-            .join(format!("{safe}-{}.jsonl", std::process::id()));
-        FileExporter {
-            path,
-            service_name: service_name.to_owned(),
-            file: Mutex::new(None),
-        }
+        let safe: String =
+            service_name.chars().map(|c| if c == '/' || c == '\\' || c == '\0' { '_' } else { c }).collect();
+        let path = dir.into().join(format!("{safe}-{}.jsonl", std::process::id()));
+        FileExporter { path, service_name: service_name.to_owned(), file: Mutex::new(None) }
     }
 
     /// The file this exporter appends to.
@@ -70,12 +56,7 @@ impl FileExporter {
             if let Some(dir) = self.path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            *guard = Some(
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&self.path)?,
-            );
+            *guard = Some(OpenOptions::new().create(true).append(true).open(&self.path)?);
         }
         let mut buf = String::with_capacity(batch.len() * 512);
         for span in batch {
@@ -92,7 +73,6 @@ impl FileExporter {
 
 impl SpanExporter for FileExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        self.write_batch(&batch)
-            .map_err(|e| OTelSdkError::InternalFailure(format!("{}: {e}", self.path.display())))
+        self.write_batch(&batch).map_err(|e| OTelSdkError::InternalFailure(format!("{}: {e}", self.path.display())))
     }
 }

@@ -111,10 +111,7 @@ fn read_response(stream: &mut TcpStream, deadline: Instant) -> Result<Vec<u8>, H
         stream.set_read_timeout(Some(remaining(deadline)?))?;
         let n = match stream.read(&mut buf) {
             Ok(n) => n,
-            Err(e)
-                if e.kind() == std::io::ErrorKind::WouldBlock
-                    || e.kind() == std::io::ErrorKind::TimedOut =>
-            {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
                 return Err("OTLP request timed out waiting for the response".into());
             }
             Err(e) => return Err(e.into()),
@@ -185,17 +182,10 @@ fn dechunk(mut data: &[u8]) -> Option<(Vec<u8>, usize)> {
 fn parse_response(raw: &[u8]) -> Result<Response<Bytes>, HttpError> {
     let end = header_end(raw).ok_or("malformed HTTP response (no header end)")?;
     let head = std::str::from_utf8(&raw[..end]).map_err(|_| "malformed HTTP response head")?;
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or("malformed HTTP status line")?;
+    let status: u16 =
+        head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or("malformed HTTP status line")?;
     let chunked = header_value(head, "transfer-encoding").is_some_and(|v| v.contains("chunked"));
-    let body = if chunked {
-        dechunk(&raw[end..]).map(|(b, _)| b).unwrap_or_default()
-    } else {
-        raw[end..].to_vec()
-    };
+    let body = if chunked { dechunk(&raw[end..]).map(|(b, _)| b).unwrap_or_default() } else { raw[end..].to_vec() };
     let mut builder = Response::builder().status(status);
     for line in head.lines().skip(1) {
         if let Some((k, v)) = line.split_once(':') {
@@ -270,22 +260,15 @@ mod tests {
 
     #[test]
     fn closed_port_and_stalled_server_fail_within_the_timeout() {
-        let closed = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
+        let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
         let client = StdHttpClient::new(Duration::from_millis(300));
-        let req = Request::post(format!("http://{closed}/v1/traces"))
-            .body(Bytes::new())
-            .unwrap();
+        let req = Request::post(format!("http://{closed}/v1/traces")).body(Bytes::new()).unwrap();
         assert!(client.send(&req).is_err());
 
         let stalled = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = stalled.local_addr().unwrap();
         let start = Instant::now();
-        let req = Request::post(format!("http://{addr}/v1/traces"))
-            .body(Bytes::new())
-            .unwrap();
+        let req = Request::post(format!("http://{addr}/v1/traces")).body(Bytes::new()).unwrap();
         assert!(client.send(&req).is_err());
         assert!(start.elapsed() < Duration::from_secs(5));
         drop(stalled);
@@ -294,9 +277,7 @@ mod tests {
     #[test]
     fn https_is_refused() {
         let client = StdHttpClient::new(Duration::from_millis(300));
-        let req = Request::post("https://example.invalid/v1/traces")
-            .body(Bytes::new())
-            .unwrap();
+        let req = Request::post("https://example.invalid/v1/traces").body(Bytes::new()).unwrap();
         assert!(client.send(&req).is_err());
     }
 }

@@ -49,9 +49,7 @@ fn json_value(out: &mut String, value: &Value) {
 }
 
 pub(crate) fn unix_nanos(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0)
+    t.duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
 }
 
 fn kind_name(kind: &SpanKind) -> &'static str {
@@ -69,12 +67,7 @@ fn kind_name(kind: &SpanKind) -> &'static str {
 pub fn span_json_line(span: &SpanData, service_name: &str) -> String {
     let mut out = String::with_capacity(512);
     let sc = &span.span_context;
-    let _ = write!(
-        out,
-        "{{\"trace_id\":\"{}\",\"span_id\":\"{}\"",
-        sc.trace_id(),
-        sc.span_id()
-    );
+    let _ = write!(out, "{{\"trace_id\":\"{}\",\"span_id\":\"{}\"", sc.trace_id(), sc.span_id());
     if span.parent_span_id == opentelemetry::trace::SpanId::INVALID {
         out.push_str(",\"parent_span_id\":\"\"");
     } else {

@@ -18,8 +18,7 @@ pub fn run_against(endpoint: &str, _keep: Option<std::thread::JoinHandle<usize>>
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    otel_runtime::__test::install(|| Config::from_env_map(&env, Some("down")), None)
-        .expect("installed");
+    otel_runtime::__test::install(|| Config::from_env_map(&env, Some("down")), None).expect("installed");
 
     const N: usize = 200_000;
     let start = Instant::now();
@@ -29,34 +28,21 @@ pub fn run_against(endpoint: &str, _keep: Option<std::thread::JoinHandle<usize>>
         span.str("k", "v");
         drop(span);
         if i % 1000 == 0 {
-            otel::record(
-                otel::HTTP_SERVER_DURATION,
-                0.01,
-                &[("http.route", otel::Value::Str("/x"))],
-            );
+            otel::record(otel::HTTP_SERVER_DURATION, 0.01, &[("http.route", otel::Value::Str("/x"))]);
         }
     }
     let created = start.elapsed();
     // Generous bound: 200k spans take well under a second at full speed, even in debug;
     // a blocked application would take N × timeout.
-    assert!(
-        created < Duration::from_secs(30),
-        "span creation blocked: {created:?}"
-    );
+    assert!(created < Duration::from_secs(30), "span creation blocked: {created:?}");
     let dropped = otel_runtime::__test::dropped_spans();
-    assert!(
-        dropped > 0,
-        "a bounded queue must drop when the collector is down"
-    );
+    assert!(dropped > 0, "a bounded queue must drop when the collector is down");
     assert!(dropped <= N as u64);
 
     let start = Instant::now();
     otel_runtime::exports::__otel_v1_shutdown();
     let shutdown = start.elapsed();
-    assert!(
-        shutdown < Duration::from_secs(10),
-        "shutdown hung: {shutdown:?}"
-    );
+    assert!(shutdown < Duration::from_secs(10), "shutdown hung: {shutdown:?}");
     // Idempotent and immediate the second time.
     let start = Instant::now();
     otel_runtime::exports::__otel_v1_shutdown();

@@ -83,9 +83,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let addr = env::var("SERVICE_A_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
     let b_url = env::var("SERVICE_B_URL").unwrap_or_else(|_| DEFAULT_B_URL.to_owned());
     let state = AppState {
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .build()?,
+        client: reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?,
         b_url: b_url.trim_end_matches('/').to_owned(),
     };
 
@@ -97,9 +95,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let listener = TcpListener::bind(&addr).await?;
     println!("service-a listening on {}", listener.local_addr()?);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }
 
@@ -107,29 +103,16 @@ async fn hello() -> &'static str {
     "hello"
 }
 
-async fn order(
-    State(state): State<AppState>,
-    Path(id): Path<u32>,
-) -> Result<Json<Order>, ApiError> {
+async fn order(State(state): State<AppState>, Path(id): Path<u32>) -> Result<Json<Order>, ApiError> {
     let url = format!("{}/inventory/{id}", state.b_url);
     let response = state.client.get(url).send().await?;
     match response.status() {
         StatusCode::NOT_FOUND => Err(ApiError::NotFound(id)),
-        status if !status.is_success() => Err(ApiError::Upstream(format!(
-            "service-b answered {status} for item {id}"
-        ))),
+        status if !status.is_success() => Err(ApiError::Upstream(format!("service-b answered {status} for item {id}"))),
         _ => {
             let item: Item = response.json().await?;
-            let status = if item.stock > 0 {
-                "confirmed"
-            } else {
-                "backordered"
-            };
-            Ok(Json(Order {
-                order_id: id,
-                status,
-                item,
-            }))
+            let status = if item.stock > 0 { "confirmed" } else { "backordered" };
+            Ok(Json(Order { order_id: id, status, item }))
         }
     }
 }

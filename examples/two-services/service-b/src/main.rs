@@ -91,20 +91,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let listener = TcpListener::bind(&addr).await?;
     println!("service-b listening on {}", listener.local_addr()?);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }
 
-async fn inventory(
-    State(state): State<AppState>,
-    Path(id): Path<u32>,
-) -> Result<Json<Item>, ApiError> {
+async fn inventory(State(state): State<AppState>, Path(id): Path<u32>) -> Result<Json<Item>, ApiError> {
     let db = Arc::clone(&state.db);
-    let row = task::spawn_blocking(move || store::item(&db, id))
-        .await??
-        .ok_or(ApiError::NotFound(id))?;
+    let row = task::spawn_blocking(move || store::item(&db, id)).await??.ok_or(ApiError::NotFound(id))?;
 
     // The price is computed on the runtime while the warehouses are queried in parallel.
     let price = tokio::spawn(quote(row.price_cents));
@@ -122,13 +115,7 @@ async fn inventory(
     let record = format!("{id}:{}:{stock}:{price:.2}", row.name);
     let checksum = task::spawn_blocking(move || checksum(record.as_bytes())).await?;
 
-    Ok(Json(Item {
-        id,
-        name: row.name,
-        stock,
-        price,
-        checksum: format!("{checksum:08x}"),
-    }))
+    Ok(Json(Item { id, name: row.name, stock, price, checksum: format!("{checksum:08x}") }))
 }
 
 async fn fail() -> ApiError {
@@ -149,17 +136,13 @@ fn checksum(bytes: &[u8]) -> u32 {
         let workers = [left, right].map(|half| {
             scope.spawn(move || {
                 (0..ROUNDS).fold(0x811c_9dc5_u32, |hash, _| {
-                    half.iter().fold(hash, |hash, &byte| {
-                        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
-                    })
+                    half.iter().fold(hash, |hash, &byte| (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193))
                 })
             })
         });
         workers.into_iter().fold(0_u32, |acc, worker| {
             // A worker only does arithmetic; if it panicked anyway, re-raise the panic.
-            let hash = worker
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let hash = worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             acc.rotate_left(5) ^ hash
         })
     })

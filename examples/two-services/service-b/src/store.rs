@@ -47,36 +47,24 @@ pub fn init(path: &Path) -> Result<(), Box<dyn Error>> {
 }
 
 fn open(path: &Path) -> rusqlite::Result<Connection> {
-    Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
+    Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
 }
 
 /// The item `id`, or `None` when there is no such item.
 pub fn item(path: &Path, id: u32) -> rusqlite::Result<Option<ItemRow>> {
     open(path)?
-        .query_row(
-            "SELECT name, price_cents FROM items WHERE id = ?1",
-            params![id],
-            |row| {
-                Ok(ItemRow {
-                    name: row.get(0)?,
-                    price_cents: row.get(1)?,
-                })
-            },
-        )
+        .query_row("SELECT name, price_cents FROM items WHERE id = ?1", params![id], |row| {
+            Ok(ItemRow { name: row.get(0)?, price_cents: row.get(1)? })
+        })
         .optional()
 }
 
 /// The quantity of item `id` in `warehouse` (0 when the warehouse has no row for it).
 pub fn stock(path: &Path, id: u32, warehouse: &str) -> rusqlite::Result<u32> {
     let quantity: Option<u32> = open(path)?
-        .query_row(
-            "SELECT quantity FROM stock WHERE item_id = ?1 AND warehouse = ?2",
-            params![id, warehouse],
-            |row| row.get(0),
-        )
+        .query_row("SELECT quantity FROM stock WHERE item_id = ?1 AND warehouse = ?2", params![id, warehouse], |row| {
+            row.get(0)
+        })
         .optional()?;
     Ok(quantity.unwrap_or(0))
 }
