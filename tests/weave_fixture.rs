@@ -136,7 +136,8 @@ fn no_op_builds_are_fresh_and_edits_rebuild_exactly_what_changed() {
     assert!(rule_changed.contains("Compiling helper"), "{rule_changed}");
     assert!(!rule_changed.contains("Compiling hex"), "{rule_changed}");
     let store = dir.join("store");
-    let run = Command::new(target.join(host()).join("debug/app")).env("CARGO_OTEL_STORE", &store).output().expect("run");
+    let run =
+        Command::new(target.join(host()).join("debug/app")).env("CARGO_OTEL_STORE", &store).output().expect("run");
     assert!(run.status.success());
     span(&read_spans(&store), "helper.compute.v2");
 }
