@@ -249,8 +249,10 @@ where
 
 /// OnEnter of `blocking::Client::execute`.
 #[cfg(feature = "blocking")]
-pub fn blocking_enter(method: crate::Method, url: crate::Url, headers: &mut HeaderMap) -> Option<ClientCall> {
-    start(&method, &url, headers)
+pub fn blocking_enter(request: &mut crate::blocking::Request) -> Option<ClientCall> {
+    let method = request.method().clone();
+    let url = request.url().clone();
+    start(&method, &url, request.headers_mut())
 }
 
 /// OnExit of `blocking::Client::execute`.
