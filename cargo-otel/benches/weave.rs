@@ -1,0 +1,62 @@
+//! Time to weave a large registry crate: parse its module tree, collect join points, match
+//! the built-in pack, generate and splice advice, and write the shadow tree. This is the
+//! work the wrapper adds to a matching crate before rustc runs.
+//!
+//! `cargo bench -p cargo-otel --bench weave` (crate sources come from the workspace's
+//! resolved graph, so run `cargo fetch` first).
+
+use std::path::{Path, PathBuf};
+
+use cargo_otel::rules::load;
+use cargo_otel::weave::{emit, matcher, parse, plan};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn crate_root(name: &str) -> Option<(PathBuf, PathBuf)> {
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .manifest_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml"))
+        .exec()
+        .ok()?;
+    let package = metadata.packages.iter().find(|p| p.name.as_str() == name)?;
+    let lib = package.targets.iter().find(|t| t.is_lib())?;
+    Some((package.manifest_path.parent()?.as_std_path().to_path_buf(), lib.src_path.as_std_path().to_path_buf()))
+}
+
+fn weave_crate(c: &mut Criterion, name: &str) {
+    let Some((package, root)) = crate_root(name) else {
+        eprintln!("skipping {name}: not in the resolved graph");
+        return;
+    };
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules").join(name);
+    let pack = load::load_pack(&rules).expect("built-in pack loads");
+    let shadow = tempfile::tempdir().expect("tempdir");
+    let files = parse::parse_crate(&root).expect("parses").files.len();
+    c.bench_function(&format!("weave {name} ({files} files)"), |b| {
+        b.iter(|| {
+            let sources = parse::parse_crate(&root).expect("parses");
+            let points = matcher::collect(&sources);
+            let packs = [&pack];
+            let request = plan::WeaveRequest { packs: &packs, directives: false, links_runtime: false, relax_forbid: false };
+            let outcome = plan::weave(&sources, &points, &request);
+            let modified: Vec<(PathBuf, String)> = outcome
+                .modified
+                .into_iter()
+                .map(|(path, text)| (path.strip_prefix(&package).expect("inside package").to_path_buf(), text))
+                .collect();
+            emit::build_shadow(&package, &shadow.path().join(name), &modified).expect("shadow");
+            modified.len()
+        })
+    });
+}
+
+fn benches(c: &mut Criterion) {
+    weave_crate(c, "tokio");
+    weave_crate(c, "reqwest");
+    weave_crate(c, "axum");
+}
+
+criterion_group! {
+    name = weave;
+    config = Criterion::default().sample_size(20);
+    targets = benches
+}
+criterion_main!(weave);
