@@ -44,62 +44,6 @@ impl<'a> __otel::Extractor for Headers<'a> {
     }
 }
 
-fn method_name(method: &::http::Method) -> &'static str {
-    match method.as_str() {
-        "GET" => "GET",
-        "POST" => "POST",
-        "PUT" => "PUT",
-        "DELETE" => "DELETE",
-        "HEAD" => "HEAD",
-        "OPTIONS" => "OPTIONS",
-        "PATCH" => "PATCH",
-        "CONNECT" => "CONNECT",
-        "TRACE" => "TRACE",
-        _ => "_OTHER",
-    }
-}
-
-fn version_name(version: ::http::Version) -> &'static str {
-    if version == ::http::Version::HTTP_09 {
-        "0.9"
-    } else if version == ::http::Version::HTTP_10 {
-        "1.0"
-    } else if version == ::http::Version::HTTP_11 {
-        "1.1"
-    } else if version == ::http::Version::HTTP_2 {
-        "2"
-    } else if version == ::http::Version::HTTP_3 {
-        "3"
-    } else {
-        ""
-    }
-}
-
-/// Query parameters whose values are replaced by `REDACTED` (semconv's list plus common
-/// secrets).
-const SENSITIVE: &[&str] = &[
-    "awsaccesskeyid", "signature", "sig", "x-goog-signature", "x-amz-signature",
-    "x-amz-credential", "x-amz-security-token", "token", "access_token", "refresh_token",
-    "id_token", "api_key", "apikey", "key", "password", "passwd", "secret", "client_secret", "code",
-];
-
-fn redact_query(query: &str) -> String {
-    let mut out = String::with_capacity(query.len());
-    for (i, pair) in query.split('&').enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        match pair.find('=') {
-            Some(eq) if SENSITIVE.iter().any(|s| pair[..eq].eq_ignore_ascii_case(s)) => {
-                out.push_str(&pair[..eq]);
-                out.push_str("=REDACTED");
-            }
-            _ => out.push_str(pair),
-        }
-    }
-    out
-}
-
 /// OnEnter of `Router::call_with_state`: extract the remote parent, start the SERVER span.
 pub fn router_enter<B>(req: &mut ::http::Request<B>) -> Option<ServerCall> {
     if req.extensions().get::<ServerSpanStarted>().is_some() || !__otel::enabled("axum") {
@@ -107,7 +51,7 @@ pub fn router_enter<B>(req: &mut ::http::Request<B>) -> Option<ServerCall> {
     }
     req.extensions_mut().insert(ServerSpanStarted);
     ROUTE.with(|r| *r.borrow_mut() = None);
-    let method = method_name(req.method());
+    let method = __otel::http_method(req.method().as_str());
     let parent = __otel::extract(&Headers(req.headers()));
     let span = __otel::Span::start_with_parent(&parent, method, __otel::SERVER);
     let uri = req.uri();
@@ -115,7 +59,7 @@ pub fn router_enter<B>(req: &mut ::http::Request<B>) -> Option<ServerCall> {
         Some("https") => "https",
         _ => "http",
     };
-    let version = version_name(req.version());
+    let version = __otel::http_version(&req.version());
     if span.is_recording() {
         span.str("http.request.method", method);
         if method == "_OTHER" {
@@ -124,7 +68,7 @@ pub fn router_enter<B>(req: &mut ::http::Request<B>) -> Option<ServerCall> {
         span.str("url.path", uri.path());
         span.str("url.scheme", scheme);
         if let Some(query) = uri.query() {
-            span.str("url.query", &redact_query(query));
+            span.str("url.query", &__otel::redact_query(query));
         }
         if !version.is_empty() {
             span.str("network.protocol.version", version);

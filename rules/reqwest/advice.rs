@@ -35,60 +35,6 @@ impl<'a> __otel::Injector for Carrier<'a> {
     }
 }
 
-fn method_name(method: &crate::Method) -> &'static str {
-    match method.as_str() {
-        "GET" => "GET",
-        "POST" => "POST",
-        "PUT" => "PUT",
-        "DELETE" => "DELETE",
-        "HEAD" => "HEAD",
-        "OPTIONS" => "OPTIONS",
-        "PATCH" => "PATCH",
-        "CONNECT" => "CONNECT",
-        "TRACE" => "TRACE",
-        _ => "_OTHER",
-    }
-}
-
-fn version_name(version: crate::Version) -> &'static str {
-    if version == crate::Version::HTTP_09 {
-        "0.9"
-    } else if version == crate::Version::HTTP_10 {
-        "1.0"
-    } else if version == crate::Version::HTTP_11 {
-        "1.1"
-    } else if version == crate::Version::HTTP_2 {
-        "2"
-    } else if version == crate::Version::HTTP_3 {
-        "3"
-    } else {
-        ""
-    }
-}
-
-const SENSITIVE: &[&str] = &[
-    "awsaccesskeyid", "signature", "sig", "x-goog-signature", "x-amz-signature",
-    "x-amz-credential", "x-amz-security-token", "token", "access_token", "refresh_token",
-    "id_token", "api_key", "apikey", "key", "password", "passwd", "secret", "client_secret", "code",
-];
-
-fn redact_query(query: &str) -> String {
-    let mut out = String::with_capacity(query.len());
-    for (i, pair) in query.split('&').enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        match pair.find('=') {
-            Some(eq) if SENSITIVE.iter().any(|s| pair[..eq].eq_ignore_ascii_case(s)) => {
-                out.push_str(&pair[..eq]);
-                out.push_str("=REDACTED");
-            }
-            _ => out.push_str(pair),
-        }
-    }
-    out
-}
-
 /// `url.full` without credentials and with sensitive query values redacted.
 fn full_url(url: &crate::Url) -> String {
     let mut url = url.clone();
@@ -98,7 +44,7 @@ fn full_url(url: &crate::Url) -> String {
     if url.password().is_some() {
         let _ = url.set_password(Some("REDACTED"));
     }
-    let redacted = url.query().map(redact_query);
+    let redacted = url.query().map(__otel::redact_query);
     if let Some(query) = redacted {
         url.set_query(Some(&query));
     }
@@ -117,7 +63,7 @@ fn start(method: &crate::Method, url: &crate::Url, headers: &mut HeaderMap) -> O
     if headers.contains_key("traceparent") && __otel::Context::current().is_empty() {
         return None;
     }
-    let name = method_name(method);
+    let name = __otel::http_method(method.as_str());
     let span = __otel::Span::start(name, __otel::CLIENT);
     let address = url.host_str().unwrap_or("").to_string();
     let port = url.port_or_known_default().map(i64::from);
@@ -141,7 +87,7 @@ fn start(method: &crate::Method, url: &crate::Url, headers: &mut HeaderMap) -> O
 
 /// Record the outcome on the span and the duration metric.
 fn finish(call: &ClientCall, span: &__otel::Span, status: Option<u16>, version: Option<crate::Version>, error: Option<&crate::Error>) {
-    let version = version.map(version_name).unwrap_or("");
+    let version = version.as_ref().map_or("", __otel::http_version);
     let mut error_type = String::new();
     if let Some(status) = status {
         span.i64("http.response.status_code", i64::from(status));

@@ -384,3 +384,58 @@ pub fn record(instrument: u32, value: f64, attributes: &[(&str, Value)]) {
     }
     unsafe { __otel_v1_metric_record(instrument, value, raw.as_ptr(), raw.len()) }
 }
+
+/// The semantic-convention `http.request.method`: a known method, or `_OTHER`.
+pub fn http_method(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        "PATCH" => "PATCH",
+        "CONNECT" => "CONNECT",
+        "TRACE" => "TRACE",
+        _ => "_OTHER",
+    }
+}
+
+/// `network.protocol.version` from an `http::Version` (through its `Debug` form, so the
+/// prelude needs no `http` dependency): `1.1`, `2`, …; empty when unknown.
+pub fn http_version<V: ::std::fmt::Debug>(version: &V) -> &'static str {
+    match &*format!("{:?}", version) {
+        "HTTP/0.9" => "0.9",
+        "HTTP/1.0" => "1.0",
+        "HTTP/1.1" => "1.1",
+        "HTTP/2.0" => "2",
+        "HTTP/3.0" => "3",
+        _ => "",
+    }
+}
+
+/// Query parameters whose values `redact_query` replaces (the semantic conventions' list
+/// plus common secrets), compared case-insensitively.
+pub const SENSITIVE_QUERY_KEYS: &[&str] = &[
+    "awsaccesskeyid", "signature", "sig", "x-goog-signature", "x-amz-signature", "x-amz-credential",
+    "x-amz-security-token", "token", "access_token", "refresh_token", "id_token", "api_key", "apikey", "key",
+    "password", "passwd", "secret", "client_secret", "code",
+];
+
+/// `a=1&token=xyz` → `a=1&token=REDACTED`, for `url.query` and `url.full`.
+pub fn redact_query(query: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    for (i, pair) in query.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        match pair.find('=') {
+            Some(eq) if SENSITIVE_QUERY_KEYS.iter().any(|s| pair[..eq].eq_ignore_ascii_case(s)) => {
+                out.push_str(&pair[..eq]);
+                out.push_str("=REDACTED");
+            }
+            _ => out.push_str(pair),
+        }
+    }
+    out
+}
