@@ -35,7 +35,8 @@ fn weave_crate(c: &mut Criterion, name: &str) {
             let sources = parse::parse_crate(&root).expect("parses");
             let points = matcher::collect(&sources);
             let packs = [&pack];
-            let request = plan::WeaveRequest { packs: &packs, directives: false, links_runtime: false, relax_forbid: false };
+            let request =
+                plan::WeaveRequest { packs: &packs, directives: false, links_runtime: false, relax_forbid: false };
             let outcome = plan::weave(&sources, &points, &request);
             let modified: Vec<(PathBuf, String)> = outcome
                 .modified

@@ -77,6 +77,26 @@ fn is_local(package: &cargo_metadata::Package) -> bool {
     package.source.is_none()
 }
 
+/// A resolved workspace with its rule set: what `build` and `explain` start from.
+pub struct Workspace {
+    pub metadata: Metadata,
+    pub otel_dir: PathBuf,
+    pub rules: RuleSet,
+    pub graph: GraphPlan,
+}
+
+impl Workspace {
+    pub fn load(args: &Args) -> Result<Workspace> {
+        let metadata = metadata_for(&args.rest)?;
+        let otel_dir = otel_target_dir(args, &metadata);
+        std::fs::create_dir_all(&otel_dir).with_context(|| format!("cannot create {}", otel_dir.display()))?;
+        let root = metadata.workspace_root.as_std_path();
+        let rules = packs::load_rule_set(root, &metadata.workspace_metadata, &args.rules, &otel_dir)?;
+        let graph = graph_plan(&metadata, &rules);
+        Ok(Workspace { metadata, otel_dir, rules, graph })
+    }
+}
+
 /// Compute which packages may be and will be woven.
 pub fn graph_plan(metadata: &Metadata, rules: &RuleSet) -> GraphPlan {
     let declares_runtime: BTreeSet<PackageId> = metadata
@@ -278,16 +298,7 @@ fn fingerprint(rules: &RuleSet) -> String {
 
 pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     let cwd = std::env::current_dir().context("no current directory")?;
-    let metadata = metadata_for(&args.rest)?;
-    let otel_dir = otel_target_dir(args, &metadata);
-    std::fs::create_dir_all(&otel_dir).with_context(|| format!("cannot create {}", otel_dir.display()))?;
-    let rules = packs::load_rule_set(
-        metadata.workspace_root.as_std_path(),
-        &metadata.workspace_metadata,
-        &args.rules,
-        &otel_dir,
-    )?;
-    let graph = graph_plan(&metadata, &rules);
+    let Workspace { metadata, otel_dir, rules, graph } = Workspace::load(args)?;
     let selected = selected_packages(&metadata, &args.rest, &cwd);
     check_runtime_links(&metadata, &rules, &selected, &args.command, &graph.declares_runtime)?;
 

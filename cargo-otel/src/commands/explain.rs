@@ -5,26 +5,17 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
-use cargo_metadata::MetadataCommand;
+use anyhow::Result;
 
-use super::build::{graph_plan, otel_target_dir};
-use super::{Args, packs};
+use super::Args;
+use super::build::Workspace;
 use crate::rules::{CrateTarget, Pack};
 use crate::shell::Shell;
 use crate::weave::{matcher, parse, plan};
 
 pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     let filter = args.rest.iter().find(|a| !a.starts_with('-')).cloned();
-    let metadata = MetadataCommand::new().exec().context("`cargo metadata` failed (is this a cargo project?)")?;
-    let otel_dir = otel_target_dir(args, &metadata);
-    let rules = packs::load_rule_set(
-        metadata.workspace_root.as_std_path(),
-        &metadata.workspace_metadata,
-        &args.rules,
-        &otel_dir,
-    )?;
-    let graph = graph_plan(&metadata, &rules);
+    let Workspace { metadata, rules, graph, .. } = Workspace::load(args)?;
     let mut out = String::new();
     let mut any = false;
     for pack in &rules.packs {
