@@ -21,12 +21,13 @@ use crate::abi::OtelAttrV1;
 use crate::lifecycle::{self, DISABLED, ENABLED, SPANS_OFF, UNINIT};
 use crate::metrics::AttrValue;
 use crate::propagators::{CExtractor, CInjector};
-use crate::span::SpanState;
+use crate::span::{Live, SpanRef, SpanState};
 use crate::{context, span};
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::{Context, Value};
 use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
 
 /// Run `f`, turning a panic into `default`.
 #[inline(always)]
@@ -45,7 +46,12 @@ unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
 /// As for [`bytes`].
 #[inline]
 unsafe fn text<'a>(ptr: *const u8, len: usize) -> Cow<'a, str> {
-    String::from_utf8_lossy(unsafe { bytes(ptr, len) })
+    let raw = unsafe { bytes(ptr, len) };
+    // The validating fast path first: `from_utf8_lossy` walks chunk by chunk.
+    match std::str::from_utf8(raw) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(raw),
+    }
 }
 
 /// Borrow the state behind a non-zero span handle.
@@ -53,22 +59,18 @@ unsafe fn text<'a>(ptr: *const u8, len: usize) -> Cow<'a, str> {
 /// # Safety
 /// `handle` must be a live span handle returned by `__otel_v1_span_start`.
 #[inline]
-unsafe fn span_ref<'a>(handle: u64) -> &'a SpanState {
-    unsafe { &*(handle as *const SpanState) }
+unsafe fn span_ref<'a>(handle: u64) -> SpanRef<'a> {
+    unsafe { SpanRef::from_handle(handle) }
 }
 
-/// The state behind `handle` when it is a recording span (0 and non-recording: `None`), so
-/// unsampled spans skip decoding keys and values.
+/// The state behind `handle` when it is a recording span (0 and non-recording: `None`,
+/// read from the handle's tag alone), so unsampled spans skip decoding keys and values.
 ///
 /// # Safety
 /// As for [`span_ref`].
 #[inline(always)]
-unsafe fn recording<'a>(handle: u64) -> Option<&'a SpanState> {
-    if handle == 0 {
-        return None;
-    }
-    let state = unsafe { span_ref(handle) };
-    state.is_recording().then_some(state)
+unsafe fn recording<'a>(handle: u64) -> Option<&'a Mutex<Live>> {
+    unsafe { SpanRef::recording(handle) }
 }
 
 /// True when the runtime is up (initialising it if needed) and not disabled.
@@ -125,9 +127,7 @@ pub extern "C" fn __otel_v1_span_start(parent: u64, name_ptr: *const u8, name_le
             return 0;
         };
         let parent = (parent != 0).then(|| unsafe { context::borrow(parent) });
-        let name = unsafe { text(name_ptr, name_len) };
-        let state = span::start(rt, parent, &name, kind);
-        Box::into_raw(Box::new(state)) as u64
+        span::start(rt, parent, || span::name(unsafe { bytes(name_ptr, name_len) }), kind).into_handle()
     })
 }
 
@@ -143,8 +143,8 @@ pub extern "C" fn __otel_v1_span_set_str(
         return;
     };
     guard((), || {
-        let key = unsafe { text(key_ptr, key_len) };
-        span::set(state, &key, || Value::from(unsafe { text(val_ptr, val_len) }.into_owned()));
+        let key = span::key(unsafe { bytes(key_ptr, key_len) });
+        span::set(state, key, Value::from(unsafe { text(val_ptr, val_len) }.into_owned()));
     })
 }
 
@@ -154,8 +154,7 @@ pub extern "C" fn __otel_v1_span_set_i64(span: u64, key_ptr: *const u8, key_len:
         return;
     };
     guard((), || {
-        let key = unsafe { text(key_ptr, key_len) };
-        span::set(state, &key, || Value::I64(val));
+        span::set(state, span::key(unsafe { bytes(key_ptr, key_len) }), Value::I64(val));
     })
 }
 
@@ -165,8 +164,7 @@ pub extern "C" fn __otel_v1_span_set_f64(span: u64, key_ptr: *const u8, key_len:
         return;
     };
     guard((), || {
-        let key = unsafe { text(key_ptr, key_len) };
-        span::set(state, &key, || Value::F64(val));
+        span::set(state, span::key(unsafe { bytes(key_ptr, key_len) }), Value::F64(val));
     })
 }
 
@@ -176,33 +174,32 @@ pub extern "C" fn __otel_v1_span_set_bool(span: u64, key_ptr: *const u8, key_len
         return;
     };
     guard((), || {
-        let key = unsafe { text(key_ptr, key_len) };
-        span::set(state, &key, || Value::Bool(val != 0));
+        span::set(state, span::key(unsafe { bytes(key_ptr, key_len) }), Value::Bool(val != 0));
     })
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn __otel_v1_span_update_name(span: u64, name_ptr: *const u8, name_len: usize) {
-    if span == 0 {
+    let Some(state) = (unsafe { recording(span) }) else {
         return;
-    }
-    guard((), || span::update_name(unsafe { span_ref(span) }, &unsafe { text(name_ptr, name_len) }))
+    };
+    guard((), || span::update_name(state, span::name(unsafe { bytes(name_ptr, name_len) })))
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn __otel_v1_span_add_event(span: u64, name_ptr: *const u8, name_len: usize) {
-    if span == 0 {
+    let Some(state) = (unsafe { recording(span) }) else {
         return;
-    }
-    guard((), || span::add_event(unsafe { span_ref(span) }, &unsafe { text(name_ptr, name_len) }))
+    };
+    guard((), || span::add_event(state, span::name(unsafe { bytes(name_ptr, name_len) })))
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn __otel_v1_span_set_status(span: u64, code: u32, desc_ptr: *const u8, desc_len: usize) {
-    if span == 0 {
+    let Some(state) = (unsafe { recording(span) }) else {
         return;
-    }
-    guard((), || span::set_status(unsafe { span_ref(span) }, code, &unsafe { text(desc_ptr, desc_len) }))
+    };
+    guard((), || span::set_status(state, code, || unsafe { text(desc_ptr, desc_len) }.into_owned()))
 }
 
 #[unsafe(no_mangle)]
@@ -218,7 +215,7 @@ pub extern "C" fn __otel_v1_span_end(span: u64) {
     if span == 0 {
         return;
     }
-    guard((), || span::end(*unsafe { Box::from_raw(span as *mut SpanState) }))
+    guard((), || span::end(unsafe { SpanState::from_handle(span) }))
 }
 
 #[unsafe(no_mangle)]
@@ -226,7 +223,7 @@ pub extern "C" fn __otel_v1_span_attach(span: u64) -> u64 {
     if span == 0 {
         return 0;
     }
-    guard(0, || context::attach(unsafe { span_ref(span) }.context().clone()))
+    guard(0, || context::attach(unsafe { span_ref(span) }.context()))
 }
 
 #[unsafe(no_mangle)]

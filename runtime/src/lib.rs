@@ -40,6 +40,7 @@ pub mod config;
 pub mod context;
 pub mod export;
 pub mod exports;
+pub mod intern;
 pub mod lifecycle;
 pub mod metrics;
 pub mod propagators;

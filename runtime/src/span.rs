@@ -1,44 +1,180 @@
 //! Span handles: what `__otel_v1_span_*` create, mutate and end.
 //!
-//! A handle is a `Box<SpanState>` turned into a `u64` (0 = nothing). A state holds the
-//! `opentelemetry::Context` the span lives in, so making a span current is attaching that
-//! context, and application code that asks the OTel API for the active span sees ours.
+//! A handle is a `u64` (0 = nothing): a `Box<Context>` for a span that does not record, or
+//! a `Box<Mutex<Live>>` with the low bit set for one that does (see [`SpanState`]).
+//!
+//! A recording span starts *detached*: the handle owns the SDK span itself (plus the parent
+//! context it will join), so attributes go straight into it, with no `Context` allocation
+//! and no trip through the API's boxed, mutex-guarded span. The first
+//! `__otel_v1_span_attach` moves the span into `parent.with_span(span)`, an ordinary
+//! `opentelemetry::Context`: from then on the span is current while attached, application
+//! code reaches it through `get_active_span`, its own spans nest under it, and our later
+//! calls go through that context. A span that is never attached cannot be the current span,
+//! so nothing outside the handle can observe the difference.
+//!
+//! The handle is `Send + Sync` in the prelude, so a recording state is behind a mutex (one
+//! uncontended lock per call); non-recording states are immutable and need none.
 //!
 //! Unsampled spans still propagate: under a parent-based sampler (the default) a child of an
 //! unsampled parent skips the SDK entirely and carries the parent's context
-//! ([`SpanState::Passthrough`]), the cheap path; a root the sampler drops is a non-recording
-//! SDK span with fresh ids, so downstream services see one consistent unsampled trace.
+//! ([`SpanState::Inert`]), the cheap path; a root the sampler drops is a non-recording SDK
+//! span with fresh ids, so downstream services see one consistent unsampled trace.
 
+use crate::intern;
 use crate::lifecycle::Runtime;
-use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer};
+use opentelemetry::trace::{Span as _, SpanKind, Status, TraceContextExt, Tracer as _};
 use opentelemetry::{Context, Key, KeyValue, Value};
+use opentelemetry_sdk::trace::Span as SdkSpan;
+use std::borrow::Cow;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-/// What a span handle points to.
+/// A started span, owned: what a handle is made from and turned back into.
 pub enum SpanState {
-    /// A span started by the SDK; `recording` caches `is_recording()`.
-    Sdk { cx: Context, recording: bool },
-    /// No span: an unsampled parent's context, carried so propagation keeps working.
-    Passthrough(Context),
+    /// A recording SDK span.
+    Recording(Box<Mutex<Live>>),
+    /// Not recording: the context to make current on attach (an unsampled parent's context,
+    /// or the context holding a non-recording SDK span). Kept small so this, the unsampled
+    /// path, allocates only a `Context`.
+    Inert(Box<Context>),
 }
 
+/// A borrowed view of a live handle.
+#[derive(Clone, Copy)]
+pub enum SpanRef<'a> {
+    Recording(&'a Mutex<Live>),
+    Inert(&'a Context),
+}
+
+/// Where a recording span lives.
+pub enum Live {
+    /// Never attached: the span itself, and the context it will be attached in.
+    Detached { span: SdkSpan, parent: Context },
+    /// Attached at least once: the span lives in this context.
+    InContext(Context),
+}
+
+/// Low bit of a handle: set for a recording span (both boxes are at least 8-aligned).
+const RECORDING: u64 = 1;
+
 impl SpanState {
-    pub fn context(&self) -> &Context {
-        match self {
-            SpanState::Sdk { cx, .. } | SpanState::Passthrough(cx) => cx,
-        }
-    }
-
-    pub fn is_recording(&self) -> bool {
-        matches!(self, SpanState::Sdk { recording: true, .. })
-    }
-
-    /// The context only when it carries a recording span.
+    /// The handle (never 0).
     #[inline]
-    fn recording(&self) -> Option<&Context> {
+    pub fn into_handle(self) -> u64 {
         match self {
-            SpanState::Sdk { cx, recording: true } => Some(cx),
-            _ => None,
+            SpanState::Recording(live) => Box::into_raw(live) as u64 | RECORDING,
+            SpanState::Inert(cx) => Box::into_raw(cx) as u64,
         }
+    }
+
+    /// Take back ownership of a handle.
+    ///
+    /// # Safety
+    /// `handle` must come from [`SpanState::into_handle`], once; it is invalid afterwards.
+    #[inline]
+    pub unsafe fn from_handle(handle: u64) -> SpanState {
+        if handle & RECORDING != 0 {
+            SpanState::Recording(unsafe { Box::from_raw((handle & !RECORDING) as *mut Mutex<Live>) })
+        } else {
+            SpanState::Inert(unsafe { Box::from_raw(handle as *mut Context) })
+        }
+    }
+}
+
+impl<'a> SpanRef<'a> {
+    /// Borrow the state behind a handle.
+    ///
+    /// # Safety
+    /// `handle` must come from [`SpanState::into_handle`] and not have been taken back.
+    #[inline]
+    pub unsafe fn from_handle(handle: u64) -> SpanRef<'a> {
+        if handle & RECORDING != 0 {
+            SpanRef::Recording(unsafe { &*((handle & !RECORDING) as *const Mutex<Live>) })
+        } else {
+            SpanRef::Inert(unsafe { &*(handle as *const Context) })
+        }
+    }
+
+    /// The recording span behind a handle, read from its tag alone.
+    ///
+    /// # Safety
+    /// As for [`SpanRef::from_handle`] (0 is accepted: `None`).
+    #[inline(always)]
+    pub unsafe fn recording(handle: u64) -> Option<&'a Mutex<Live>> {
+        if handle & RECORDING != 0 { Some(unsafe { &*((handle & !RECORDING) as *const Mutex<Live>) }) } else { None }
+    }
+
+    #[inline]
+    pub fn is_recording(self) -> bool {
+        matches!(self, SpanRef::Recording(_))
+    }
+
+    /// The context that makes this span current, moving a detached span into it first.
+    pub fn context(self) -> Context {
+        match self {
+            SpanRef::Inert(cx) => cx.clone(),
+            SpanRef::Recording(live) => {
+                let mut live = lock(live);
+                if let Live::InContext(cx) = &*live {
+                    return cx.clone();
+                }
+                // Detached: move the span into its context. The placeholder is never
+                // observed (the lock is held until it is replaced).
+                let Live::Detached { span, parent } = std::mem::replace(&mut *live, Live::InContext(Context::new()))
+                else {
+                    unreachable!()
+                };
+                let cx = parent.with_span(span);
+                *live = Live::InContext(cx.clone());
+                cx
+            }
+        }
+    }
+}
+
+#[inline]
+fn lock(live: &Mutex<Live>) -> MutexGuard<'_, Live> {
+    live.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A recording span, wherever it lives.
+enum Target<'a> {
+    Direct(&'a mut SdkSpan),
+    Shared(&'a Context),
+}
+
+impl Target<'_> {
+    fn set_attribute(self, kv: KeyValue) {
+        match self {
+            Target::Direct(span) => span.set_attribute(kv),
+            Target::Shared(cx) => cx.span().set_attribute(kv),
+        }
+    }
+    fn update_name(self, name: Cow<'static, str>) {
+        match self {
+            Target::Direct(span) => span.update_name(name),
+            Target::Shared(cx) => cx.span().update_name(name),
+        }
+    }
+    fn add_event(self, name: Cow<'static, str>) {
+        match self {
+            Target::Direct(span) => span.add_event(name, Vec::new()),
+            Target::Shared(cx) => cx.span().add_event(name, Vec::new()),
+        }
+    }
+    fn set_status(self, status: Status) {
+        match self {
+            Target::Direct(span) => span.set_status(status),
+            Target::Shared(cx) => cx.span().set_status(status),
+        }
+    }
+}
+
+/// Run `f` on the recording span.
+#[inline]
+fn with_live(live: &Mutex<Live>, f: impl FnOnce(Target<'_>)) {
+    match &mut *lock(live) {
+        Live::Detached { span, .. } => f(Target::Direct(span)),
+        Live::InContext(cx) => f(Target::Shared(cx)),
     }
 }
 
@@ -52,8 +188,28 @@ pub fn kind_from_u32(kind: u32) -> SpanKind {
     }
 }
 
-/// Start a span under `parent` (or the current context when `None`).
-pub fn start(rt: &Runtime, parent: Option<&Context>, name: &str, kind: u32) -> SpanState {
+/// A span name: the interned copy when there is one (no allocation), else an owned copy
+/// (invalid UTF-8 replaced).
+#[inline]
+pub fn name(bytes: &[u8]) -> Cow<'static, str> {
+    match intern::NAMES.get(bytes) {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
+    }
+}
+
+/// An attribute key: interned (no allocation) when possible.
+#[inline]
+pub fn key(bytes: &[u8]) -> Key {
+    match intern::KEYS.get(bytes) {
+        Some(s) => Key::from_static_str(s),
+        None => Key::new(String::from_utf8_lossy(bytes).into_owned()),
+    }
+}
+
+/// Start a span under `parent` (or the current context when `None`). `name` is only
+/// decoded when the SDK is asked for a span.
+pub fn start(rt: &Runtime, parent: Option<&Context>, name: impl FnOnce() -> Cow<'static, str>, kind: u32) -> SpanState {
     let parent_cx = match parent {
         Some(cx) => cx.clone(),
         None => Context::current(),
@@ -65,50 +221,44 @@ pub fn start(rt: &Runtime, parent: Option<&Context>, name: &str, kind: u32) -> S
             sc.is_valid() && !sc.is_sampled()
         };
         if unsampled_parent {
-            return SpanState::Passthrough(parent_cx);
+            return SpanState::Inert(Box::new(parent_cx));
         }
     }
-    let span = rt
-        .tracer
-        .span_builder(name.to_owned())
-        .with_kind(kind_from_u32(kind))
-        .start_with_context(&rt.tracer, &parent_cx);
-    let recording = opentelemetry::trace::Span::is_recording(&span);
-    SpanState::Sdk { cx: parent_cx.with_span(span), recording }
-}
-
-pub fn set(state: &SpanState, key: &str, value: impl FnOnce() -> Value) {
-    if let Some(cx) = state.recording() {
-        cx.span().set_attribute(KeyValue::new(Key::new(key.to_owned()), value()));
+    let span = rt.tracer.span_builder(name()).with_kind(kind_from_u32(kind)).start_with_context(&rt.tracer, &parent_cx);
+    if span.is_recording() {
+        SpanState::Recording(Box::new(Mutex::new(Live::Detached { span, parent: parent_cx })))
+    } else {
+        SpanState::Inert(Box::new(parent_cx.with_span(span)))
     }
 }
 
-pub fn update_name(state: &SpanState, name: &str) {
-    if let Some(cx) = state.recording() {
-        cx.span().update_name(name.to_owned());
-    }
+pub fn set(state: &Mutex<Live>, key: Key, value: Value) {
+    with_live(state, |t| t.set_attribute(KeyValue::new(key, value)));
 }
 
-pub fn add_event(state: &SpanState, name: &str) {
-    if let Some(cx) = state.recording() {
-        cx.span().add_event(name.to_owned(), Vec::new());
-    }
+pub fn update_name(state: &Mutex<Live>, name: Cow<'static, str>) {
+    with_live(state, |t| t.update_name(name));
+}
+
+pub fn add_event(state: &Mutex<Live>, name: Cow<'static, str>) {
+    with_live(state, |t| t.add_event(name));
 }
 
 /// Status codes of the ABI: 0 unset, 1 ok, 2 error (with `desc`).
-pub fn set_status(state: &SpanState, code: u32, desc: &str) {
-    if let Some(cx) = state.recording() {
-        let status = match code {
-            1 => Status::Ok,
-            2 => Status::error(desc.to_owned()),
-            _ => return,
-        };
-        cx.span().set_status(status);
-    }
+pub fn set_status(state: &Mutex<Live>, code: u32, desc: impl FnOnce() -> String) {
+    let status = match code {
+        1 => Status::Ok,
+        2 => Status::error(desc()),
+        _ => return,
+    };
+    with_live(state, |t| t.set_status(status));
 }
 
 pub fn end(state: SpanState) {
-    if let SpanState::Sdk { cx, .. } = state {
-        cx.span().end();
+    if let SpanState::Recording(live) = state {
+        match (*live).into_inner().unwrap_or_else(PoisonError::into_inner) {
+            Live::Detached { mut span, .. } => span.end(),
+            Live::InContext(cx) => cx.span().end(),
+        }
     }
 }

@@ -1,0 +1,180 @@
+//! Interned strings: attribute keys and span names that arrive through the ABI as
+//! `(ptr, len)` but are almost always literals of the woven code.
+//!
+//! The ABI cannot tell a `&'static str` from a borrowed one, so the runtime cannot hand the
+//! caller's pointer to `Key::from_static_str`. Instead each distinct string is copied once
+//! into a leaked allocation, which *is* `'static`, and later calls with the same bytes get
+//! that copy back: no allocation, no copy, no UTF-8 validation (equal bytes to a valid
+//! string are valid), and nothing for the exporter thread to free.
+//!
+//! Lookup compares the bytes, never the caller's pointer, so it is sound for heap strings
+//! whose memory is reused. Each table is a fixed, lock-free open-addressing array: readers
+//! do plain acquire loads (no shared read-modify-write, so threads do not contend), writers
+//! publish an entry with one compare-and-swap. A table holds at most half its slots and
+//! strings of at most [`MAX_LEN`] bytes, so the leaked memory is bounded; once a table is
+//! full, new strings fall back to an owned copy (the caller's `None`).
+
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+/// Longest string worth interning.
+pub const MAX_LEN: usize = 128;
+
+struct Entry {
+    hash: u64,
+    text: &'static str,
+}
+
+/// A bounded, append-only set of `'static` strings with `N` slots (a power of two).
+pub struct Interner<const N: usize> {
+    slots: [AtomicPtr<Entry>; N],
+    len: AtomicUsize,
+}
+
+impl<const N: usize> Interner<N> {
+    pub const fn new() -> Self {
+        assert!(N.is_power_of_two());
+        Interner { slots: [const { AtomicPtr::new(std::ptr::null_mut()) }; N], len: AtomicUsize::new(0) }
+    }
+
+    /// The interned copy of `bytes`, inserting it if there is room; `None` when `bytes` is
+    /// too long, not UTF-8, or the table is full and does not hold it.
+    #[inline]
+    pub fn get(&self, bytes: &[u8]) -> Option<&'static str> {
+        if bytes.len() > MAX_LEN {
+            return None;
+        }
+        let hash = hash(bytes);
+        let mask = N - 1;
+        let mut i = hash as usize & mask;
+        for _ in 0..N {
+            let p = self.slots[i].load(Ordering::Acquire);
+            if p.is_null() {
+                return self.insert(i, hash, bytes);
+            }
+            // Safety: published entries are leaked, immutable and never freed.
+            let entry = unsafe { &*p };
+            if entry.hash == hash && entry.text.as_bytes() == bytes {
+                return Some(entry.text);
+            }
+            i = (i + 1) & mask;
+        }
+        None
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn insert(&self, mut i: usize, hash: u64, bytes: &[u8]) -> Option<&'static str> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        // Reserve room first, so the table never holds more than N / 2 entries.
+        if self.len.fetch_add(1, Ordering::Relaxed) >= N / 2 {
+            self.len.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        let leaked: &'static str = Box::leak(Box::<str>::from(text));
+        let entry = Box::into_raw(Box::new(Entry { hash, text: leaked }));
+        let mask = N - 1;
+        for _ in 0..N {
+            match self.slots[i].compare_exchange(std::ptr::null_mut(), entry, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Some(leaked),
+                Err(other) => {
+                    // Safety: as in `get`.
+                    let other = unsafe { &*other };
+                    if other.hash == hash && other.text == text {
+                        // Another thread interned the same string first: use theirs.
+                        // Safety: `entry` and `leaked` were never published.
+                        unsafe {
+                            drop(Box::from_raw(entry));
+                            drop(Box::from_raw(leaked as *const str as *mut str));
+                        }
+                        self.len.fetch_sub(1, Ordering::Relaxed);
+                        return Some(other.text);
+                    }
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        // Unreachable while at most N / 2 slots are used; keep the string, lose the slot.
+        Some(leaked)
+    }
+}
+
+/// FxHash-style hash over 8-byte words (strings here are short).
+#[inline]
+fn hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+    let mut h = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        h = (h ^ w).wrapping_mul(K).rotate_left(26);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..rest.len()].copy_from_slice(rest);
+        h = (h ^ u64::from_le_bytes(buf)).wrapping_mul(K).rotate_left(26);
+    }
+    // Fold the high bits down: the slot index uses the low bits.
+    h ^ (h >> 32)
+}
+
+/// Attribute keys (literals in woven code): at most 1024 distinct keys.
+pub static KEYS: Interner<2048> = Interner::new();
+/// Span names (low-cardinality by the OpenTelemetry spec): at most 2048 distinct names.
+pub static NAMES: Interner<4096> = Interner::new();
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_bytes_same_static_copy() {
+        static T: Interner<8> = Interner::new();
+        let owned = String::from("http.request.method");
+        let a = T.get(owned.as_bytes()).unwrap();
+        let b = T.get(b"http.request.method").unwrap();
+        assert_eq!(a, "http.request.method");
+        assert!(std::ptr::eq(a, b));
+        assert_ne!(a.as_ptr(), owned.as_ptr());
+    }
+
+    #[test]
+    fn reused_memory_with_new_contents_is_not_confused() {
+        static T: Interner<8> = Interner::new();
+        let mut buf = *b"aaaa";
+        assert_eq!(T.get(&buf), Some("aaaa"));
+        buf.copy_from_slice(b"bbbb");
+        assert_eq!(T.get(&buf), Some("bbbb"));
+        assert_eq!(T.get(b""), Some(""));
+    }
+
+    #[test]
+    fn bounded_and_refuses_bad_input() {
+        static T: Interner<8> = Interner::new();
+        for i in 0..4 {
+            assert!(T.get(format!("k{i}").as_bytes()).is_some());
+        }
+        assert_eq!(T.get(b"one too many"), None);
+        assert_eq!(T.get(b"k2"), Some("k2"));
+        static U: Interner<8> = Interner::new();
+        assert_eq!(U.get(&[0xff, 0xfe]), None);
+        assert_eq!(U.get(&[b'x'; MAX_LEN + 1]), None);
+    }
+
+    #[test]
+    fn concurrent_inserts_agree() {
+        static T: Interner<64> = Interner::new();
+        let got: Vec<Vec<&'static str>> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| (0..16).map(|i| T.get(format!("key{i}").as_bytes()).unwrap()).collect()))
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for v in &got[1..] {
+            for (a, b) in v.iter().zip(&got[0]) {
+                assert!(std::ptr::eq(*a, *b));
+            }
+        }
+        assert_eq!(T.len.load(Ordering::Relaxed), 16);
+    }
+}
