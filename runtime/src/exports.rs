@@ -21,13 +21,12 @@ use crate::abi::OtelAttrV1;
 use crate::lifecycle::{self, DISABLED, ENABLED, SPANS_OFF, UNINIT};
 use crate::metrics::AttrValue;
 use crate::propagators::{CExtractor, CInjector};
-use crate::span::{Live, SpanRef, SpanState};
+use crate::span::{Live, Lock, SpanRef, SpanState};
 use crate::{context, span};
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::{Context, Value};
 use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Mutex;
 
 /// Run `f`, turning a panic into `default`.
 #[inline(always)]
@@ -69,7 +68,7 @@ unsafe fn span_ref<'a>(handle: u64) -> SpanRef<'a> {
 /// # Safety
 /// As for [`span_ref`].
 #[inline(always)]
-unsafe fn recording<'a>(handle: u64) -> Option<&'a Mutex<Live>> {
+unsafe fn recording<'a>(handle: u64) -> Option<&'a Lock<Live>> {
     unsafe { SpanRef::recording(handle) }
 }
 

@@ -98,22 +98,38 @@ impl<const N: usize> Interner<N> {
     }
 }
 
-/// FxHash-style hash over 8-byte words (strings here are short).
+/// A multiply-rotate hash over 8-byte words (strings here are short); the tail is read
+/// with overlapping loads rather than copied.
 #[inline]
 fn hash(bytes: &[u8]) -> u64 {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
-    let mut h = bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        h = (h ^ w).wrapping_mul(K).rotate_left(26);
+    #[inline(always)]
+    fn mix(h: u64, w: u64) -> u64 {
+        (h ^ w).wrapping_mul(K).rotate_left(26)
     }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut buf = [0u8; 8];
-        buf[..rest.len()].copy_from_slice(rest);
-        h = (h ^ u64::from_le_bytes(buf)).wrapping_mul(K).rotate_left(26);
+    #[inline(always)]
+    fn word(b: &[u8], at: usize) -> u64 {
+        u64::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3], b[at + 4], b[at + 5], b[at + 6], b[at + 7]])
     }
+    let n = bytes.len();
+    let mut h = n as u64;
+    let tail = if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            h = mix(h, word(bytes, at));
+            at += 8;
+        }
+        word(bytes, n - 8)
+    } else if n >= 4 {
+        let lo = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        let hi = u32::from_le_bytes([bytes[n - 4], bytes[n - 3], bytes[n - 2], bytes[n - 1]]);
+        (u64::from(hi) << 32) | u64::from(lo)
+    } else if n > 0 {
+        (u64::from(bytes[0]) << 16) | (u64::from(bytes[n / 2]) << 8) | u64::from(bytes[n - 1])
+    } else {
+        0
+    };
+    let h = mix(h, tail);
     // Fold the high bits down: the slot index uses the low bits.
     h ^ (h >> 32)
 }

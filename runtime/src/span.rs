@@ -1,7 +1,7 @@
 //! Span handles: what `__otel_v1_span_*` create, mutate and end.
 //!
 //! A handle is a `u64` (0 = nothing): a `Box<Context>` for a span that does not record, or
-//! a `Box<Mutex<Live>>` with the low bit set for one that does (see [`SpanState`]).
+//! a `Box<Lock<Live>>` with the low bit set for one that does (see [`SpanState`]).
 //!
 //! A recording span starts *detached*: the handle owns the SDK span itself (plus the parent
 //! context it will join), so attributes go straight into it, with no `Context` allocation
@@ -12,8 +12,9 @@
 //! calls go through that context. A span that is never attached cannot be the current span,
 //! so nothing outside the handle can observe the difference.
 //!
-//! The handle is `Send + Sync` in the prelude, so a recording state is behind a mutex (one
-//! uncontended lock per call); non-recording states are immutable and need none.
+//! The handle is `Send + Sync` in the prelude, so a recording state is behind a small lock
+//! ([`Lock`]: one uncontended compare-and-swap per call); non-recording states are
+//! immutable and need none.
 //!
 //! Unsampled spans still propagate: under a parent-based sampler (the default) a child of an
 //! unsampled parent skips the SDK entirely and carries the parent's context
@@ -26,12 +27,14 @@ use opentelemetry::trace::{Span as _, SpanKind, Status, TraceContextExt, Tracer 
 use opentelemetry::{Context, Key, KeyValue, Value};
 use opentelemetry_sdk::trace::Span as SdkSpan;
 use std::borrow::Cow;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::cell::UnsafeCell;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A started span, owned: what a handle is made from and turned back into.
 pub enum SpanState {
     /// A recording SDK span.
-    Recording(Box<Mutex<Live>>),
+    Recording(Box<Lock<Live>>),
     /// Not recording: the context to make current on attach (an unsampled parent's context,
     /// or the context holding a non-recording SDK span). Kept small so this, the unsampled
     /// path, allocates only a `Context`.
@@ -41,7 +44,7 @@ pub enum SpanState {
 /// A borrowed view of a live handle.
 #[derive(Clone, Copy)]
 pub enum SpanRef<'a> {
-    Recording(&'a Mutex<Live>),
+    Recording(&'a Lock<Live>),
     Inert(&'a Context),
 }
 
@@ -73,7 +76,7 @@ impl SpanState {
     #[inline]
     pub unsafe fn from_handle(handle: u64) -> SpanState {
         if handle & RECORDING != 0 {
-            SpanState::Recording(unsafe { Box::from_raw((handle & !RECORDING) as *mut Mutex<Live>) })
+            SpanState::Recording(unsafe { Box::from_raw((handle & !RECORDING) as *mut Lock<Live>) })
         } else {
             SpanState::Inert(unsafe { Box::from_raw(handle as *mut Context) })
         }
@@ -88,7 +91,7 @@ impl<'a> SpanRef<'a> {
     #[inline]
     pub unsafe fn from_handle(handle: u64) -> SpanRef<'a> {
         if handle & RECORDING != 0 {
-            SpanRef::Recording(unsafe { &*((handle & !RECORDING) as *const Mutex<Live>) })
+            SpanRef::Recording(unsafe { &*((handle & !RECORDING) as *const Lock<Live>) })
         } else {
             SpanRef::Inert(unsafe { &*(handle as *const Context) })
         }
@@ -99,8 +102,8 @@ impl<'a> SpanRef<'a> {
     /// # Safety
     /// As for [`SpanRef::from_handle`] (0 is accepted: `None`).
     #[inline(always)]
-    pub unsafe fn recording(handle: u64) -> Option<&'a Mutex<Live>> {
-        if handle & RECORDING != 0 { Some(unsafe { &*((handle & !RECORDING) as *const Mutex<Live>) }) } else { None }
+    pub unsafe fn recording(handle: u64) -> Option<&'a Lock<Live>> {
+        if handle & RECORDING != 0 { Some(unsafe { &*((handle & !RECORDING) as *const Lock<Live>) }) } else { None }
     }
 
     #[inline]
@@ -132,8 +135,84 @@ impl<'a> SpanRef<'a> {
 }
 
 #[inline]
-fn lock(live: &Mutex<Live>) -> MutexGuard<'_, Live> {
-    live.lock().unwrap_or_else(PoisonError::into_inner)
+fn lock(live: &Lock<Live>) -> LockGuard<'_, Live> {
+    live.lock()
+}
+
+/// A one-byte lock around a recording span's state. Every handle has one owner and is
+/// practically never touched from two threads at once (the prelude's `Span` is `Sync`
+/// only so futures holding it can be), so the uncontended path is what matters: one
+/// compare-and-swap to take, one plain release store to give back (`std::sync::Mutex`
+/// pays a second read-modify-write to release, and poisoning). Under contention it
+/// spins briefly, then yields.
+pub struct Lock<T> {
+    locked: AtomicBool,
+    value: UnsafeCell<T>,
+}
+
+// Safety: `value` is only reached through a `LockGuard`, which the flag makes exclusive.
+unsafe impl<T: Send> Sync for Lock<T> {}
+
+impl<T> Lock<T> {
+    pub fn new(value: T) -> Self {
+        Lock { locked: AtomicBool::new(false), value: UnsafeCell::new(value) }
+    }
+
+    #[inline]
+    pub fn lock(&self) -> LockGuard<'_, T> {
+        if self.locked.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            self.lock_contended();
+        }
+        LockGuard(self)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn lock_contended(&self) {
+        let mut spins = 0u32;
+        loop {
+            if !self.locked.load(Ordering::Relaxed)
+                && self.locked.compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed).is_ok()
+            {
+                return;
+            }
+            spins += 1;
+            if spins < 64 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    pub fn into_inner(self) -> T {
+        self.value.into_inner()
+    }
+}
+
+/// Exclusive access to a [`Lock`]'s value; released on drop (also while unwinding).
+pub struct LockGuard<'a, T>(&'a Lock<T>);
+
+impl<T> Deref for LockGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // Safety: the guard holds the lock.
+        unsafe { &*self.0.value.get() }
+    }
+}
+
+impl<T> DerefMut for LockGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // Safety: the guard holds the lock.
+        unsafe { &mut *self.0.value.get() }
+    }
+}
+
+impl<T> Drop for LockGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        self.0.locked.store(false, Ordering::Release);
+    }
 }
 
 /// A recording span, wherever it lives.
@@ -171,7 +250,7 @@ impl Target<'_> {
 
 /// Run `f` on the recording span.
 #[inline]
-fn with_live(live: &Mutex<Live>, f: impl FnOnce(Target<'_>)) {
+fn with_live(live: &Lock<Live>, f: impl FnOnce(Target<'_>)) {
     match &mut *lock(live) {
         Live::Detached { span, .. } => f(Target::Direct(span)),
         Live::InContext(cx) => f(Target::Shared(cx)),
@@ -226,26 +305,26 @@ pub fn start(rt: &Runtime, parent: Option<&Context>, name: impl FnOnce() -> Cow<
     }
     let span = rt.tracer.span_builder(name()).with_kind(kind_from_u32(kind)).start_with_context(&rt.tracer, &parent_cx);
     if span.is_recording() {
-        SpanState::Recording(Box::new(Mutex::new(Live::Detached { span, parent: parent_cx })))
+        SpanState::Recording(Box::new(Lock::new(Live::Detached { span, parent: parent_cx })))
     } else {
         SpanState::Inert(Box::new(parent_cx.with_span(span)))
     }
 }
 
-pub fn set(state: &Mutex<Live>, key: Key, value: Value) {
+pub fn set(state: &Lock<Live>, key: Key, value: Value) {
     with_live(state, |t| t.set_attribute(KeyValue::new(key, value)));
 }
 
-pub fn update_name(state: &Mutex<Live>, name: Cow<'static, str>) {
+pub fn update_name(state: &Lock<Live>, name: Cow<'static, str>) {
     with_live(state, |t| t.update_name(name));
 }
 
-pub fn add_event(state: &Mutex<Live>, name: Cow<'static, str>) {
+pub fn add_event(state: &Lock<Live>, name: Cow<'static, str>) {
     with_live(state, |t| t.add_event(name));
 }
 
 /// Status codes of the ABI: 0 unset, 1 ok, 2 error (with `desc`).
-pub fn set_status(state: &Mutex<Live>, code: u32, desc: impl FnOnce() -> String) {
+pub fn set_status(state: &Lock<Live>, code: u32, desc: impl FnOnce() -> String) {
     let status = match code {
         1 => Status::Ok,
         2 => Status::error(desc()),
@@ -256,7 +335,7 @@ pub fn set_status(state: &Mutex<Live>, code: u32, desc: impl FnOnce() -> String)
 
 pub fn end(state: SpanState) {
     if let SpanState::Recording(live) = state {
-        match (*live).into_inner().unwrap_or_else(PoisonError::into_inner) {
+        match (*live).into_inner() {
             Live::Detached { mut span, .. } => span.end(),
             Live::InContext(cx) => cx.span().end(),
         }
