@@ -14,7 +14,10 @@ use serde_json::Value;
 
 fn host() -> String {
     let out = Command::new("rustc").arg("-vV").output().expect("rustc -vV");
-    String::from_utf8_lossy(&out.stdout).lines().find_map(|l| l.strip_prefix("host: ").map(str::to_string)).expect("host")
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("host")
 }
 
 fn otel_target() -> PathBuf {
@@ -160,7 +163,10 @@ fn one_trace_across_two_services_with_the_exact_parent_chain() {
             let mut parent = s["parent_span_id"].clone();
             let mut steps = 0;
             while parent != server_b["span_id"] {
-                let p = trace.iter().find(|x| x["span_id"] == parent).unwrap_or_else(|| panic!("{} is not under B's SERVER span", s["name"]));
+                let p = trace
+                    .iter()
+                    .find(|x| x["span_id"] == parent)
+                    .unwrap_or_else(|| panic!("{} is not under B's SERVER span", s["name"]));
                 parent = p["parent_span_id"].clone();
                 steps += 1;
                 assert!(steps < 20, "parent loop");
@@ -182,7 +188,8 @@ fn one_trace_across_two_services_with_the_exact_parent_chain() {
     assert_eq!(attrs(server_b, "http.response.status_code"), 200);
 
     // Errors: B's 500 makes A's CLIENT span an error and A's 502 its SERVER span an error.
-    let fail_a = spans.iter().find(|s| s["name"] == "GET /fail" && s["service_name"] == "service-a").expect("fail span");
+    let fail_a =
+        spans.iter().find(|s| s["name"] == "GET /fail" && s["service_name"] == "service-a").expect("fail span");
     let fail_trace = spans_of(&spans, &fail_a["trace_id"]);
     let fail_client = find(&fail_trace, "service-a", "GET");
     let fail_b = find(&fail_trace, "service-b", "GET /fail");
@@ -196,14 +203,19 @@ fn one_trace_across_two_services_with_the_exact_parent_chain() {
 #[test]
 fn plain_builds_of_the_same_services_work_and_emit_nothing() {
     build(&["build", "-p", "service-a", "-p", "service-b"], false);
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
     let bin = target.join("debug");
     let work = tempfile::tempdir().expect("tempdir");
     let store = work.path().join("store");
     let store_env = ("CARGO_OTEL_STORE", store.display().to_string());
     let b = Service::start(
         &bin.join("service-b"),
-        &[store_env.clone(), ("SERVICE_B_ADDR", "127.0.0.1:0".into()), ("SERVICE_B_DB", work.path().join("db").display().to_string())],
+        &[
+            store_env.clone(),
+            ("SERVICE_B_ADDR", "127.0.0.1:0".into()),
+            ("SERVICE_B_DB", work.path().join("db").display().to_string()),
+        ],
     );
     let a = Service::start(
         &bin.join("service-a"),

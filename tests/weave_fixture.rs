@@ -266,3 +266,35 @@ fn probes_and_non_target_units_pass_through_untouched() {
         assert_eq!(w.stdout, d.stdout, "{args:?}");
     }
 }
+
+/// The user's rustflags from `.cargo/config.toml` survive (cargo would drop them once we set
+/// ours), and a pre-existing `RUSTC_WRAPPER` (sccache, here a recording script) is chained.
+#[test]
+fn user_rustflags_are_kept_and_an_existing_wrapper_is_chained() {
+    let fixture = copy_fixture("weave-app");
+    let dir = fixture.path();
+    std::fs::create_dir_all(dir.join(".cargo")).expect("mkdir");
+    std::fs::write(dir.join(".cargo/config.toml"), "[build]\nrustflags = [\"--cfg\", \"fixture_flag\"]\n").expect("write");
+    let log = dir.join("chained.log");
+    let chained = dir.join("chained-wrapper.sh");
+    std::fs::write(&chained, format!("#!/bin/sh\necho \"$@\" >> {}\nexec \"$@\"\n", log.display())).expect("write");
+    std::process::Command::new("chmod").arg("+x").arg(&chained).status().expect("chmod");
+    let target = dir.join("target-otel");
+    let out = Command::new(cargo_otel())
+        .args(["otel", "build", "-p", "app", "--otel-target-dir"])
+        .arg(&target)
+        .current_dir(dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .env("RUSTC_WRAPPER", &chained)
+        .output()
+        .expect("cargo otel");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let calls = std::fs::read_to_string(&log).expect("the chained wrapper ran");
+    assert!(calls.lines().any(|l| l.contains("--crate-name app")), "app was not compiled through the chained wrapper");
+    assert!(calls.lines().any(|l| l.contains("--crate-name helper") && l.contains("/shadow/")), "woven crates go through it too");
+    let run = Command::new(target.join(host()).join("debug/app")).env("CARGO_OTEL_STORE", dir.join("store")).output().expect("run");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("fixture_flag is set"), "the config's rustflags were lost:\n{stdout}");
+    span(&read_spans(&dir.join("store")), "checkout");
+}
