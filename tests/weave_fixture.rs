@@ -153,8 +153,27 @@ fn a_crate_that_fails_once_woven_falls_back_with_a_warning_unless_strict() {
         "[pack]\nname = \"broken\"\ncrate = \"helper\"\n\n[[rule]]\nid = \"type-error\"\nfn = \"compute\"\ncode = \"let _x: u8 = \\\"not a number\\\";\"\n",
     )
     .expect("write");
+    let stale = dir.join("bad-rules/stale");
+    std::fs::create_dir_all(&stale).expect("mkdir");
+    std::fs::write(
+        stale.join("pack.toml"),
+        "[pack]\nname = \"stale\"\ncrate = \"hex\"\nversions = \">=0.4, <0.5\"\n\n[[rule]]\nid = \"gone\"\nfn = \"encode_upper_v2\"\nspan = { name = \"x\" }\n",
+    )
+    .expect("write");
+    let future = dir.join("bad-rules/future");
+    std::fs::create_dir_all(&future).expect("mkdir");
+    std::fs::write(
+        future.join("pack.toml"),
+        "[pack]\nname = \"future\"\ncrate = \"helper\"\nversions = \">=2\"\n\n[[rule]]\nid = \"c\"\nfn = \"compute\"\nspan = { name = \"x\" }\n",
+    )
+    .expect("write");
     let rules = bad.parent().expect("parent").display().to_string();
     let err = build_ok(dir, &["--rules", &rules, "build", "-p", "app"]);
+    assert!(err.contains("warning: pack `future` does not cover helper v0.1.0 (it covers >=2); not instrumented"), "{err}");
+    assert!(
+        err.contains("hex v0.4.3: rule stale/gone (") && err.contains("stale/pack.toml:7:6) matched nothing: no fn named `encode_upper_v2` in the crate"),
+        "{err}"
+    );
     assert!(
         err.contains("helper v0.1.0 does not compile once instrumented (rules: broken/type-error, fixture-helper/compute); built uninstrumented instead. First error: mismatched types at helper/src/lib.rs:2"),
         "{err}"
@@ -167,7 +186,8 @@ fn a_crate_that_fails_once_woven_falls_back_with_a_warning_unless_strict() {
         "//! changed\npub fn compute(n: u64) -> u64 {\n    (1..=n).sum()\n}\n",
     )
     .expect("write");
-    let strict = otel(dir, &["--strict", "--rules", &rules, "build", "-p", "app"]);
+    let only_broken = bad.display().to_string();
+    let strict = otel(dir, &["--strict", "--rules", &only_broken, "build", "-p", "app"]);
     assert!(!strict.status.success(), "--strict must fail");
     assert!(stderr(&strict).contains("--strict makes this fatal"), "{}", stderr(&strict));
 }
