@@ -439,3 +439,69 @@ pub fn redact_query(query: &str) -> String {
     }
     out
 }
+
+/// A spawned task (what task packs wrap around the future a spawn function receives): the
+/// context current at the spawn is captured, and `start` runs at the task's first poll with
+/// it, returning the task's own span or `Span::none()`. With a span, the span is current
+/// during each poll and ends when the task completes or is dropped (a panic while polling
+/// marks it as an error); without one, the captured context is attached during each poll,
+/// exactly as `propagate` does.
+pub struct Task<F, S> {
+    inner: F,
+    context: Context,
+    span: Span,
+    start: Option<S>,
+}
+
+pub fn task<F, S: FnOnce(&Context) -> Span>(start: S, inner: F) -> Task<F, S> {
+    Task { inner: inner, context: Context::current(), span: Span::none(), start: Some(start) }
+}
+
+/// Marks a span as failed when a poll unwinds through it.
+struct PanicMark<'a>(&'a Span);
+
+impl<'a> Drop for PanicMark<'a> {
+    fn drop(&mut self) {
+        if ::std::thread::panicking() {
+            self.0.error("panic", "panicked");
+        }
+    }
+}
+
+impl<F: Future, S: FnOnce(&Context) -> Span> Future for Task<F, S> {
+    type Output = F::Output;
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        // Safety: as for `Instrumented`, only `inner` is pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        if let Some(start) = this.start.take() {
+            this.span = start(&this.context);
+        }
+        let polled = {
+            let _mark = PanicMark(&this.span);
+            let _entered = if this.span.is_none() { this.context.attach() } else { this.span.enter() };
+            unsafe { Pin::new_unchecked(&mut this.inner) }.poll(cx)
+        };
+        if let Poll::Ready(_) = polled {
+            let finished = ::std::mem::replace(&mut this.span, Span::none());
+            drop(finished);
+        }
+        polled
+    }
+}
+
+/// The hand-off between the pack that owns a request's SERVER span (hyper's server
+/// connection) and a framework pack that learns the route later (axum): the owner inserts
+/// one into the request's `http::Extensions`; a framework that finds it starts no span of
+/// its own and stores the matched route template in it; the owner names the span
+/// `{method} {route}` and sets `http.route` when the span ends. Built from std types only,
+/// so its `TypeId` is the same in every woven crate (a type defined here would be one type
+/// per crate); the `ServerSpanTag` function-pointer marker makes a clash with an
+/// application's own extension of the same shape implausible.
+pub type ServerSpanTag = ::std::marker::PhantomData<fn(&'static str, u128, i8) -> [u16; 47]>;
+/// See `ServerSpanTag`: `Arc<(tag, route)>`, shared by the owner and the framework.
+pub type ServerSpanSlot = ::std::sync::Arc<(ServerSpanTag, ::std::sync::Mutex<Option<::std::sync::Arc<str>>>)>;
+
+/// A new, empty `ServerSpanSlot`.
+pub fn server_span_slot() -> ServerSpanSlot {
+    ::std::sync::Arc::new((::std::marker::PhantomData, ::std::sync::Mutex::new(None)))
+}
