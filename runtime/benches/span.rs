@@ -1,7 +1,8 @@
 //! Cost of one span: start + 4 attributes + end, through the woven prelude vs the
 //! OpenTelemetry SDK directly vs `tracing` + `tracing-opentelemetry` vs `fastrace`, plus the
 //! unsampled and disabled paths. Every sampled row uses a batch processor whose exporter
-//! discards (fastrace: a reporter that discards).
+//! discards (fastrace: a reporter that discards). The "entered" pair also makes the span
+//! current once, as woven fns do.
 //!
 //! `cargo bench -p otel-runtime --bench span -- --warm-up-time 1 --measurement-time 3`
 
@@ -67,8 +68,9 @@ fn bench(c: &mut Criterion) {
 
     group.bench_function("cargo-otel prelude (sampled)", |b| b.iter(prelude_span));
 
+    // Same sampler as the runtime's default (for root spans it decides as `AlwaysOn`).
     let provider = SdkTracerProvider::builder()
-        .with_sampler(Sampler::AlwaysOn)
+        .with_sampler(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)))
         .with_span_processor(BatchSpanProcessor::builder(Discard).build())
         .build();
     let tracer = provider.tracer("bench");
@@ -80,6 +82,29 @@ fn bench(c: &mut Criterion) {
             span.set_attribute(KeyValue::new("http.response.status_code", 200));
             span.set_attribute(KeyValue::new("cached", false));
             span.end();
+        })
+    });
+
+    // What woven sync fns actually do: the span is current for the body (`SpanGuard`), so
+    // application code can reach it; the SDK equivalent is `mark_span_as_active`.
+    group.bench_function("cargo-otel prelude, entered (sampled)", |b| {
+        b.iter(|| {
+            let span = otel::Span::start(black_box("GET /users/{id}"), otel::SERVER);
+            span.str("http.request.method", "GET");
+            span.str("url.path", "/users/42");
+            span.i64("http.response.status_code", 200);
+            span.bool("cached", false);
+            drop(black_box(otel::SpanGuard::new(span)));
+        })
+    });
+    group.bench_function("opentelemetry SDK direct, entered (sampled)", |b| {
+        b.iter(|| {
+            let mut span = tracer.start(black_box("GET /users/{id}"));
+            span.set_attribute(KeyValue::new("http.request.method", "GET"));
+            span.set_attribute(KeyValue::new("url.path", "/users/42"));
+            span.set_attribute(KeyValue::new("http.response.status_code", 200));
+            span.set_attribute(KeyValue::new("cached", false));
+            drop(black_box(opentelemetry::trace::mark_span_as_active(span)));
         })
     });
 

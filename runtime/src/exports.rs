@@ -46,10 +46,29 @@ unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
 #[inline]
 unsafe fn text<'a>(ptr: *const u8, len: usize) -> Cow<'a, str> {
     let raw = unsafe { bytes(ptr, len) };
-    // The validating fast path first: `from_utf8_lossy` walks chunk by chunk.
+    if short_ascii(raw) {
+        // Safety: ASCII is UTF-8.
+        return Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(raw) });
+    }
+    // The validating fast path next: `from_utf8_lossy` walks chunk by chunk.
     match std::str::from_utf8(raw) {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => String::from_utf8_lossy(raw),
+    }
+}
+
+/// True for ASCII strings of at most 16 bytes (most attribute values), checked with two
+/// overlapping word loads; `false` means "not known", not "not UTF-8".
+#[inline(always)]
+fn short_ascii(b: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let n = b.len();
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+    let half = |at: usize| u64::from(u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes")));
+    match n {
+        8..=16 => (word(0) | word(n - 8)) & HIGH == 0,
+        4..=7 => (half(0) | half(n - 4)) & HIGH == 0,
+        _ => n < 4 && b.iter().all(u8::is_ascii),
     }
 }
 
@@ -331,3 +350,30 @@ pub extern "C" fn __otel_v1_metric_record(instrument: u32, value: f64, attrs: *c
 
 // Keep the unused-state constant referenced (documented states of the lifecycle).
 const _: u8 = SPANS_OFF;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_fast_paths_agree_with_lossy_decoding() {
+        let cases: [&[u8]; 9] = [
+            b"",
+            b"GET",
+            b"/users/42",
+            b"0123456789abcdef",
+            b"0123456789abcdefg",
+            "caf\u{e9}".as_bytes(),
+            b"ab\xffcd",
+            b"\xff",
+            b"12345678\x80",
+        ];
+        for raw in cases {
+            let got = unsafe { text(raw.as_ptr(), raw.len()) };
+            assert_eq!(got, String::from_utf8_lossy(raw), "{raw:?}");
+        }
+        assert!(short_ascii(b"abcdefgh") && short_ascii(b"abc") && short_ascii(b""));
+        assert!(!short_ascii("\u{e9}\u{e9}\u{e9}".as_bytes()) && !short_ascii(b"12345678\x80"));
+        assert!(!short_ascii(b"0123456789abcdefg"), "longer strings take the validating path");
+    }
+}

@@ -30,6 +30,12 @@ pub struct Interner<const N: usize> {
     len: AtomicUsize,
 }
 
+impl<const N: usize> Default for Interner<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<const N: usize> Interner<N> {
     pub const fn new() -> Self {
         assert!(N.is_power_of_two());
@@ -38,7 +44,7 @@ impl<const N: usize> Interner<N> {
 
     /// The interned copy of `bytes`, inserting it if there is room; `None` when `bytes` is
     /// too long, not UTF-8, or the table is full and does not hold it.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, bytes: &[u8]) -> Option<&'static str> {
         if bytes.len() > MAX_LEN {
             return None;
@@ -53,7 +59,7 @@ impl<const N: usize> Interner<N> {
             }
             // Safety: published entries are leaked, immutable and never freed.
             let entry = unsafe { &*p };
-            if entry.hash == hash && entry.text.as_bytes() == bytes {
+            if entry.hash == hash && eq(entry.text.as_bytes(), bytes) {
                 return Some(entry.text);
             }
             i = (i + 1) & mask;
@@ -98,18 +104,42 @@ impl<const N: usize> Interner<N> {
     }
 }
 
+/// Byte equality without a call into libc's `memcmp` for short strings (word loads, the
+/// last one overlapping).
+#[inline(always)]
+fn eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if !(8..=32).contains(&n) {
+        return a == b;
+    }
+    // Words at 0, 8, 16 (as far as they fit) and the last, overlapping, word.
+    let mut at = 0;
+    while at + 8 < n {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(a, n - 8) == word(b, n - 8)
+}
+
+#[inline(always)]
+fn word(b: &[u8], at: usize) -> u64 {
+    // One bounds check and one unaligned load.
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
 /// A multiply-rotate hash over 8-byte words (strings here are short); the tail is read
 /// with overlapping loads rather than copied.
-#[inline]
+#[inline(always)]
 fn hash(bytes: &[u8]) -> u64 {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
     #[inline(always)]
     fn mix(h: u64, w: u64) -> u64 {
         (h ^ w).wrapping_mul(K).rotate_left(26)
-    }
-    #[inline(always)]
-    fn word(b: &[u8], at: usize) -> u64 {
-        u64::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3], b[at + 4], b[at + 5], b[at + 6], b[at + 7]])
     }
     let n = bytes.len();
     let mut h = n as u64;
@@ -121,8 +151,8 @@ fn hash(bytes: &[u8]) -> u64 {
         }
         word(bytes, n - 8)
     } else if n >= 4 {
-        let lo = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        let hi = u32::from_le_bytes([bytes[n - 4], bytes[n - 3], bytes[n - 2], bytes[n - 1]]);
+        let lo = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
+        let hi = u32::from_le_bytes(bytes[n - 4..].try_into().expect("4 bytes"));
         (u64::from(hi) << 32) | u64::from(lo)
     } else if n > 0 {
         (u64::from(bytes[0]) << 16) | (u64::from(bytes[n / 2]) << 8) | u64::from(bytes[n - 1])

@@ -48,7 +48,9 @@ pub enum SpanRef<'a> {
     Inert(&'a Context),
 }
 
-/// Where a recording span lives.
+/// Where a recording span lives. The size difference is intended: the state is boxed once
+/// per span, and boxing the SDK span separately would cost a second allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Live {
     /// Never attached: the span itself, and the context it will be attached in.
     Detached { span: SdkSpan, parent: Context },
@@ -185,8 +187,9 @@ impl<T> Lock<T> {
         }
     }
 
-    pub fn into_inner(self) -> T {
-        self.value.into_inner()
+    /// The value, through exclusive ownership of the lock (no locking needed).
+    pub fn get_mut(&mut self) -> &mut T {
+        self.value.get_mut()
     }
 }
 
@@ -334,9 +337,10 @@ pub fn set_status(state: &Lock<Live>, code: u32, desc: impl FnOnce() -> String) 
 }
 
 pub fn end(state: SpanState) {
-    if let SpanState::Recording(live) = state {
-        match (*live).into_inner() {
-            Live::Detached { mut span, .. } => span.end(),
+    if let SpanState::Recording(mut live) = state {
+        // End in place (moving the state out of its box would copy the whole SDK span).
+        match live.get_mut() {
+            Live::Detached { span, .. } => span.end(),
             Live::InContext(cx) => cx.span().end(),
         }
     }
