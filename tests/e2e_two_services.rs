@@ -187,6 +187,71 @@ fn one_trace_across_two_services_with_the_exact_parent_chain() {
     assert_eq!(attrs(server_b, "http.route"), "/inventory/{id}");
     assert_eq!(attrs(server_b, "http.response.status_code"), 200);
 
+    // B's internal spans (tokio, std and rusqlite packs), each with its exact parent.
+    let b_spans: Vec<&Value> = trace.iter().copied().filter(|s| s["service_name"] == "service-b").collect();
+    let parent_of = |s: &Value| -> &Value {
+        trace.iter().copied().find(|p| p["span_id"] == s["parent_span_id"]).expect("parent in the trace")
+    };
+    let main_rs = "examples/two-services/service-b/src/main.rs";
+    // spawn_blocking(store::item) → SELECT items: a CLIENT span with the parameterised SQL.
+    let item_query = find(&trace, "service-b", "SELECT items");
+    assert_eq!(item_query["kind"], "client");
+    assert_eq!(attrs(item_query, "db.system.name"), "sqlite");
+    assert_eq!(attrs(item_query, "db.query.text"), "SELECT name, price_cents FROM items WHERE id = ?1");
+    assert_eq!(attrs(item_query, "db.operation.name"), "SELECT");
+    assert_eq!(attrs(item_query, "db.collection.name"), "items");
+    assert_eq!(attrs(item_query, "db.namespace"), "inventory.db");
+    let blocking = parent_of(item_query);
+    assert_eq!(blocking["name"], "tokio::task::spawn_blocking");
+    assert_eq!(blocking["kind"], "internal");
+    assert_eq!(blocking["parent_span_id"], server_b["span_id"]);
+    assert_eq!(attrs(blocking, "code.function.name"), "service_b::inventory");
+    assert_eq!(attrs(blocking, "code.file.path"), main_rs);
+    assert!(attrs(blocking, "code.line.number").as_i64().is_some_and(|l| l > 0));
+    // tokio::spawn(quote(..)): the task's span, named after the async fn that is the task.
+    let task = find(&trace, "service-b", "tokio::spawn");
+    assert_eq!(task["kind"], "internal");
+    assert_eq!(task["parent_span_id"], server_b["span_id"]);
+    assert_eq!(attrs(task, "code.function.name"), "service_b::quote");
+    assert_eq!(attrs(task, "code.file.path"), main_rs);
+    // JoinSet::spawn_blocking per warehouse, one SELECT stock under each.
+    let stock: Vec<&Value> = b_spans.iter().copied().filter(|s| s["name"] == "SELECT stock").collect();
+    assert_eq!(stock.len(), 2, "one query per warehouse");
+    for query in &stock {
+        assert_eq!(attrs(query, "db.system.name"), "sqlite");
+        assert_eq!(attrs(query, "db.query.text"), "SELECT quantity FROM stock WHERE item_id = ?1 AND warehouse = ?2");
+        let lookup = parent_of(query);
+        assert_eq!(lookup["name"], "JoinSet::spawn_blocking");
+        assert_eq!(lookup["parent_span_id"], server_b["span_id"]);
+    }
+    // checksum: a second spawn_blocking whose thread::scope runs two scoped threads.
+    let scoped: Vec<&Value> =
+        b_spans.iter().copied().filter(|s| s["name"] == "std::thread::scope spawn").collect();
+    assert_eq!(scoped.len(), 2, "two scoped threads");
+    for thread in &scoped {
+        assert_eq!(thread["kind"], "internal");
+        assert_eq!(attrs(thread, "code.function.name"), "service_b::checksum");
+        assert_eq!(attrs(thread, "code.file.path"), main_rs);
+        let outer = parent_of(thread);
+        assert_eq!(outer["name"], "tokio::task::spawn_blocking");
+        assert_eq!(outer["parent_span_id"], server_b["span_id"]);
+    }
+    // Exactly these: SERVER, 2 spawn_blocking, tokio::spawn, 2 JoinSet::spawn_blocking,
+    // 3 queries, 2 scoped threads. Nothing from hyper's connection tasks or pools.
+    let names: Vec<&Value> = b_spans.iter().map(|s| &s["name"]).collect();
+    assert_eq!(b_spans.len(), 11, "service-b spans of the request: {names:?}");
+    // No stray root traces (connection tasks, start-up queries): the only roots are A's SERVER spans.
+    for s in &spans {
+        if s["parent_span_id"] == "" {
+            assert!(
+                s["service_name"] == "service-a" && s["kind"] == "server",
+                "stray root span {}:{}",
+                s["service_name"],
+                s["name"]
+            );
+        }
+    }
+
     // Errors: B's 500 makes A's CLIENT span an error and A's 502 its SERVER span an error.
     let fail_a =
         spans.iter().find(|s| s["name"] == "GET /fail" && s["service_name"] == "service-a").expect("fail span");
