@@ -44,12 +44,30 @@ impl<'a> __otel::Extractor for Headers<'a> {
     }
 }
 
-/// OnEnter of `Router::call_with_state`: extract the remote parent, start the SERVER span.
-pub fn router_enter<B>(req: &mut ::http::Request<B>) -> Option<ServerCall> {
+/// What OnEnter hands to the exit advice: this router owns the request's SERVER span, or
+/// the server under it (hyper's pack) does and only needs the route.
+pub enum Call {
+    Own(ServerCall),
+    Enrich(__otel::ServerSpanSlot),
+}
+
+/// OnEnter of `Router::call_with_state`: extract the remote parent, start the SERVER span;
+/// or, when hyper's pack already started one (a `ServerSpanSlot` in the extensions), only
+/// take the slot to report the route into.
+pub fn router_enter<B>(req: &mut ::http::Request<B>) -> Option<Call> {
     if req.extensions().get::<ServerSpanStarted>().is_some() || !__otel::enabled("axum") {
         return None;
     }
     req.extensions_mut().insert(ServerSpanStarted);
+    if let Some(slot) = req.extensions().get::<__otel::ServerSpanSlot>() {
+        let slot = slot.clone();
+        ROUTE.with(|r| *r.borrow_mut() = None);
+        return Some(Call::Enrich(slot));
+    }
+    router_enter_own(req).map(Call::Own)
+}
+
+fn router_enter_own<B>(req: &mut ::http::Request<B>) -> Option<ServerCall> {
     ROUTE.with(|r| *r.borrow_mut() = None);
     let method = __otel::http_method(req.method().as_str());
     let parent = __otel::extract(&Headers(req.headers()));
@@ -146,9 +164,22 @@ impl ::tower_service::Service<::http::Request<Body>> for Once {
 
 /// Exit of `Router::call_with_state`: name the span after the route and wrap the future so
 /// the span is current while the handler runs and ends with the response.
-pub fn router_exit(call: Option<ServerCall>, future: RouteFuture<Infallible>) -> RouteFuture<Infallible> {
+pub fn router_exit(call: Option<Call>, future: RouteFuture<Infallible>) -> RouteFuture<Infallible> {
     let Some(call) = call else { return future };
     let route = ROUTE.with(|r| r.borrow_mut().take()).filter(|r| !r.ends_with(NEST_TAIL));
+    let call = match call {
+        Call::Own(call) => call,
+        Call::Enrich(slot) => {
+            // hyper's span names itself after the route and records the metric.
+            if let Some(route) = route {
+                match slot.1.lock() {
+                    Ok(mut r) => *r = Some(route),
+                    Err(poisoned) => *poisoned.into_inner() = Some(route),
+                }
+            }
+            return future;
+        }
+    };
     if let Some(route) = &route {
         call.span.set_name(&format!("{} {}", call.method, route));
         call.span.str("http.route", route);

@@ -1,0 +1,259 @@
+// Advice for hyper 1.x, spliced as `mod __otel_advice_hyper` at hyper's crate root.
+// Uses hyper's own crate-visible types (`crate::proto::MessageHead`) and its `http`
+// dependency only.
+//
+// Ownership: the SERVER span of an HTTP/1 request lives in `CALLS`, keyed by the address of
+// the connection's in-flight future slot (`Server::in_flight`, a `Pin<Box<Option<F>>>`
+// allocated once per connection, so its address is stable for the connection's life even if
+// the connection future moves). Exactly one place ends it: `poll_exit` when the response
+// is ready, `dispatcher_exit` when the connection finishes first, or a later request on a
+// connection that reuses the address (a connection dropped mid-request without finishing).
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::task::Poll;
+use std::time::Instant;
+
+thread_local! {
+    /// `(in-flight slot address, dispatcher's Server address)` while `Server::recv_msg`
+    /// runs on this thread: arms the `HttpService::call` it makes.
+    static H1: Cell<(usize, usize)> = Cell::new((0, 0));
+}
+
+/// The requests whose span is open, by in-flight slot address.
+static CALLS: Mutex<Option<HashMap<usize, ServerCall>>> = Mutex::new(None);
+/// `CALLS.len()`, read without the lock: polls of idle or client connections skip it.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+struct ServerCall {
+    span: __otel::Span,
+    method: &'static str,
+    scheme: &'static str,
+    version: &'static str,
+    started: Instant,
+    slot: __otel::ServerSpanSlot,
+    /// Address of the dispatcher's `Server` (`Dispatcher::dispatch`), for `dispatcher_exit`.
+    server: usize,
+}
+
+fn with_calls<R>(f: impl FnOnce(&mut HashMap<usize, ServerCall>) -> R) -> R {
+    let mut guard = match CALLS.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    let map = guard.get_or_insert_with(HashMap::new);
+    let out = f(map);
+    LIVE.store(map.len(), Ordering::Relaxed);
+    out
+}
+
+fn addr<T: ?Sized>(value: &T) -> usize {
+    value as *const T as *const u8 as usize
+}
+
+struct Headers<'a>(&'a ::http::HeaderMap);
+
+impl<'a> __otel::Extractor for Headers<'a> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Restores the previous `H1` value when `recv_msg` returns.
+pub struct Armed((usize, usize));
+
+impl Drop for Armed {
+    fn drop(&mut self) {
+        let previous = self.0;
+        H1.with(|c| c.set(previous));
+    }
+}
+
+/// OnEnter of `proto::h1::dispatch::Server::recv_msg`.
+pub fn recv_msg<F, S>(in_flight: &F, server: &S) -> Armed {
+    let previous = H1.with(|c| c.replace((addr(in_flight), addr(server))));
+    Armed(previous)
+}
+
+/// OnEnter of `HttpService::call`: start the SERVER span of an HTTP/1 request.
+pub fn service_call<B>(req: &mut ::http::Request<B>) -> Option<__otel::Entered> {
+    // Disarm at once: only the call `recv_msg` makes is the request's.
+    let (key, server) = H1.with(|c| c.replace((0, 0)));
+    if key == 0 || !__otel::enabled("hyper") {
+        return None;
+    }
+    if req.extensions().get::<__otel::ServerSpanSlot>().is_some() {
+        return None;
+    }
+    let method = __otel::http_method(req.method().as_str());
+    let parent = __otel::extract(&Headers(req.headers()));
+    let span = __otel::Span::start_with_parent(&parent, method, __otel::SERVER);
+    let uri = req.uri();
+    let scheme = match uri.scheme_str() {
+        Some("https") => "https",
+        _ => "http",
+    };
+    let version = __otel::http_version(&req.version());
+    if span.is_recording() {
+        span.str("http.request.method", method);
+        if method == "_OTHER" {
+            span.str("http.request.method_original", req.method().as_str());
+        }
+        span.str("url.path", uri.path());
+        span.str("url.scheme", scheme);
+        if let Some(query) = uri.query() {
+            span.str("url.query", &__otel::redact_query(query));
+        }
+        if !version.is_empty() {
+            span.str("network.protocol.version", version);
+        }
+        let host = uri
+            .authority()
+            .map(|a| a.as_str())
+            .or_else(|| req.headers().get(::http::header::HOST).and_then(|h| h.to_str().ok()));
+        if let Some(host) = host {
+            let (address, port) = split_host(host);
+            span.str("server.address", address);
+            if let Some(port) = port {
+                span.i64("server.port", port);
+            }
+        }
+        if let Some(agent) = req.headers().get(::http::header::USER_AGENT).and_then(|h| h.to_str().ok()) {
+            span.str("user_agent.original", agent);
+        }
+    }
+    let slot = __otel::server_span_slot();
+    req.extensions_mut().insert(slot.clone());
+    let entered = span.enter();
+    let call = ServerCall { span: span, method: method, scheme: scheme, version: version, started: Instant::now(), slot: slot, server: server };
+    // A connection dropped mid-request leaves its entry behind; a new connection whose slot
+    // reuses the address replaces (and so ends) it.
+    let stale = with_calls(|calls| calls.insert(key, call));
+    if let Some(stale) = stale {
+        stale.span.error("connection_closed", "connection closed before the response was sent");
+    }
+    Some(entered)
+}
+
+fn split_host(host: &str) -> (&str, Option<i64>) {
+    if let Some(end) = host.rfind(']') {
+        // [v6]:port
+        let port = host[end + 1..].strip_prefix(':').and_then(|p| p.parse().ok());
+        return (&host[..end + 1], port);
+    }
+    match host.rfind(':') {
+        Some(colon) => match host[colon + 1..].parse() {
+            Ok(port) => (&host[..colon], Some(port)),
+            Err(_) => (host, None),
+        },
+        None => (host, None),
+    }
+}
+
+/// What `poll_enter` hands to `poll_exit`.
+pub struct Polling {
+    key: usize,
+    entered: Option<__otel::Entered>,
+}
+
+/// OnEnter of `Server::poll_msg`: make the request's span current while the service's
+/// future is polled.
+pub fn poll_enter<F>(in_flight: &F) -> Polling {
+    let key = addr(in_flight);
+    if LIVE.load(Ordering::Relaxed) == 0 {
+        return Polling { key: key, entered: None };
+    }
+    let entered = with_calls(|calls| calls.get(&key).map(|call| call.span.enter()));
+    Polling { key: key, entered: entered }
+}
+
+#[cfg(all(feature = "server", feature = "http1"))]
+/// OnExit of `Server::poll_msg`: end the span when the response head is ready.
+pub fn poll_exit<B, E>(
+    polling: Polling,
+    out: &Poll<Option<Result<(crate::proto::MessageHead<::http::StatusCode>, B), E>>>,
+) {
+    let Polling { key, entered } = polling;
+    drop(entered);
+    let outcome = match out {
+        Poll::Ready(Some(Ok((head, _)))) => Ok((head.subject.as_u16(), __otel::http_version(&head.version))),
+        Poll::Ready(Some(Err(_))) => Err(::std::any::type_name::<E>()),
+        _ => return,
+    };
+    if LIVE.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    if let Some(call) = with_calls(|calls| calls.remove(&key)) {
+        finish(call, outcome);
+    }
+}
+
+/// Record the outcome, rename after the route a framework reported, record the metric;
+/// the span ends when `call` drops.
+fn finish(call: ServerCall, outcome: Result<(u16, &'static str), &str>) {
+    let route: Option<::std::sync::Arc<str>> = match call.slot.1.lock() {
+        Ok(route) => route.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    let span = &call.span;
+    if let Some(route) = &route {
+        span.set_name(&format!("{} {}", call.method, route));
+        span.str("http.route", route);
+    }
+    let mut status = None;
+    let mut error_type = String::new();
+    match outcome {
+        Ok((code, _)) => {
+            span.i64("http.response.status_code", i64::from(code));
+            status = Some(i64::from(code));
+            if code >= 500 {
+                error_type = code.to_string();
+                span.error(&error_type, "");
+            }
+        }
+        Err(type_name) => {
+            error_type = type_name.to_string();
+            span.error(&error_type, "the service returned an error");
+        }
+    }
+    let mut attributes: Vec<(&str, __otel::Value)> = vec![
+        ("http.request.method", __otel::Value::Str(call.method)),
+        ("url.scheme", __otel::Value::Str(call.scheme)),
+    ];
+    if let Some(status) = status {
+        attributes.push(("http.response.status_code", __otel::Value::I64(status)));
+    }
+    if let Some(route) = &route {
+        attributes.push(("http.route", __otel::Value::Str(route)));
+    }
+    if !call.version.is_empty() {
+        attributes.push(("network.protocol.version", __otel::Value::Str(call.version)));
+    }
+    if !error_type.is_empty() {
+        attributes.push(("error.type", __otel::Value::Str(&error_type)));
+    }
+    __otel::record(__otel::HTTP_SERVER_DURATION, call.started.elapsed().as_secs_f64(), &attributes);
+}
+
+/// OnEnter of `Dispatcher::poll_catch`: which connection this is.
+pub fn dispatcher_enter<D>(dispatch: &D) -> usize {
+    addr(dispatch)
+}
+
+/// OnExit of `Dispatcher::poll_catch`: when the connection is finished, end the span of a
+/// request that got no response.
+pub fn dispatcher_exit<T>(server: usize, out: &Poll<T>) {
+    if out.is_pending() || LIVE.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    let orphans: Vec<ServerCall> = with_calls(|calls| {
+        let keys: Vec<usize> = calls.iter().filter(|(_, c)| c.server == server).map(|(k, _)| *k).collect();
+        keys.iter().filter_map(|k| calls.remove(k)).collect()
+    });
+    for call in orphans {
+        call.span.error("connection_closed", "connection closed before the response was sent");
+        drop(call);
+    }
+}
