@@ -66,6 +66,43 @@ for v in 0.11.0 0.11.27 0.12.0 0.12.28; do
         'tokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$reqwest_main"
 done
 
+rusqlite_main='fn main() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)").unwrap();
+    conn.execute("INSERT INTO t (id, name) VALUES (?1, ?2)", (1, "a")).unwrap();
+    let name: String = conn.query_row("SELECT name FROM t WHERE id = ?1", [1], |r| r.get(0)).unwrap();
+    let _: rusqlite::Result<String> = conn.query_row_and_then("SELECT name FROM t WHERE id = ?1", [1], |r| r.get(0));
+    let mut stmt = conn.prepare("SELECT id FROM t WHERE name = ?1").unwrap();
+    let ids: Vec<i64> = stmt.query_map([&name], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let mut insert = conn.prepare("INSERT INTO t (name) VALUES (?1)").unwrap();
+    insert.execute(["b"]).unwrap();
+    assert_eq!(ids, vec![1]);
+}'
+for v in 0.32.0 0.41.1; do
+    add rusqlite rusqlite "$v" 'features = ["bundled"]' '' "$rusqlite_main"
+done
+
+hyper_main='use std::convert::Infallible;
+fn main() {
+    let service = hyper::service::service_fn(|_req: hyper::Request<hyper::body::Incoming>| async {
+        Ok::<_, Infallible>(hyper::Response::new(String::new()))
+    });
+    let _builder = hyper::server::conn::http1::Builder::new();
+    drop(service);
+}'
+for v in 1.0.0 1.12.0; do
+    add hyper hyper "$v" 'features = ["server", "http1", "http2", "client"]' '' "$hyper_main"
+done
+
+hyper_util_main='fn main() {
+    let client: hyper_util::client::legacy::Client<_, String> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+    drop(client.get("http://127.0.0.1:9/".parse().unwrap()));
+}'
+for v in 0.1.0 0.1.21; do
+    add hyper-util hyper-util "$v" 'features = ["client-legacy", "http1", "tokio"]' '' "$hyper_util_main"
+done
+
 std_main='fn main() {
     std::thread::spawn(|| ()).join().unwrap();
     std::thread::Builder::new().name("w".into()).spawn(|| ()).unwrap().join().unwrap();
