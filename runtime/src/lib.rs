@@ -11,7 +11,10 @@ ordinary OpenTelemetry 0.33:
 - [`lifecycle`]: builds the pipeline from the environment on first use, flushes at exit;
 - [`config`]: the standard `OTEL_*` variables, parsed by a pure, tested function;
 - [`span`] and [`context`]: span and context handles over `opentelemetry::Context`, so the
-  application's own OTel (and `tracing-opentelemetry`) spans share one tree with ours;
+  application's own OTel (and `tracing-opentelemetry`) spans share one tree with ours (a
+  recording span joins a `Context` when it is first made current);
+- [`intern`]: attribute keys and span names copied once into bounded `'static` tables, so
+  the literals woven code passes cost no allocation per span;
 - [`propagators`]: W3C tracecontext/baggage, B3 (single and multi), Jaeger;
 - [`metrics`]: the semconv duration histograms and their cardinality limiter;
 - [`export`]: OTLP/HTTP over `std::net`, the local JSON Lines store read by
