@@ -13,17 +13,17 @@ command -v hyperfine >/dev/null || { apt-get update -q && apt-get install -y -q 
 
 cargo build -q --release -p cargo-otel
 wrapper="$PWD/target/release/cargo-otel"
-rustc_bin="$(rustup which rustc 2>/dev/null || command -v rustc)"
 host="$(rustc -vV | sed -n 's/^host: //p')"
 registry_crate="$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/itoa-1* | head -n 1)"
 
 echo "## wrapper overhead per rustc call it does not weave"
-hyperfine -N --warmup 20 --runs 300 --export-markdown target/bench-wrapper.md \
-    -n "rustc -vV (direct)" "$rustc_bin -vV" \
-    -n "cargo-otel → rustc -vV (probe passthrough)" \
-    "env CARGO_OTEL_WRAPPER=1 $wrapper $rustc_bin -vV" \
-    -n "cargo-otel → rustc, target unit of a crate no pack names" \
-    "env CARGO_OTEL_WRAPPER=1 CARGO_OTEL_CRATES=tokio,reqwest,axum CARGO_PKG_NAME=itoa CARGO_MANIFEST_DIR=$registry_crate $wrapper $rustc_bin --cfg cargo_otel --crate-name itoa -vV"
+# /bin/true stands in for rustc so the wrapper's own cost is not lost in rustc's start-up
+# noise; `env` sets the variables for every row, so the wrapper's cost is row − "env → true".
+hyperfine -N --warmup 50 --runs 1000 --export-markdown target/bench-wrapper.md \
+    -n "env → /bin/true" "env CARGO_OTEL_WRAPPER=1 /bin/true -vV" \
+    -n "env → cargo-otel → /bin/true (probe: -vV)" "env CARGO_OTEL_WRAPPER=1 $wrapper /bin/true -vV" \
+    -n "env → cargo-otel → /bin/true (target unit of a crate no pack names)" \
+    "env CARGO_OTEL_WRAPPER=1 CARGO_OTEL_CRATES=tokio,reqwest,axum CARGO_PKG_NAME=itoa CARGO_MANIFEST_DIR=$registry_crate $wrapper /bin/true --cfg cargo_otel --crate-name itoa -vV"
 cat target/bench-wrapper.md
 
 echo "## clean build of the two-services graph"

@@ -26,7 +26,7 @@ struct Woven {
 fn weave(fixture: &Path) -> Woven {
     let pack = load::load_pack(&weave_dir()).expect("golden pack loads");
     let sources = parse::parse_crate(fixture).expect("fixture parses");
-    let points = matcher::collect(&sources);
+    let points = matcher::collect(&sources, true);
     let packs = [&pack];
     let outcome = plan::weave(
         &sources,

@@ -33,7 +33,7 @@ fn weave_crate(c: &mut Criterion, name: &str) {
     c.bench_function(&format!("weave {name} ({files} files)"), |b| {
         b.iter(|| {
             let sources = parse::parse_crate(&root).expect("parses");
-            let points = matcher::collect(&sources);
+            let points = matcher::collect(&sources, pack.has_call_rules());
             let packs = [&pack];
             let request =
                 plan::WeaveRequest { packs: &packs, directives: false, links_runtime: false, relax_forbid: false };
@@ -44,6 +44,10 @@ fn weave_crate(c: &mut Criterion, name: &str) {
                 .map(|(path, text)| (path.strip_prefix(&package).expect("inside package").to_path_buf(), text))
                 .collect();
             emit::build_shadow(&package, &shadow.path().join(name), &modified).expect("shadow");
+            // The wrapper weaves one crate per process; without this, proc-macro2's
+            // thread-local source map would grow with every iteration.
+            drop((sources, points));
+            proc_macro2::extra::invalidate_current_thread_spans();
             modified.len()
         })
     });

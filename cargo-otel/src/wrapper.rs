@@ -279,7 +279,7 @@ fn weave_and_compile(inv: &Invocation, crate_name: &str, package_dir: &Path, loc
             return Ok(inv.passthrough());
         }
     };
-    let points = matcher::collect(&sources);
+    let points = matcher::collect(&sources, packs.iter().any(|p| p.has_call_rules()));
     let cap_lints_allow = inv.has_pair("--cap-lints", "allow");
     let outcome = plan::weave(
         &sources,

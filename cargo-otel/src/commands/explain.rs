@@ -63,7 +63,7 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
                     continue;
                 }
             };
-            let points = matcher::collect(&sources);
+            let points = matcher::collect(&sources, pack.has_call_rules());
             let packs: Vec<&Pack> = vec![pack];
             let outcome = plan::weave(
                 &sources,

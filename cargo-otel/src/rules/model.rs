@@ -57,6 +57,11 @@ pub struct Pack {
 }
 
 impl Pack {
+    /// Does any rule advise call sites (so the matcher must collect them)?
+    pub fn has_call_rules(&self) -> bool {
+        self.rules.iter().any(|r| !matches!(r.join, JoinPoint::Fn(_)))
+    }
+
     /// The module name the advice is spliced as.
     pub fn advice_module(&self) -> String {
         format!("__otel_advice_{}", sanitize_ident(&self.name))

@@ -81,14 +81,16 @@ pub struct JoinPoints {
     pub opaque_macros: Vec<(usize, LineColumn, String)>,
 }
 
-/// Walk every file and collect its join points.
-pub fn collect(sources: &CrateSources) -> JoinPoints {
+/// Walk every file and collect its join points. Call sites are collected only when
+/// `with_calls` (some rule advises call sites): their argument spans cost a token walk each.
+pub fn collect(sources: &CrateSources, with_calls: bool) -> JoinPoints {
     let mut points = JoinPoints::default();
     for (index, file) in sources.files.iter().enumerate() {
         let mut collector = Collector {
             points: &mut points,
             file: index,
-            text: &file.text,
+            lines: file.text.lines().collect(),
+            with_calls,
             module: file.module.clone(),
             receiver: None,
             trait_name: None,
@@ -106,7 +108,8 @@ pub fn collect(sources: &CrateSources) -> JoinPoints {
 struct Collector<'a> {
     points: &'a mut JoinPoints,
     file: usize,
-    text: &'a str,
+    lines: Vec<&'a str>,
+    with_calls: bool,
     module: Vec<String>,
     receiver: Option<String>,
     trait_name: Option<String>,
@@ -139,8 +142,7 @@ fn item_start(attrs: &[syn::Attribute], fallback: proc_macro2::Span) -> LineColu
 }
 
 /// The `// otel:span [name]` directive in the comment lines right above `line` (1-based).
-fn directive_above(text: &str, line: usize) -> Option<String> {
-    let lines: Vec<&str> = text.lines().collect();
+fn directive_above(lines: &[&str], line: usize) -> Option<String> {
     let mut index = line.checked_sub(1)?;
     while index > 0 {
         index -= 1;
@@ -184,7 +186,7 @@ impl Collector<'_> {
                 && self.module.is_empty()
                 && self.receiver.is_none()
                 && sig.ident == "main",
-            directive: directive_above(self.text, start.line),
+            directive: directive_above(&self.lines, start.line),
             ident_at: sig.ident.span().start(),
             body_open: block.brace_token.span.open().end(),
             body_close: block.brace_token.span.close().start(),
@@ -272,6 +274,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if !self.with_calls {
+            return visit::visit_expr_call(self, call);
+        }
         if let syn::Expr::Path(p) = &*call.func {
             let path = path_segments(&p.path);
             self.points.calls.push(CallSite {
@@ -303,6 +308,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if !self.with_calls {
+            return visit::visit_expr_method_call(self, call);
+        }
         let mut root = &*call.receiver;
         while let syn::Expr::MethodCall(inner) = root {
             root = &inner.receiver;
@@ -463,7 +471,8 @@ mod tests {
     #[test]
     fn directive_must_be_in_the_comment_block_above() {
         let text = "// otel:span checkout\n#[inline]\nfn a() {}\n\n// otel:span\n\nfn b() {}\n";
-        assert_eq!(directive_above(text, 2).as_deref(), Some("checkout"));
-        assert_eq!(directive_above(text, 7), None);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(directive_above(&lines, 2).as_deref(), Some("checkout"));
+        assert_eq!(directive_above(&lines, 7), None);
     }
 }

@@ -46,8 +46,9 @@ fn walk(
     module: Vec<String>,
     child_dir: PathBuf,
     text: String,
-    ast: syn::File,
+    mut ast: syn::File,
 ) {
+    flatten_macro_items(&mut ast.items);
     let mut decls = Vec::new();
     collect_mod_decls(&ast.items, &child_dir, &path, &[], &mut decls);
     sources.files.push(SourceFile { path, module: module.clone(), text, ast });
@@ -143,6 +144,29 @@ fn collect_mod_decls(items: &[syn::Item], dir: &Path, file: &Path, inline: &[Str
             _ => {}
         }
     }
+}
+
+/// Replace item-position macro calls whose bodies are items (`cfg_rt! { .. }`) by those
+/// items, recursively and inside inline modules, so later stages parse each body once and
+/// see the fns as ordinary items. Spans keep their file positions, so splicing is unchanged.
+fn flatten_macro_items(items: &mut Vec<syn::Item>) {
+    let mut flat = Vec::with_capacity(items.len());
+    for mut item in items.drain(..) {
+        if let syn::Item::Macro(m) = &item
+            && let Some(mut inner) = macro_items(&m.mac)
+        {
+            flatten_macro_items(&mut inner);
+            flat.extend(inner);
+            continue;
+        }
+        if let syn::Item::Mod(m) = &mut item
+            && let Some((_, inner)) = &mut m.content
+        {
+            flatten_macro_items(inner);
+        }
+        flat.push(item);
+    }
+    *items = flat;
 }
 
 /// The items inside an item-position macro call, when its body parses as items
