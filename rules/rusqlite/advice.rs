@@ -182,12 +182,28 @@ fn statement_sql<'a>(stmt: &'a crate::Statement<'_>) -> &'a str {
     stmt.stmt.sql().and_then(|s| s.to_str().ok()).unwrap_or("")
 }
 
+/// The statement's database file (`Statement::conn` is private before 0.3x: ask SQLite).
+fn statement_path<'a>(stmt: &'a crate::Statement<'_>) -> Option<&'a str> {
+    #[allow(unused_unsafe)]
+    let filename = unsafe {
+        let db = crate::ffi::sqlite3_db_handle(stmt.stmt.ptr());
+        if db.is_null() {
+            return None;
+        }
+        crate::ffi::sqlite3_db_filename(db, b"main\0".as_ptr() as *const _)
+    };
+    if filename.is_null() {
+        return None;
+    }
+    unsafe { std::ffi::CStr::from_ptr(filename) }.to_str().ok()
+}
+
 /// OnEnter of the `Statement` methods that run a whole query.
 pub fn stmt_enter(stmt: &crate::Statement<'_>) -> Outer {
     if active() {
         return Outer(None);
     }
-    outer(statement_sql(stmt), stmt.conn.path())
+    outer(statement_sql(stmt), statement_path(stmt))
 }
 
 /// OnExit of every whole-query join point returning `rusqlite::Result`.
@@ -223,7 +239,7 @@ pub fn query_enter(stmt: &crate::Statement<'_>) -> Option<(usize, DbCall)> {
         return None;
     }
     let key = stmt as *const crate::Statement<'_> as usize;
-    start(statement_sql(stmt), stmt.conn.path()).map(|call| (key, call))
+    start(statement_sql(stmt), statement_path(stmt)).map(|call| (key, call))
 }
 
 /// OnExit of `Statement::query`: park the span until the rows are reset, or fail it now.
