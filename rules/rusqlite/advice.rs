@@ -182,7 +182,7 @@ fn statement_sql<'a>(stmt: &'a crate::Statement<'_>) -> &'a str {
     stmt.stmt.sql().and_then(|s| s.to_str().ok()).unwrap_or("")
 }
 
-/// The statement's database file (`Statement::conn` is private before 0.3x: ask SQLite).
+/// The statement's database file, asked of SQLite (`Statement::conn` is private in 0.32).
 fn statement_path<'a>(stmt: &'a crate::Statement<'_>) -> Option<&'a str> {
     #[allow(unused_unsafe)]
     let filename = unsafe {
