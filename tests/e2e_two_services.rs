@@ -225,8 +225,7 @@ fn one_trace_across_two_services_with_the_exact_parent_chain() {
         assert_eq!(lookup["parent_span_id"], server_b["span_id"]);
     }
     // checksum: a second spawn_blocking whose thread::scope runs two scoped threads.
-    let scoped: Vec<&Value> =
-        b_spans.iter().copied().filter(|s| s["name"] == "std::thread::scope spawn").collect();
+    let scoped: Vec<&Value> = b_spans.iter().copied().filter(|s| s["name"] == "std::thread::scope spawn").collect();
     assert_eq!(scoped.len(), 2, "two scoped threads");
     for thread in &scoped {
         assert_eq!(thread["kind"], "internal");
