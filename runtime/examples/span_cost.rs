@@ -1,0 +1,121 @@
+//! Per-span CPU cost without the batch processor: the same span as `benches/span.rs`, but
+//! every pipeline ends in a processor that discards synchronously, so there is no exporter
+//! thread, no queue and no drops to make rows bimodal on a loaded machine. Prints the best
+//! of 7 rounds of 1M spans per row; `AB_N` sets the span count (one round below 1M), and an
+//! argument selects one row by its exact label. Deterministic comparison, as in
+//! docs/benchmarks.md: instructions per span under callgrind, from the difference of two
+//! runs (each row runs twice):
+//!
+//! ```text
+//! cargo build --release -p otel-runtime --example span_cost
+//! AB_N=10000 valgrind --tool=callgrind target/release/examples/span_cost "prelude sampled"
+//! AB_N=30000 valgrind --tool=callgrind target/release/examples/span_cost "prelude sampled"
+//! # (Ir(30000) - Ir(10000)) / 40000 = instructions per span
+//! ```
+use opentelemetry::KeyValue;
+use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanData, SpanProcessor};
+use otel_runtime::__prelude as otel;
+use otel_runtime::__test::{TraceSink, install};
+use otel_runtime::config::Config;
+use std::hint::black_box;
+use std::time::Instant;
+
+#[derive(Debug)]
+struct DiscardProcessor;
+impl SpanProcessor for DiscardProcessor {
+    fn on_start(&self, _: &mut opentelemetry_sdk::trace::Span, _: &opentelemetry::Context) {}
+    fn on_end(&self, span: SpanData) {
+        drop(black_box(span));
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+    fn shutdown_with_timeout(&self, _: std::time::Duration) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
+fn time(label: &str, f: &mut dyn FnMut()) {
+    if let Some(filter) = std::env::args().nth(1) {
+        if label.trim() != filter {
+            return;
+        }
+    }
+    let n: u32 = std::env::var("AB_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let rounds = if n < 1_000_000 { 1 } else { 7 };
+    let mut best = f64::MAX;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        for _ in 0..n {
+            f();
+        }
+        best = best.min(t.elapsed().as_nanos() as f64 / n as f64);
+    }
+    println!("{label:40} {best:8.1} ns");
+}
+
+struct Headers;
+impl otel::Extractor for Headers {
+    fn get(&self, key: &str) -> Option<&str> {
+        (key == "traceparent").then_some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")
+    }
+}
+
+fn main() {
+    let env: std::collections::HashMap<String, String> =
+        [("OTEL_METRICS_EXPORTER".to_string(), "none".to_string())].into_iter().collect();
+    let config = Config::from_env_map(&env, Some("bench"));
+    install(|| config, Some(TraceSink::Processor(Box::new(DiscardProcessor)))).unwrap();
+    let provider = SdkTracerProvider::builder()
+        .with_sampler(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)))
+        .with_span_processor(DiscardProcessor)
+        .build();
+    let tracer = provider.tracer("bench");
+    for _ in 0..2 {
+        time("prelude sampled", &mut || {
+            let span = otel::Span::start(black_box("GET /users/{id}"), otel::SERVER);
+            span.str("http.request.method", "GET");
+            span.str("url.path", "/users/42");
+            span.i64("http.response.status_code", 200);
+            span.bool("cached", false);
+            drop(span);
+        });
+        time("prelude sampled + enter", &mut || {
+            let span = otel::Span::start(black_box("GET /users/{id}"), otel::SERVER);
+            span.str("http.request.method", "GET");
+            span.str("url.path", "/users/42");
+            span.i64("http.response.status_code", 200);
+            span.bool("cached", false);
+            let _g = otel::SpanGuard::new(span);
+        });
+        time("sdk direct", &mut || {
+            let mut span = tracer.start(black_box("GET /users/{id}"));
+            span.set_attribute(KeyValue::new("http.request.method", "GET"));
+            span.set_attribute(KeyValue::new("url.path", "/users/42"));
+            span.set_attribute(KeyValue::new("http.response.status_code", 200));
+            span.set_attribute(KeyValue::new("cached", false));
+            span.end();
+        });
+        time("sdk direct + enter", &mut || {
+            let mut span = tracer.start(black_box("GET /users/{id}"));
+            span.set_attribute(KeyValue::new("http.request.method", "GET"));
+            span.set_attribute(KeyValue::new("url.path", "/users/42"));
+            span.set_attribute(KeyValue::new("http.response.status_code", 200));
+            span.set_attribute(KeyValue::new("cached", false));
+            drop(black_box(opentelemetry::trace::mark_span_as_active(span)));
+        });
+        let parent = otel::extract(&Headers);
+        let e = parent.attach();
+        time("prelude unsampled", &mut || {
+            let span = otel::Span::start(black_box("GET /users/{id}"), otel::SERVER);
+            span.str("http.request.method", "GET");
+            span.str("url.path", "/users/42");
+            span.i64("http.response.status_code", 200);
+            span.bool("cached", false);
+            drop(span);
+        });
+        drop(e);
+    }
+}
