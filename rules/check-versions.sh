@@ -152,6 +152,10 @@ for check in "${checks[@]}"; do
     printf '%s\n' "$main" >"$dir/src/main.rs"
     log="$dir/build.log"
     echo "check-versions: $pack against $crate $version ($dir)" >&2
+    # Evict a cached build of the crate so it is woven (and reported) in this run.
+    if [[ "$crate" != "@workspace" ]]; then
+        (cd "$dir" && CARGO_TARGET_DIR="$target" cargo clean -q -p "$crate@$version" --target "$(rustc -vV | sed -n 's/^host: //p')" 2>/dev/null) || true
+    fi
     if (cd "$dir" && "$cargo_otel" otel --strict --otel-target-dir "$target" build) >"$log" 2>&1 \
         && { [[ "$crate" == "@workspace" ]] || grep -q "Weaving $crate v$version" "$log"; }; then
         woven="$(grep -o "Weaving $( [[ $crate == @workspace ]] && echo check-$pack || echo "$crate") v[^ ]* ([^)]*)" "$log" | head -1)"
