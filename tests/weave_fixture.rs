@@ -164,14 +164,15 @@ fn a_crate_that_fails_once_woven_falls_back_with_a_warning_unless_strict() {
     std::fs::create_dir_all(&future).expect("mkdir");
     std::fs::write(
         future.join("pack.toml"),
-        "[pack]\nname = \"future\"\ncrate = \"helper\"\nversions = \">=2\"\n\n[[rule]]\nid = \"c\"\nfn = \"compute\"\nspan = { name = \"x\" }\n",
+        "[pack]\nname = \"future\"\ncrate = \"app\"\nversions = \">=2\"\n\n[[rule]]\nid = \"c\"\nfn = \"checkout\"\nspan = { name = \"x\" }\n",
     )
     .expect("write");
     let rules = bad.parent().expect("parent").display().to_string();
     let err = build_ok(dir, &["--rules", &rules, "build", "-p", "app"]);
-    assert!(err.contains("warning: pack `future` does not cover helper v0.1.0 (it covers >=2); not instrumented"), "{err}");
+    assert!(err.contains("warning: no pack covers app v0.1.0 (`future` covers >=2); not instrumented"), "{err}");
     assert!(
-        err.contains("hex v0.4.3: rule stale/gone (") && err.contains("stale/pack.toml:7:6) matched nothing: no fn named `encode_upper_v2` in the crate"),
+        err.contains("hex v0.4.3: rule stale/gone (")
+            && err.contains("stale/pack.toml:7:6) matched nothing: no fn named `encode_upper_v2` in the crate"),
         "{err}"
     );
     assert!(
@@ -294,7 +295,8 @@ fn user_rustflags_are_kept_and_an_existing_wrapper_is_chained() {
     let fixture = copy_fixture("weave-app");
     let dir = fixture.path();
     std::fs::create_dir_all(dir.join(".cargo")).expect("mkdir");
-    std::fs::write(dir.join(".cargo/config.toml"), "[build]\nrustflags = [\"--cfg\", \"fixture_flag\"]\n").expect("write");
+    std::fs::write(dir.join(".cargo/config.toml"), "[build]\nrustflags = [\"--cfg\", \"fixture_flag\"]\n")
+        .expect("write");
     let log = dir.join("chained.log");
     let chained = dir.join("chained-wrapper.sh");
     std::fs::write(&chained, format!("#!/bin/sh\necho \"$@\" >> {}\nexec \"$@\"\n", log.display())).expect("write");
@@ -312,8 +314,14 @@ fn user_rustflags_are_kept_and_an_existing_wrapper_is_chained() {
     assert!(out.status.success(), "{}", stderr(&out));
     let calls = std::fs::read_to_string(&log).expect("the chained wrapper ran");
     assert!(calls.lines().any(|l| l.contains("--crate-name app")), "app was not compiled through the chained wrapper");
-    assert!(calls.lines().any(|l| l.contains("--crate-name helper") && l.contains("/shadow/")), "woven crates go through it too");
-    let run = Command::new(target.join(host()).join("debug/app")).env("CARGO_OTEL_STORE", dir.join("store")).output().expect("run");
+    assert!(
+        calls.lines().any(|l| l.contains("--crate-name helper") && l.contains("/shadow/")),
+        "woven crates go through it too"
+    );
+    let run = Command::new(target.join(host()).join("debug/app"))
+        .env("CARGO_OTEL_STORE", dir.join("store"))
+        .output()
+        .expect("run");
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("fixture_flag is set"), "the config's rustflags were lost:\n{stdout}");
     span(&read_spans(&dir.join("store")), "checkout");

@@ -238,26 +238,29 @@ fn weave_and_compile(inv: &Invocation, crate_name: &str, package_dir: &Path, loc
     }
 
     let mut packs: Vec<&Pack> = Vec::new();
+    let mut uncovered: Vec<String> = Vec::new();
     for pack in &plan.rules.packs {
         match pack.applies_to(&pkg_name, &version, local) {
             Some(true) => packs.push(pack),
-            Some(false) => {
-                let range = match &pack.target {
-                    CrateTarget::Named { versions, .. } => versions.clone().unwrap_or_default(),
-                    CrateTarget::Workspace => String::new(),
-                };
-                let message = format!(
-                    "pack `{}` does not cover {pkg_name} v{pkg_version} (it covers {range}); not instrumented",
-                    pack.name
-                );
-                if plan.strict {
-                    shell.error(&message);
-                    return Ok(ExitCode::FAILURE);
+            Some(false) => uncovered.push(match &pack.target {
+                CrateTarget::Named { versions, .. } => {
+                    format!("`{}` covers {}", pack.name, versions.as_deref().unwrap_or(""))
                 }
-                shell.warn(message);
-            }
+                CrateTarget::Workspace => pack.name.clone(),
+            }),
             None => {}
         }
+    }
+    // A library may have one pack per major version: only a version that no pack of this
+    // crate covers is worth a warning.
+    let covered = packs.iter().any(|p| matches!(p.target, CrateTarget::Named { .. }));
+    if !uncovered.is_empty() && !covered {
+        let message = format!("no pack covers {pkg_name} v{pkg_version} ({}); not instrumented", uncovered.join("; "));
+        if plan.strict {
+            shell.error(&message);
+            return Ok(ExitCode::FAILURE);
+        }
+        shell.warn(message);
     }
     if packs.is_empty() && !local && !links_runtime {
         return Ok(inv.passthrough());
