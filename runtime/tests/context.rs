@@ -244,6 +244,38 @@ fn threads_carry_the_context_through_propagate_fn() {
 }
 
 #[test]
+fn a_span_keeps_everything_across_its_first_attach_and_later_ones() {
+    exporter();
+    let span = otel::Span::start("lazy.span", otel::SERVER);
+    span.str("before", "1");
+    span.event("before.event");
+    span.set_name("lazy.renamed");
+    {
+        let _entered = span.enter();
+        span.i64("during", 2);
+        opentelemetry::trace::get_active_span(|s| s.set_attribute(opentelemetry::KeyValue::new("app", "3")));
+        drop(otel::Span::start("lazy.child1", otel::INTERNAL));
+    }
+    span.bool("between", true);
+    {
+        let _entered = span.enter();
+        drop(otel::Span::start("lazy.child2", otel::INTERNAL));
+    }
+    span.error("e", "failed after attach");
+    drop(span);
+
+    let s = spans("lazy.");
+    let span = one(&s, "lazy.renamed");
+    for (k, v) in [("before", "1"), ("during", "2"), ("app", "3"), ("between", "true"), ("error.type", "e")] {
+        assert_eq!(attr(span, k).as_deref(), Some(v), "{k}");
+    }
+    assert_eq!(span.events.len(), 1);
+    assert_eq!(span.status, Status::error("failed after attach"));
+    assert_eq!(one(&s, "lazy.child1").parent_span_id, span.span_context.span_id());
+    assert_eq!(one(&s, "lazy.child2").parent_span_id, span.span_context.span_id());
+}
+
+#[test]
 fn application_otel_spans_nest_under_and_over_injected_spans() {
     exporter();
     let tracer = opentelemetry::global::tracer("app");
