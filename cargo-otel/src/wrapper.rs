@@ -345,15 +345,14 @@ fn weave_and_compile(inv: &Invocation, crate_name: &str, package_dir: &Path, loc
         relax_forbid_args(&mut woven_args);
     }
 
-    let output = inv
-        .command(&woven_args)
-        .stdin(Stdio::null())
-        .output()
+    let output = run_pipelined(inv.command(&woven_args))
         .with_context(|| format!("cannot run {}", inv.rustc.to_string_lossy()))?;
     if output.status.success() {
         use std::io::Write;
         let _ = std::io::stdout().write_all(&output.stdout);
-        let _ = std::io::stderr().write_all(&output.stderr);
+        if !output.released {
+            let _ = std::io::stderr().write_all(&output.stderr);
+        }
         if let Some(dep_info) = dep_info_path(inv, crate_name) {
             let mut extra: Vec<PathBuf> = packs
                 .iter()
@@ -376,7 +375,9 @@ fn weave_and_compile(inv: &Invocation, crate_name: &str, package_dir: &Path, loc
         outcome.joins.iter().map(|j| j.rule.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     if plan.strict {
         use std::io::Write;
-        let _ = std::io::stderr().write_all(&output.stderr);
+        if !output.released {
+            let _ = std::io::stderr().write_all(&output.stderr);
+        }
         shell.error(format!(
             "{pkg_name} v{pkg_version} does not compile once instrumented (rules: {}); --strict makes this fatal",
             rules.join(", ")
@@ -388,6 +389,56 @@ fn weave_and_compile(inv: &Invocation, crate_name: &str, package_dir: &Path, loc
         rules.join(", ")
     ));
     Ok(inv.passthrough())
+}
+
+/// What a woven rustc run produced.
+struct Compiled {
+    status: std::process::ExitStatus,
+    stdout: Vec<u8>,
+    /// Everything rustc wrote to stderr.
+    stderr: Vec<u8>,
+    /// Whether stderr was already passed on (from the metadata artifact notice onwards).
+    released: bool,
+}
+
+/// Run the woven rustc, holding its stderr back until it announces the crate's metadata
+/// (`"emit":"metadata"`), then passing lines through as they come. Holding back keeps a
+/// failing woven compile invisible (we fall back); releasing at the metadata notice keeps
+/// cargo's pipelining, so dependents start as early as in a plain build. Type errors, the
+/// way woven code fails, come before that notice.
+fn run_pipelined(mut cmd: Command) -> std::io::Result<Compiled> {
+    use std::io::{BufRead, Read, Write};
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+    let mut stdout_pipe = child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout pipe"))?;
+    let stdout_reader = std::thread::spawn(move || {
+        let mut buffer = Vec::new();
+        let _ = stdout_pipe.read_to_end(&mut buffer);
+        buffer
+    });
+    let stderr_pipe = child.stderr.take().ok_or_else(|| std::io::Error::other("no stderr pipe"))?;
+    let mut stderr = Vec::new();
+    let mut released = false;
+    let mut reader = std::io::BufReader::new(stderr_pipe);
+    let mut line = Vec::new();
+    while reader.read_until(b'\n', &mut line)? > 0 {
+        stderr.extend_from_slice(&line);
+        if released {
+            let _ = std::io::stderr().write_all(&line);
+        } else if is_metadata_notice(&line) {
+            released = true;
+            let _ = std::io::stderr().write_all(&stderr);
+        }
+        line.clear();
+    }
+    let status = child.wait()?;
+    let stdout = stdout_reader.join().unwrap_or_default();
+    Ok(Compiled { status, stdout, stderr, released })
+}
+
+/// `{"$message_type":"artifact","artifact":"…/libx.rmeta","emit":"metadata"}`
+fn is_metadata_notice(line: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(line);
+    text.contains("\"$message_type\":\"artifact\"") && text.contains("\"emit\":\"metadata\"")
 }
 
 fn plural(n: usize) -> &'static str {
@@ -503,6 +554,13 @@ mod tests {
             ["--forbid=unsafe_code", "-F", "unsafe_code", "-F", "warnings"].iter().map(OsString::from).collect();
         relax_forbid_args(&mut args);
         assert_eq!(args, ["--deny=unsafe_code", "--deny", "unsafe_code", "-F", "warnings"].map(OsString::from));
+    }
+
+    #[test]
+    fn metadata_notice_is_recognised() {
+        assert!(is_metadata_notice(br#"{"$message_type":"artifact","artifact":"/t/libx-1.rmeta","emit":"metadata"}"#));
+        assert!(!is_metadata_notice(br#"{"$message_type":"artifact","artifact":"/t/x.d","emit":"dep-info"}"#));
+        assert!(!is_metadata_notice(br#"{"$message_type":"diagnostic","message":"emit metadata"}"#));
     }
 
     #[test]
