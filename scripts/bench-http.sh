@@ -2,7 +2,8 @@
 # Runtime overhead on a real service (issue 4), measured in one run with wrk on loopback:
 # service-a built plain vs with `cargo otel` (release), on the hello-world route and on the
 # A→B route, with 100% sampling (spans exported to the local file store) and with
-# OTEL_SDK_DISABLED=true. Both services are restarted for every row.
+# OTEL_SDK_DISABLED=true (and, to separate recording from exporting, sampled with no
+# exporter). Both services are restarted for every row; run it twice to see the noise.
 #
 #   ./scripts/bench-http.sh [SECONDS] [CONNECTIONS]     (default 10 s, 32 connections)
 set -euo pipefail
@@ -56,6 +57,7 @@ row() { # label dir envs...
 echo "| build | route | requests/s | p99 latency |"
 echo "|---|---|---:|---:|"
 row "plain cargo build" "$plain"
-row "cargo otel, 100% sampled (file store)" "$woven" OTEL_TRACES_SAMPLER=always_on
+row "cargo otel, 100% sampled, exported to the file store" "$woven" OTEL_TRACES_SAMPLER=always_on
+row "cargo otel, 100% sampled, OTEL_TRACES_EXPORTER=none" "$woven" OTEL_TRACES_SAMPLER=always_on OTEL_TRACES_EXPORTER=none
 row "cargo otel, OTEL_SDK_DISABLED=true" "$woven" OTEL_SDK_DISABLED=true
 echo "spans recorded: $(cat "$work"/store/*.jsonl 2>/dev/null | wc -l)"
