@@ -36,11 +36,33 @@ pub struct ServerCall {
     started: Instant,
 }
 
-struct Headers<'a>(&'a ::http::HeaderMap);
+/// An incoming request as the prelude's `HttpRequest` (headers through `Extractor`).
+struct Incoming<'a, B>(&'a ::http::Request<B>);
 
-impl<'a> __otel::Extractor for Headers<'a> {
+impl<'a, B> __otel::Extractor for Incoming<'a, B> {
     fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(|v| v.to_str().ok())
+        self.0.headers().get(key).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl<'a, B> __otel::HttpRequest for Incoming<'a, B> {
+    fn method(&self) -> &str {
+        self.0.method().as_str()
+    }
+    fn path(&self) -> &str {
+        self.0.uri().path()
+    }
+    fn query(&self) -> Option<&str> {
+        self.0.uri().query()
+    }
+    fn scheme(&self) -> Option<&str> {
+        self.0.uri().scheme_str()
+    }
+    fn authority(&self) -> Option<&str> {
+        self.0.uri().authority().map(|a| a.as_str())
+    }
+    fn version(&self) -> &'static str {
+        __otel::http_version(&self.0.version())
     }
 }
 
@@ -69,59 +91,8 @@ pub fn router_enter<B>(req: &mut ::http::Request<B>) -> Option<Call> {
 
 fn router_enter_own<B>(req: &mut ::http::Request<B>) -> Option<ServerCall> {
     ROUTE.with(|r| *r.borrow_mut() = None);
-    let method = __otel::http_method(req.method().as_str());
-    let parent = __otel::extract(&Headers(req.headers()));
-    let span = __otel::Span::start_with_parent(&parent, method, __otel::SERVER);
-    let uri = req.uri();
-    let scheme = match uri.scheme_str() {
-        Some("https") => "https",
-        _ => "http",
-    };
-    let version = __otel::http_version(&req.version());
-    if span.is_recording() {
-        span.str("http.request.method", method);
-        if method == "_OTHER" {
-            span.str("http.request.method_original", req.method().as_str());
-        }
-        span.str("url.path", uri.path());
-        span.str("url.scheme", scheme);
-        if let Some(query) = uri.query() {
-            span.str("url.query", &__otel::redact_query(query));
-        }
-        if !version.is_empty() {
-            span.str("network.protocol.version", version);
-        }
-        let host = uri
-            .authority()
-            .map(|a| a.as_str())
-            .or_else(|| req.headers().get(::http::header::HOST).and_then(|h| h.to_str().ok()));
-        if let Some(host) = host {
-            let (address, port) = split_host(host);
-            span.str("server.address", address);
-            if let Some(port) = port {
-                span.i64("server.port", port);
-            }
-        }
-        if let Some(agent) = req.headers().get(::http::header::USER_AGENT).and_then(|h| h.to_str().ok()) {
-            span.str("user_agent.original", agent);
-        }
-    }
+    let __otel::ServerSpan { span, method, scheme, version } = __otel::start_server_span(&Incoming(req));
     Some(ServerCall { span: span, method: method, scheme: scheme, version: version, started: Instant::now() })
-}
-
-fn split_host(host: &str) -> (&str, Option<i64>) {
-    if let Some(end) = host.rfind(']') {
-        // [v6]:port
-        let port = host[end + 1..].strip_prefix(':').and_then(|p| p.parse().ok());
-        return (&host[..end + 1], port);
-    }
-    match host.rfind(':') {
-        Some(colon) => match host[colon + 1..].parse() {
-            Ok(port) => (&host[..colon], Some(port)),
-            Err(_) => (host, None),
-        },
-        None => (host, None),
-    }
 }
 
 /// OnEnter of `set_matched_path_for_request`: remember the template this routing step matched

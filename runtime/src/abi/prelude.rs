@@ -505,3 +505,76 @@ pub type ServerSpanSlot = ::std::sync::Arc<(ServerSpanTag, ::std::sync::Mutex<Op
 pub fn server_span_slot() -> ServerSpanSlot {
     ::std::sync::Arc::new((::std::marker::PhantomData, ::std::sync::Mutex::new(None)))
 }
+
+/// What a SERVER span reads from an incoming HTTP request. Advice implements it for
+/// `http::Request` (which the std-only prelude cannot name); `Extractor::get` reads headers.
+pub trait HttpRequest: Extractor {
+    fn method(&self) -> &str;
+    fn path(&self) -> &str;
+    fn query(&self) -> Option<&str>;
+    fn scheme(&self) -> Option<&str>;
+    fn authority(&self) -> Option<&str>;
+    /// `network.protocol.version`, e.g. through `http_version`.
+    fn version(&self) -> &'static str;
+}
+
+/// A started SERVER span and the request facts its end and its metric need.
+pub struct ServerSpan {
+    pub span: Span,
+    pub method: &'static str,
+    pub scheme: &'static str,
+    pub version: &'static str,
+}
+
+/// Start the SERVER span of an incoming request: parent extracted from its headers, named
+/// `{method}`, with the semantic-convention request attributes (query values redacted).
+pub fn start_server_span<R: HttpRequest>(req: &R) -> ServerSpan {
+    let method = http_method(req.method());
+    let parent = extract(req);
+    let span = Span::start_with_parent(&parent, method, SERVER);
+    let scheme = match req.scheme() {
+        Some("https") => "https",
+        _ => "http",
+    };
+    let version = req.version();
+    if span.is_recording() {
+        span.str("http.request.method", method);
+        if method == "_OTHER" {
+            span.str("http.request.method_original", req.method());
+        }
+        span.str("url.path", req.path());
+        span.str("url.scheme", scheme);
+        if let Some(query) = req.query() {
+            span.str("url.query", &redact_query(query));
+        }
+        if !version.is_empty() {
+            span.str("network.protocol.version", version);
+        }
+        if let Some(host) = req.authority().or_else(|| req.get("host")) {
+            let (address, port) = split_host(host);
+            span.str("server.address", address);
+            if let Some(port) = port {
+                span.i64("server.port", port);
+            }
+        }
+        if let Some(agent) = req.get("user-agent") {
+            span.str("user_agent.original", agent);
+        }
+    }
+    ServerSpan { span: span, method: method, scheme: scheme, version: version }
+}
+
+/// `host:port`, `[v6]:port` or `host` → (address, port).
+pub fn split_host(host: &str) -> (&str, Option<i64>) {
+    if let Some(end) = host.rfind(']') {
+        let port = host[end + 1..].strip_prefix(':').and_then(|p| p.parse().ok());
+        return (&host[..end + 1], port);
+    }
+    match host.rfind(':') {
+        Some(colon) => match host[colon + 1..].parse() {
+            Ok(port) => (&host[..colon], Some(port)),
+            Err(_) => (host, None),
+        },
+        None => (host, None),
+    }
+}
