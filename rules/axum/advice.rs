@@ -166,22 +166,18 @@ pub fn router_exit(call: Option<Call>, future: RouteFuture<Infallible>) -> Route
             span.error(&status.to_string(), "");
         }
         let status = i64::from(status);
-        let mut attributes: Vec<(&str, __otel::Value)> = vec![
-            ("http.request.method", __otel::Value::Str(method)),
-            ("url.scheme", __otel::Value::Str(scheme)),
-            ("http.response.status_code", __otel::Value::I64(status)),
-        ];
-        if let Some(route) = &route {
-            attributes.push(("http.route", __otel::Value::Str(route)));
-        }
-        if !version.is_empty() {
-            attributes.push(("network.protocol.version", __otel::Value::Str(version)));
-        }
         let code = status.to_string();
-        if status >= 500 {
-            attributes.push(("error.type", __otel::Value::Str(&code)));
-        }
-        __otel::record(__otel::HTTP_SERVER_DURATION, started.elapsed().as_secs_f64(), &attributes);
+        let metric = __otel::HttpMetric {
+            method: method,
+            scheme: scheme,
+            status: Some(status),
+            route: route.as_deref(),
+            version: version,
+            error_type: if status >= 500 { &code } else { "" },
+            address: None,
+            port: None,
+        };
+        __otel::record_http(__otel::HTTP_SERVER_DURATION, started.elapsed().as_secs_f64(), &metric);
     });
     let boxed: BoxedResponse = Box::pin(instrumented);
     let once = Once(Arc::new(Mutex::new(Some(boxed))));

@@ -166,23 +166,16 @@ where
                 span.error(&error_type, &e.to_string());
             }
         }
-        let mut attributes: Vec<(&str, __otel::Value)> = vec![
-            ("http.request.method", __otel::Value::Str(call.method)),
-            ("server.address", __otel::Value::Str(&call.address)),
-            ("url.scheme", __otel::Value::Str(&call.scheme)),
-        ];
-        if let Some(port) = call.port {
-            attributes.push(("server.port", __otel::Value::I64(port)));
-        }
-        if let Some(status) = status {
-            attributes.push(("http.response.status_code", __otel::Value::I64(status)));
-        }
-        if !version.is_empty() {
-            attributes.push(("network.protocol.version", __otel::Value::Str(version)));
-        }
-        if !error_type.is_empty() {
-            attributes.push(("error.type", __otel::Value::Str(&error_type)));
-        }
-        __otel::record(__otel::HTTP_CLIENT_DURATION, call.started.elapsed().as_secs_f64(), &attributes);
+        let metric = __otel::HttpMetric {
+            method: call.method,
+            scheme: &call.scheme,
+            status: status,
+            route: None,
+            version: version,
+            error_type: &error_type,
+            address: Some(&call.address),
+            port: call.port,
+        };
+        __otel::record_http(__otel::HTTP_CLIENT_DURATION, call.started.elapsed().as_secs_f64(), &metric);
     })
 }

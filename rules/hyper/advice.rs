@@ -189,23 +189,17 @@ fn finish(call: ServerCall, outcome: Result<(u16, &'static str), &str>) {
             span.error(&error_type, "the service returned an error");
         }
     }
-    let mut attributes: Vec<(&str, __otel::Value)> = vec![
-        ("http.request.method", __otel::Value::Str(call.method)),
-        ("url.scheme", __otel::Value::Str(call.scheme)),
-    ];
-    if let Some(status) = status {
-        attributes.push(("http.response.status_code", __otel::Value::I64(status)));
-    }
-    if let Some(route) = &route {
-        attributes.push(("http.route", __otel::Value::Str(route)));
-    }
-    if !call.version.is_empty() {
-        attributes.push(("network.protocol.version", __otel::Value::Str(call.version)));
-    }
-    if !error_type.is_empty() {
-        attributes.push(("error.type", __otel::Value::Str(&error_type)));
-    }
-    __otel::record(__otel::HTTP_SERVER_DURATION, call.started.elapsed().as_secs_f64(), &attributes);
+    let metric = __otel::HttpMetric {
+        method: call.method,
+        scheme: call.scheme,
+        status: status,
+        route: route.as_deref(),
+        version: call.version,
+        error_type: &error_type,
+        address: None,
+        port: None,
+    };
+    __otel::record_http(__otel::HTTP_SERVER_DURATION, call.started.elapsed().as_secs_f64(), &metric);
 }
 
 /// OnEnter of `Dispatcher::poll_catch`: which connection this is.

@@ -578,3 +578,42 @@ pub fn split_host(host: &str) -> (&str, Option<i64>) {
         None => (host, None),
     }
 }
+
+/// The attributes of an HTTP duration metric; empty or absent fields are left out.
+pub struct HttpMetric<'a> {
+    pub method: &'a str,
+    pub scheme: &'a str,
+    pub status: Option<i64>,
+    pub route: Option<&'a str>,
+    pub version: &'a str,
+    pub error_type: &'a str,
+    pub address: Option<&'a str>,
+    pub port: Option<i64>,
+}
+
+/// Record `HTTP_SERVER_DURATION` or `HTTP_CLIENT_DURATION` with the attributes the semantic
+/// conventions list for those metrics.
+pub fn record_http(instrument: u32, seconds: f64, metric: &HttpMetric) {
+    let mut attributes: Vec<(&str, Value)> = Vec::with_capacity(8);
+    attributes.push(("http.request.method", Value::Str(metric.method)));
+    attributes.push(("url.scheme", Value::Str(metric.scheme)));
+    if let Some(status) = metric.status {
+        attributes.push(("http.response.status_code", Value::I64(status)));
+    }
+    if let Some(route) = metric.route {
+        attributes.push(("http.route", Value::Str(route)));
+    }
+    if !metric.version.is_empty() {
+        attributes.push(("network.protocol.version", Value::Str(metric.version)));
+    }
+    if !metric.error_type.is_empty() {
+        attributes.push(("error.type", Value::Str(metric.error_type)));
+    }
+    if let Some(address) = metric.address {
+        attributes.push(("server.address", Value::Str(address)));
+    }
+    if let Some(port) = metric.port {
+        attributes.push(("server.port", Value::I64(port)));
+    }
+    record(instrument, seconds, &attributes);
+}
