@@ -71,7 +71,11 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
                 &plan::WeaveRequest { packs: &packs, directives: false, links_runtime: false, relax_forbid: false },
             );
             for join in &outcome.joins {
-                out.push_str(&format!("  {:<28} {} ({}:{})\n", join.rule, join.what, join.file.display(), join.line));
+                // Paths relative to the package: registry paths are long and say nothing.
+                let package_dir =
+                    package.manifest_path.parent().map(|d| d.as_std_path().to_path_buf()).unwrap_or_default();
+                let file = join.file.strip_prefix(&package_dir).unwrap_or(&join.file);
+                out.push_str(&format!("  {:<28} {} ({}:{})\n", join.rule, join.what, file.display(), join.line));
             }
             for warning in &outcome.warnings {
                 out.push_str(&format!("  ! {warning}\n"));
