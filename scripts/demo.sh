@@ -11,6 +11,11 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\033[1;32m%12s\033[0m %s\n' "$1" "$2" >&2; }
 
+if ! command -v curl >/dev/null 2>&1; then
+    say Installing "curl (apt-get), used to send the requests"
+    { apt-get update -q && apt-get install -y -q curl; } >/dev/null
+fi
+
 say Installing "cargo-otel (cargo install --path cargo-otel)"
 cargo install --quiet --locked --path cargo-otel
 

@@ -51,7 +51,6 @@ pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest
     let mut edits: BTreeMap<usize, Vec<Edit>> = BTreeMap::new();
     let rules: Vec<(&Pack, &Rule)> = request.packs.iter().flat_map(|p| p.rules.iter().map(move |r| (*p, r))).collect();
     let mut rule_hits = vec![0usize; rules.len()];
-    let directive_pack = directive_pack();
 
     for site in &points.fns {
         let mut matched: Vec<(usize, &Pack, &Rule)> = rules
@@ -221,9 +220,7 @@ fn fn_info(site: &FnSite) -> FnInfo<'_> {
 }
 
 /// The pack name directive spans are switched by (`OTEL_RUST_INSTRUMENTATION_USER_ENABLED`).
-fn directive_pack() -> String {
-    "user".to_string()
-}
+const DIRECTIVE_PACK: &str = "user";
 
 /// `// otel:span [name]`: an INTERNAL span named after the fn (or the given name).
 fn directive_rule(site: &FnSite) -> Rule {
