@@ -74,7 +74,7 @@ pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest
             .map(|((_, p, r), m)| Layer { pack: &p.name, advice_module: m, advice: &r.advice })
             .collect();
         if let Some(rule) = &directive_rule {
-            layers.push(Layer { pack: &directive_pack, advice_module: "crate::__otel", advice: &rule.advice });
+            layers.push(Layer { pack: DIRECTIVE_PACK, advice_module: "crate::__otel", advice: &rule.advice });
         }
         let info = fn_info(site);
         let qualified = site.qualified();
