@@ -36,35 +36,7 @@ pub struct ServerCall {
     started: Instant,
 }
 
-/// An incoming request as the prelude's `HttpRequest` (headers through `Extractor`).
-struct Incoming<'a, B>(&'a ::http::Request<B>);
-
-impl<'a, B> __otel::Extractor for Incoming<'a, B> {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0.headers().get(key).and_then(|v| v.to_str().ok())
-    }
-}
-
-impl<'a, B> __otel::HttpRequest for Incoming<'a, B> {
-    fn method(&self) -> &str {
-        self.0.method().as_str()
-    }
-    fn path(&self) -> &str {
-        self.0.uri().path()
-    }
-    fn query(&self) -> Option<&str> {
-        self.0.uri().query()
-    }
-    fn scheme(&self) -> Option<&str> {
-        self.0.uri().scheme_str()
-    }
-    fn authority(&self) -> Option<&str> {
-        self.0.uri().authority().map(|a| a.as_str())
-    }
-    fn version(&self) -> &'static str {
-        __otel::http_version(&self.0.version())
-    }
-}
+http_glue!();
 
 /// What OnEnter hands to the exit advice: this router owns the request's SERVER span, or
 /// the server under it (hyper's pack) does and only needs the route.

@@ -30,17 +30,7 @@ pub struct ClientCall {
     started: Instant,
 }
 
-struct Carrier<'a>(&'a mut ::http::HeaderMap);
-
-impl<'a> __otel::Injector for Carrier<'a> {
-    fn set(&mut self, key: &str, value: &str) {
-        if let (Ok(name), Ok(value)) =
-            (::http::header::HeaderName::from_bytes(key.as_bytes()), ::http::header::HeaderValue::from_str(value))
-        {
-            self.0.insert(name, value);
-        }
-    }
-}
+http_glue!();
 
 /// `url.full` without user info and with sensitive query values redacted.
 fn full_url(uri: &::http::Uri) -> String {

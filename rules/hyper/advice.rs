@@ -53,35 +53,7 @@ fn addr<T: ?Sized>(value: &T) -> usize {
     value as *const T as *const u8 as usize
 }
 
-/// An incoming request as the prelude's `HttpRequest` (headers through `Extractor`).
-struct Incoming<'a, B>(&'a ::http::Request<B>);
-
-impl<'a, B> __otel::Extractor for Incoming<'a, B> {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0.headers().get(key).and_then(|v| v.to_str().ok())
-    }
-}
-
-impl<'a, B> __otel::HttpRequest for Incoming<'a, B> {
-    fn method(&self) -> &str {
-        self.0.method().as_str()
-    }
-    fn path(&self) -> &str {
-        self.0.uri().path()
-    }
-    fn query(&self) -> Option<&str> {
-        self.0.uri().query()
-    }
-    fn scheme(&self) -> Option<&str> {
-        self.0.uri().scheme_str()
-    }
-    fn authority(&self) -> Option<&str> {
-        self.0.uri().authority().map(|a| a.as_str())
-    }
-    fn version(&self) -> &'static str {
-        __otel::http_version(&self.0.version())
-    }
-}
+http_glue!();
 
 /// Restores the previous `H1` value when `recv_msg` returns.
 pub struct Armed((usize, usize));

@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::time::Instant;
 
-use crate::header::{HeaderMap, HeaderName, HeaderValue};
+use crate::header::HeaderMap;
 
 thread_local! {
     /// Set while `send`/`execute` builds its future: `execute_request` may start a span.
@@ -25,15 +25,7 @@ pub struct ClientCall {
     started: Instant,
 }
 
-struct Carrier<'a>(&'a mut HeaderMap);
-
-impl<'a> __otel::Injector for Carrier<'a> {
-    fn set(&mut self, key: &str, value: &str) {
-        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(key.as_bytes()), HeaderValue::from_str(value)) {
-            self.0.insert(name, value);
-        }
-    }
-}
+http_glue!();
 
 /// `url.full` without credentials and with sensitive query values redacted.
 fn full_url(url: &crate::Url) -> String {

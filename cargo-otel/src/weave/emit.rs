@@ -16,7 +16,7 @@ pub const ALLOW_ALL: &str = "#[allow(warnings, unsafe_code, missing_docs, unreac
 
 /// The `mod __otel` prelude: ABI declarations plus safe wrappers, std only.
 pub fn prelude_module() -> String {
-    format!("{ALLOW_ALL}\n#[doc(hidden)]\nmod __otel {{\n{ABI_DECLARE}\n{ABI_LIST}\n{ABI_PRELUDE}\n}}\n")
+    format!("{ALLOW_ALL}\n#[doc(hidden)]\n#[macro_use]\nmod __otel {{\n{ABI_DECLARE}\n{ABI_LIST}\n{ABI_PRELUDE}\n}}\n")
 }
 
 /// A pack's advice as a module of the crate root.

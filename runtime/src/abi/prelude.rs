@@ -617,3 +617,54 @@ pub fn record_http(instrument: u32, seconds: f64, metric: &HttpMetric) {
     }
     record(instrument, seconds, &attributes);
 }
+
+/// `http_glue!();` in an advice file defines `Incoming<'a, B>` (an `http::Request` as an
+/// `HttpRequest`) and `Carrier<'a>` (an `http::HeaderMap` as an `Injector`) there: the
+/// prelude cannot name `http`, but the crates whose packs need these all depend on it.
+#[allow(unused_macros)]
+macro_rules! http_glue {
+    () => {
+        /// An incoming request as the prelude's `HttpRequest` (headers through `Extractor`).
+        struct Incoming<'a, B>(&'a ::http::Request<B>);
+
+        impl<'a, B> __otel::Extractor for Incoming<'a, B> {
+            fn get(&self, key: &str) -> Option<&str> {
+                self.0.headers().get(key).and_then(|v| v.to_str().ok())
+            }
+        }
+
+        impl<'a, B> __otel::HttpRequest for Incoming<'a, B> {
+            fn method(&self) -> &str {
+                self.0.method().as_str()
+            }
+            fn path(&self) -> &str {
+                self.0.uri().path()
+            }
+            fn query(&self) -> Option<&str> {
+                self.0.uri().query()
+            }
+            fn scheme(&self) -> Option<&str> {
+                self.0.uri().scheme_str()
+            }
+            fn authority(&self) -> Option<&str> {
+                self.0.uri().authority().map(|a| a.as_str())
+            }
+            fn version(&self) -> &'static str {
+                __otel::http_version(&self.0.version())
+            }
+        }
+
+        /// Outgoing headers as the prelude's `Injector`.
+        struct Carrier<'a>(&'a mut ::http::HeaderMap);
+
+        impl<'a> __otel::Injector for Carrier<'a> {
+            fn set(&mut self, key: &str, value: &str) {
+                if let (Ok(name), Ok(value)) =
+                    (::http::header::HeaderName::from_bytes(key.as_bytes()), ::http::header::HeaderValue::from_str(value))
+                {
+                    self.0.insert(name, value);
+                }
+            }
+        }
+    };
+}
