@@ -11,6 +11,7 @@
 
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::task::Poll;
@@ -23,7 +24,28 @@ thread_local! {
 }
 
 /// The requests whose span is open, by in-flight slot address.
-static CALLS: Mutex<Option<HashMap<usize, ServerCall>>> = Mutex::new(None);
+static CALLS: Mutex<Option<Calls>> = Mutex::new(None);
+
+type Calls = HashMap<usize, ServerCall, BuildHasherDefault<AddrHasher>>;
+
+/// Keys are heap addresses, hashed on every poll of a busy connection: a multiply, not
+/// SipHash (the process's own allocator picks them, not a peer).
+#[derive(Default)]
+struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = ((n as u64) >> 4).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
 /// `CALLS.len()`, read without the lock: polls of idle or client connections skip it.
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
@@ -38,12 +60,12 @@ struct ServerCall {
     server: usize,
 }
 
-fn with_calls<R>(f: impl FnOnce(&mut HashMap<usize, ServerCall>) -> R) -> R {
+fn with_calls<R>(f: impl FnOnce(&mut Calls) -> R) -> R {
     let mut guard = match CALLS.lock() {
         Ok(g) => g,
         Err(poisoned) => poisoned.into_inner(),
     };
-    let map = guard.get_or_insert_with(HashMap::new);
+    let map = guard.get_or_insert_with(Calls::default);
     let out = f(map);
     LIVE.store(map.len(), Ordering::Relaxed);
     out

@@ -162,7 +162,7 @@ pub extern "C" fn __otel_v1_span_set_str(
     };
     guard((), || {
         let key = span::key(unsafe { bytes(key_ptr, key_len) });
-        span::set(state, key, Value::from(unsafe { text(val_ptr, val_len) }.into_owned()));
+        span::set(state, key, span::str_value(unsafe { bytes(val_ptr, val_len) }));
     })
 }
 
@@ -330,21 +330,39 @@ pub extern "C" fn __otel_v1_metric_record(instrument: u32, value: f64, attrs: *c
         } else {
             unsafe { std::slice::from_raw_parts(attrs, attrs_len) }
         };
-        let owned: Vec<(Cow<'_, str>, Option<AttrValue<'_>>)> = raw
-            .iter()
-            .map(|a| {
-                let key = unsafe { text(a.key_ptr, a.key_len) };
-                let value = match a.kind {
-                    0 => std::str::from_utf8(unsafe { bytes(a.str_ptr, a.str_len) }).ok().map(AttrValue::Str),
-                    1 => Some(AttrValue::I64(a.int)),
-                    2 => Some(AttrValue::F64(a.float)),
-                    3 => Some(AttrValue::Bool(a.int != 0)),
-                    _ => None,
+        // Keys are literals (ASCII, borrowed); values that are not UTF-8 or of an unknown
+        // kind are dropped. Up to `INLINE` attributes stay on the stack.
+        const INLINE: usize = 16;
+        let key_of = |a: &OtelAttrV1| unsafe { text(a.key_ptr, a.key_len) };
+        let value_of = |a: &OtelAttrV1| match a.kind {
+            0 => std::str::from_utf8(unsafe { bytes(a.str_ptr, a.str_len) }).ok().map(AttrValue::Str),
+            1 => Some(AttrValue::I64(a.int)),
+            2 => Some(AttrValue::F64(a.float)),
+            3 => Some(AttrValue::Bool(a.int != 0)),
+            _ => None,
+        };
+        if raw.len() <= INLINE {
+            let mut inline = [("", AttrValue::Bool(false)); INLINE];
+            let mut n = 0;
+            let mut all_borrowed = true;
+            for a in raw {
+                let Cow::Borrowed(key) = key_of(a) else {
+                    all_borrowed = false;
+                    break;
                 };
-                (key, value)
-            })
-            .collect();
-        metrics.record(instrument, value, owned.iter().filter_map(|(k, v)| Some((k.as_ref(), (*v)?))));
+                if let Some(v) = value_of(a) {
+                    inline[n] = (key, v);
+                    n += 1;
+                }
+            }
+            if all_borrowed {
+                return metrics.record(instrument, value, &inline[..n]);
+            }
+        }
+        let keys: Vec<Cow<'_, str>> = raw.iter().map(key_of).collect();
+        let attrs: Vec<(&str, AttrValue<'_>)> =
+            raw.iter().zip(&keys).filter_map(|(a, k)| Some((k.as_ref(), value_of(a)?))).collect();
+        metrics.record(instrument, value, &attrs);
     })
 }
 

@@ -135,7 +135,7 @@ fn word(b: &[u8], at: usize) -> u64 {
 /// A multiply-rotate hash over 8-byte words (strings here are short); the tail is read
 /// with overlapping loads rather than copied.
 #[inline(always)]
-fn hash(bytes: &[u8]) -> u64 {
+pub(crate) fn hash(bytes: &[u8]) -> u64 {
     const K: u64 = 0xf135_7aea_2e62_a9c5;
     #[inline(always)]
     fn mix(h: u64, w: u64) -> u64 {
@@ -168,6 +168,12 @@ fn hash(bytes: &[u8]) -> u64 {
 pub static KEYS: Interner<2048> = Interner::new();
 /// Span names (low-cardinality by the OpenTelemetry spec): at most 2048 distinct names.
 pub static NAMES: Interner<4096> = Interner::new();
+/// Short string attribute values (methods, schemes, versions, hosts, routes): at most 1024.
+/// Values can be chosen by a remote peer, so this table can fill with junk; it then only
+/// stops saving allocations, which is where it started.
+pub static VALUES: Interner<2048> = Interner::new();
+/// Longest attribute value worth interning: longer ones are rarely repeated.
+pub const MAX_VALUE_LEN: usize = 32;
 
 #[cfg(test)]
 mod tests {

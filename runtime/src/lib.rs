@@ -93,3 +93,25 @@ pub mod __test {
         crate::lifecycle::runtime().map(|rt| rt.dropped.load(std::sync::atomic::Ordering::Relaxed)).unwrap_or(0)
     }
 }
+
+#[cfg(test)]
+mod prelude_tests {
+    use crate::__prelude::http_version;
+
+    #[test]
+    fn http_version_reads_the_debug_form() {
+        #[derive(Debug)]
+        struct Version;
+        struct As(&'static str);
+        impl std::fmt::Debug for As {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+        assert_eq!(http_version(&http::Version::HTTP_11), "1.1");
+        assert_eq!(http_version(&http::Version::HTTP_2), "2");
+        assert_eq!(http_version(&http::Version::HTTP_10), "1.0");
+        assert_eq!(http_version(&Version), "");
+        assert_eq!(http_version(&As("HTTP/1.1 but longer than the buffer")), "");
+    }
+}

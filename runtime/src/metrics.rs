@@ -6,14 +6,26 @@
 //!   and UUID path segments (and long hex ids) fold to `{id}`, and the query string is cut;
 //! - a limiter: each attribute key admits at most [`MAX_VALUES_PER_KEY`] distinct string
 //!   values; later new values fold into `_other`.
+//!
+//! Both are pure functions of what was seen before (an admitted value stays admitted, a full
+//! key stays full), so the attribute set a measurement resolves to is cached by the exact
+//! attributes that arrived: the hot path (a service's few routes × methods × statuses) is
+//! one hash of the raw attributes, a shared read lock and the SDK's `record`, with no
+//! allocation and no SipHash ([`Resolved`]).
 
+use crate::intern;
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Histogram, Meter};
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Distinct values admitted per attribute key before folding into [`OTHER`].
 pub const MAX_VALUES_PER_KEY: usize = 100;
+/// Raw attribute sets remembered by [`Resolved`]; past this, new sets take the slow path
+/// every time (bounded memory whatever the inputs).
+pub const MAX_RESOLVED_SETS: usize = 4096;
 /// The value that overflowing values fold into.
 pub const OTHER: &str = "_other";
 
@@ -98,7 +110,7 @@ impl Limiter {
 }
 
 /// One attribute as it arrives through the ABI.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum AttrValue<'a> {
     Str(&'a str),
     I64(i64),
@@ -106,10 +118,130 @@ pub enum AttrValue<'a> {
     Bool(bool),
 }
 
+impl AttrValue<'_> {
+    fn to_key(self) -> OwnedAttrValue {
+        match self {
+            AttrValue::Str(s) => OwnedAttrValue::Str(s.into()),
+            AttrValue::I64(i) => OwnedAttrValue::I64(i),
+            AttrValue::F64(f) => OwnedAttrValue::F64(f.to_bits()),
+            AttrValue::Bool(b) => OwnedAttrValue::Bool(b),
+        }
+    }
+}
+
+/// An [`AttrValue`] kept as a cache key (floats by their bits, so equality is exact).
+#[derive(Debug, PartialEq)]
+enum OwnedAttrValue {
+    Str(Box<str>),
+    I64(i64),
+    F64(u64),
+    Bool(bool),
+}
+
+impl OwnedAttrValue {
+    fn matches(&self, value: &AttrValue<'_>) -> bool {
+        match (self, value) {
+            (OwnedAttrValue::Str(a), AttrValue::Str(b)) => **a == **b,
+            (OwnedAttrValue::I64(a), AttrValue::I64(b)) => a == b,
+            (OwnedAttrValue::F64(a), AttrValue::F64(b)) => *a == b.to_bits(),
+            (OwnedAttrValue::Bool(a), AttrValue::Bool(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// One raw attribute set and the SDK attributes it resolved to.
+struct ResolvedSet {
+    instrument: u32,
+    raw: Box<[(Box<str>, OwnedAttrValue)]>,
+    attributes: Box<[KeyValue]>,
+}
+
+impl ResolvedSet {
+    fn matches(&self, instrument: u32, attrs: &[(&str, AttrValue<'_>)]) -> bool {
+        self.instrument == instrument
+            && self.raw.len() == attrs.len()
+            && self.raw.iter().zip(attrs).all(|((k, v), (key, value))| **k == **key && v.matches(value))
+    }
+}
+
+/// The keys of [`Resolved`] are already hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 keys")
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Raw attribute sets → resolved attributes, by a fast hash of the raw set (collisions
+/// share a bucket and are told apart by comparing the raw attributes).
+#[derive(Default)]
+struct Resolved {
+    sets: RwLock<HashMap<u64, Vec<ResolvedSet>, BuildHasherDefault<PassThrough>>>,
+    /// How many sets `sets` holds; read without the lock so a full cache costs misses nothing.
+    len: AtomicUsize,
+}
+
+fn hash_attrs(instrument: u32, attrs: &[(&str, AttrValue<'_>)]) -> u64 {
+    let mut h = u64::from(instrument);
+    for (key, value) in attrs {
+        let v = match value {
+            AttrValue::Str(s) => intern::hash(s.as_bytes()),
+            AttrValue::I64(i) => *i as u64 ^ 0x9e37_79b9_7f4a_7c15,
+            AttrValue::F64(f) => f.to_bits() ^ 0x6a09_e667_f3bc_c908,
+            AttrValue::Bool(b) => u64::from(*b) ^ 0xbb67_ae85_84ca_a73b,
+        };
+        h = (h.rotate_left(5) ^ intern::hash(key.as_bytes())).wrapping_mul(0x517c_c1b7_2722_0a95);
+        h = (h.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    h
+}
+
+impl Resolved {
+    /// Run `f` on the resolved attributes of `attrs`, resolving (and remembering) them
+    /// with `resolve` on first sight.
+    fn with(
+        &self,
+        instrument: u32,
+        attrs: &[(&str, AttrValue<'_>)],
+        resolve: impl FnOnce() -> Vec<KeyValue>,
+        f: impl FnOnce(&[KeyValue]),
+    ) {
+        let hash = hash_attrs(instrument, attrs);
+        {
+            let sets = self.sets.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(set) = sets.get(&hash).and_then(|b| b.iter().find(|s| s.matches(instrument, attrs))) {
+                return f(&set.attributes);
+            }
+        }
+        let attributes = resolve();
+        f(&attributes);
+        if self.len.load(Ordering::Relaxed) >= MAX_RESOLVED_SETS {
+            return;
+        }
+        let mut sets = self.sets.write().unwrap_or_else(|e| e.into_inner());
+        let bucket = sets.entry(hash).or_default();
+        if !bucket.iter().any(|s| s.matches(instrument, attrs)) {
+            let raw = attrs.iter().map(|(k, v)| (Box::<str>::from(*k), v.to_key())).collect();
+            bucket.push(ResolvedSet { instrument, raw, attributes: attributes.into_boxed_slice() });
+            self.len.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
 /// The three duration histograms and their limiter.
 pub struct Metrics {
     histograms: Vec<(u32, Histogram<f64>)>,
     limiter: Limiter,
+    resolved: Resolved,
 }
 
 impl Metrics {
@@ -126,26 +258,31 @@ impl Metrics {
                 (*id, h)
             })
             .collect();
-        Metrics { histograms, limiter: Limiter::new(MAX_VALUES_PER_KEY) }
+        Metrics { histograms, limiter: Limiter::new(MAX_VALUES_PER_KEY), resolved: Resolved::default() }
     }
 
     /// Record `value` on instrument `id` (unknown ids are ignored).
-    pub fn record<'a>(&self, id: u32, value: f64, attrs: impl Iterator<Item = (&'a str, AttrValue<'a>)>) {
+    pub fn record(&self, id: u32, value: f64, attrs: &[(&str, AttrValue<'_>)]) {
         let Some((_, histogram)) = self.histograms.iter().find(|(i, _)| *i == id) else {
             return;
         };
         if !value.is_finite() || value < 0.0 {
             return;
         }
-        let kvs: Vec<KeyValue> = attrs
-            .map(|(key, v)| match v {
+        self.resolved.with(id, attrs, || self.resolve(attrs), |attributes| histogram.record(value, attributes));
+    }
+
+    /// The SDK attributes of a raw set: path values normalized, strings through the limiter.
+    fn resolve(&self, attrs: &[(&str, AttrValue<'_>)]) -> Vec<KeyValue> {
+        attrs
+            .iter()
+            .map(|&(key, v)| match v {
                 AttrValue::Str(s) => KeyValue::new(key.to_owned(), self.limiter.admit(key, s)),
                 AttrValue::I64(i) => KeyValue::new(key.to_owned(), i),
                 AttrValue::F64(f) => KeyValue::new(key.to_owned(), f),
                 AttrValue::Bool(b) => KeyValue::new(key.to_owned(), b),
             })
-            .collect();
-        histogram.record(value, &kvs);
+            .collect()
     }
 }
 
@@ -184,5 +321,66 @@ mod tests {
             assert_eq!(limiter.admit("http.route", &format!("/r{i}")), format!("/r{i}"));
         }
         assert_eq!(limiter.admit("http.route", "/one-too-many"), OTHER);
+    }
+
+    fn resolve_count(resolved: &Resolved, instrument: u32, attrs: &[(&str, AttrValue<'_>)]) -> (Vec<KeyValue>, bool) {
+        let mut fresh = false;
+        let mut got = Vec::new();
+        let resolve = || {
+            fresh = true;
+            attrs.iter().map(|(k, v)| KeyValue::new(k.to_string(), format!("{v:?}"))).collect()
+        };
+        resolved.with(instrument, attrs, resolve, |a| got = a.to_vec());
+        (got, fresh)
+    }
+
+    #[test]
+    fn resolved_sets_are_reused_only_for_identical_raw_attributes() {
+        let resolved = Resolved::default();
+        let get = [("http.request.method", AttrValue::Str("GET")), ("http.response.status_code", AttrValue::I64(200))];
+        let (first, fresh) = resolve_count(&resolved, 1, &get);
+        assert!(fresh);
+        let (again, fresh) = resolve_count(&resolved, 1, &get);
+        assert!(!fresh, "the second identical set is served from the cache");
+        assert_eq!(first, again);
+
+        let variants: [&[(&str, AttrValue<'_>)]; 5] = [
+            &[("http.request.method", AttrValue::Str("GET")), ("http.response.status_code", AttrValue::I64(500))],
+            &[("http.request.method", AttrValue::Str("GET"))],
+            &[("http.request.method", AttrValue::Str("GET")), ("http.response.status_code", AttrValue::F64(200.0))],
+            &[("http.response.status_code", AttrValue::I64(200)), ("http.request.method", AttrValue::Str("GET"))],
+            &[("http.request.method", AttrValue::Str("GET")), ("other", AttrValue::I64(200))],
+        ];
+        for attrs in variants {
+            assert!(resolve_count(&resolved, 1, attrs).1, "{attrs:?} is a different set");
+        }
+        assert!(resolve_count(&resolved, 2, &get).1, "per instrument");
+    }
+
+    #[test]
+    fn a_full_cache_still_resolves_every_set() {
+        let resolved = Resolved::default();
+        let values: Vec<String> = (0..MAX_RESOLVED_SETS + 10).map(|i| i.to_string()).collect();
+        for v in &values {
+            resolve_count(&resolved, 1, &[("k", AttrValue::Str(v))]);
+        }
+        assert_eq!(resolved.len.load(Ordering::Relaxed), MAX_RESOLVED_SETS);
+        let last = [("k", AttrValue::Str(values.last().map(String::as_str).unwrap_or_default()))];
+        let (attrs, fresh) = resolve_count(&resolved, 1, &last);
+        assert!(fresh, "past the bound a set is resolved every time");
+        assert_eq!(attrs, vec![KeyValue::new("k", format!("{:?}", last[0].1))]);
+    }
+
+    #[test]
+    fn caching_keeps_the_limiter_semantics() {
+        let meter_provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
+        let metrics = Metrics::new(&opentelemetry::metrics::MeterProvider::meter(&meter_provider, "t"));
+        let resolve = |v: &str| metrics.resolve(&[("http.route", AttrValue::Str(v))]);
+        for i in 0..MAX_VALUES_PER_KEY {
+            let route = format!("/r{i}");
+            metrics.record(1, 0.1, &[("http.route", AttrValue::Str(&route))]);
+        }
+        assert_eq!(resolve("/r0"), vec![KeyValue::new("http.route", "/r0")], "admitted values stay admitted");
+        assert_eq!(resolve("/new"), vec![KeyValue::new("http.route", OTHER)], "a full key stays full");
     }
 }

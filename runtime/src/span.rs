@@ -289,6 +289,18 @@ pub fn key(bytes: &[u8]) -> Key {
     }
 }
 
+/// A string attribute value: interned when short (no allocation), else an owned copy
+/// (invalid UTF-8 replaced).
+#[inline]
+pub fn str_value(bytes: &[u8]) -> Value {
+    if bytes.len() <= intern::MAX_VALUE_LEN
+        && let Some(s) = intern::VALUES.get(bytes)
+    {
+        return Value::from(s);
+    }
+    Value::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
 /// Start a span under `parent` (or the current context when `None`). `name` is only
 /// decoded when the SDK is asked for a span.
 pub fn start(rt: &Runtime, parent: Option<&Context>, name: impl FnOnce() -> Cow<'static, str>, kind: u32) -> SpanState {

@@ -351,8 +351,7 @@ pub enum Value<'a> {
 
 /// Record `value` on a built-in instrument (`HTTP_SERVER_DURATION`, ...).
 pub fn record(instrument: u32, value: f64, attributes: &[(&str, Value)]) {
-    let mut raw: Vec<OtelAttrV1> = Vec::with_capacity(attributes.len());
-    for &(key, ref value) in attributes {
+    fn raw(key: &str, value: &Value) -> OtelAttrV1 {
         let mut attr = OtelAttrV1 {
             key_ptr: key.as_ptr(),
             key_len: key.len(),
@@ -380,9 +379,19 @@ pub fn record(instrument: u32, value: f64, attributes: &[(&str, Value)]) {
                 attr.int = b as i64;
             }
         }
-        raw.push(attr);
+        attr
     }
-    unsafe { __otel_v1_metric_record(instrument, value, raw.as_ptr(), raw.len()) }
+    // The semantic conventions' metric attribute sets fit on the stack.
+    const INLINE: usize = 12;
+    if attributes.len() <= INLINE {
+        let mut inline = [raw("", &Value::Bool(false)); INLINE];
+        for (slot, &(key, ref value)) in inline.iter_mut().zip(attributes) {
+            *slot = raw(key, value);
+        }
+        return unsafe { __otel_v1_metric_record(instrument, value, inline.as_ptr(), attributes.len()) };
+    }
+    let all: Vec<OtelAttrV1> = attributes.iter().map(|&(key, ref value)| raw(key, value)).collect();
+    unsafe { __otel_v1_metric_record(instrument, value, all.as_ptr(), all.len()) }
 }
 
 /// The semantic-convention `http.request.method`: a known method, or `_OTHER`.
@@ -404,12 +413,30 @@ pub fn http_method(method: &str) -> &'static str {
 /// `network.protocol.version` from an `http::Version` (through its `Debug` form, so the
 /// prelude needs no `http` dependency): `1.1`, `2`, …; empty when unknown.
 pub fn http_version<V: ::std::fmt::Debug>(version: &V) -> &'static str {
-    match &*format!("{:?}", version) {
-        "HTTP/0.9" => "0.9",
-        "HTTP/1.0" => "1.0",
-        "HTTP/1.1" => "1.1",
-        "HTTP/2.0" => "2",
-        "HTTP/3.0" => "3",
+    use std::fmt::Write;
+    /// The `Debug` form, on the stack (this runs per request).
+    struct Short([u8; 16], usize);
+    impl Write for Short {
+        fn write_str(&mut self, s: &str) -> ::std::fmt::Result {
+            let end = self.1 + s.len();
+            if end > self.0.len() {
+                return Err(::std::fmt::Error);
+            }
+            self.0[self.1..end].copy_from_slice(s.as_bytes());
+            self.1 = end;
+            Ok(())
+        }
+    }
+    let mut short = Short([0; 16], 0);
+    if write!(short, "{:?}", version).is_err() {
+        return "";
+    }
+    match &short.0[..short.1] {
+        b"HTTP/0.9" => "0.9",
+        b"HTTP/1.0" => "1.0",
+        b"HTTP/1.1" => "1.1",
+        b"HTTP/2.0" => "2",
+        b"HTTP/3.0" => "3",
         _ => "",
     }
 }
@@ -629,7 +656,21 @@ macro_rules! http_glue {
 
         impl<'a, B> __otel::Extractor for Incoming<'a, B> {
             fn get(&self, key: &str) -> Option<&str> {
-                self.0.headers().get(key).and_then(|v| v.to_str().ok())
+                // The names looked up on every request, pre-parsed (a `&str` key is parsed
+                // and validated by each lookup).
+                const TRACEPARENT: ::http::header::HeaderName = ::http::header::HeaderName::from_static("traceparent");
+                const TRACESTATE: ::http::header::HeaderName = ::http::header::HeaderName::from_static("tracestate");
+                const BAGGAGE: ::http::header::HeaderName = ::http::header::HeaderName::from_static("baggage");
+                let headers = self.0.headers();
+                let value = match key {
+                    "traceparent" => headers.get(&TRACEPARENT),
+                    "tracestate" => headers.get(&TRACESTATE),
+                    "baggage" => headers.get(&BAGGAGE),
+                    "host" => headers.get(::http::header::HOST),
+                    "user-agent" => headers.get(::http::header::USER_AGENT),
+                    _ => headers.get(key),
+                };
+                value.and_then(|v| v.to_str().ok())
             }
         }
 
