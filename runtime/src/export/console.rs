@@ -2,7 +2,7 @@
 //! spans as the same JSON Lines as the file store, histograms as one summary line per data
 //! point, both on stdout.
 
-use super::span_json_line;
+use super::write_span_json;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
@@ -21,7 +21,7 @@ impl SpanExporter for ConsoleSpanExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         let mut out = String::new();
         for span in &batch {
-            out.push_str(&span_json_line(span, &self.service_name));
+            write_span_json(&mut out, span, &self.service_name);
             out.push('\n');
         }
         let mut stdout = std::io::stdout().lock();

@@ -21,7 +21,7 @@
 //! (shown wrapped; on disk each span is a single line). Attribute values are JSON strings,
 //! numbers or booleans; arrays and non-finite floats are written as strings.
 
-use super::span_json_line;
+use super::write_span_json;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use std::fs::{File, OpenOptions};
@@ -60,7 +60,7 @@ impl FileExporter {
         }
         let mut buf = String::with_capacity(batch.len() * 512);
         for span in batch {
-            buf.push_str(&span_json_line(span, &self.service_name));
+            write_span_json(&mut buf, span, &self.service_name);
             buf.push('\n');
         }
         if let Some(file) = guard.as_mut() {

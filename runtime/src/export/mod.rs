@@ -16,23 +16,69 @@ use opentelemetry_sdk::trace::SpanData;
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Append `s` to `out` as a JSON string literal.
+/// Bytes that a JSON string cannot hold as they are: controls, `"` and `\\`.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+/// Append `s` to `out` as a JSON string literal. Runs of bytes that need no escape are
+/// copied whole (every escaped byte is ASCII, so a run never splits a character).
 pub(crate) fn json_str(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+    let mut run = 0;
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        if !NEEDS_ESCAPE[usize::from(b)] {
+            continue;
+        }
+        out.push_str(&s[run..i]);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                let _ = write!(out, "\\u{:04x}", b);
             }
-            c => out.push(c),
+        }
+        run = i + 1;
+    }
+    out.push_str(&s[run..]);
+    out.push('"');
+}
+
+/// Append `n` in decimal (timestamps: four per span, so not through `fmt`).
+fn decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
     }
-    out.push('"');
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
+}
+
+/// Append `bytes` as lowercase hex (trace and span ids).
+fn hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
 }
 
 fn json_value(out: &mut String, value: &Value) {
@@ -44,6 +90,7 @@ fn json_value(out: &mut String, value: &Value) {
         Value::F64(f) if f.is_finite() => {
             let _ = write!(out, "{f:?}");
         }
+        Value::String(s) => json_str(out, s.as_str()),
         other => json_str(out, &other.to_string()),
     }
 }
@@ -66,39 +113,49 @@ fn kind_name(kind: &SpanKind) -> &'static str {
 /// trailing newline.
 pub fn span_json_line(span: &SpanData, service_name: &str) -> String {
     let mut out = String::with_capacity(512);
+    write_span_json(&mut out, span, service_name);
+    out
+}
+
+/// Append [`span_json_line`]'s line to `out` (exporters reuse one buffer per batch).
+pub fn write_span_json(out: &mut String, span: &SpanData, service_name: &str) {
     let sc = &span.span_context;
-    let _ = write!(out, "{{\"trace_id\":\"{}\",\"span_id\":\"{}\"", sc.trace_id(), sc.span_id());
-    if span.parent_span_id == opentelemetry::trace::SpanId::INVALID {
-        out.push_str(",\"parent_span_id\":\"\"");
-    } else {
-        let _ = write!(out, ",\"parent_span_id\":\"{}\"", span.parent_span_id);
+    out.push_str("{\"trace_id\":\"");
+    hex(out, &sc.trace_id().to_bytes());
+    out.push_str("\",\"span_id\":\"");
+    hex(out, &sc.span_id().to_bytes());
+    out.push_str("\",\"parent_span_id\":\"");
+    if span.parent_span_id != opentelemetry::trace::SpanId::INVALID {
+        hex(out, &span.parent_span_id.to_bytes());
     }
+    out.push('"');
     out.push_str(",\"name\":");
-    json_str(&mut out, &span.name);
-    let _ = write!(
-        out,
-        ",\"kind\":\"{}\",\"start_unix_nano\":{},\"end_unix_nano\":{}",
-        kind_name(&span.span_kind),
-        unix_nanos(span.start_time),
-        unix_nanos(span.end_time)
-    );
+    json_str(out, &span.name);
+    out.push_str(",\"kind\":\"");
+    out.push_str(kind_name(&span.span_kind));
+    out.push_str("\",\"start_unix_nano\":");
+    decimal(out, unix_nanos(span.start_time));
+    out.push_str(",\"end_unix_nano\":");
+    decimal(out, unix_nanos(span.end_time));
     let (status, message) = match &span.status {
         Status::Unset => ("unset", ""),
         Status::Ok => ("ok", ""),
         Status::Error { description } => ("error", description.as_ref()),
     };
-    let _ = write!(out, ",\"status\":\"{status}\",\"status_message\":");
-    json_str(&mut out, message);
+    out.push_str(",\"status\":\"");
+    out.push_str(status);
+    out.push_str("\",\"status_message\":");
+    json_str(out, message);
     out.push_str(",\"service_name\":");
-    json_str(&mut out, service_name);
+    json_str(out, service_name);
     out.push_str(",\"attributes\":{");
     for (i, kv) in span.attributes.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        json_str(&mut out, kv.key.as_str());
+        json_str(out, kv.key.as_str());
         out.push(':');
-        json_value(&mut out, &kv.value);
+        json_value(out, &kv.value);
     }
     out.push_str("},\"events\":[");
     for (i, event) in span.events.iter().enumerate() {
@@ -106,9 +163,43 @@ pub fn span_json_line(span: &SpanData, service_name: &str) -> String {
             out.push(',');
         }
         out.push_str("{\"name\":");
-        json_str(&mut out, &event.name);
-        let _ = write!(out, ",\"time_unix_nano\":{}}}", unix_nanos(event.timestamp));
+        json_str(out, &event.name);
+        out.push_str(",\"time_unix_nano\":");
+        decimal(out, unix_nanos(event.timestamp));
+        out.push('}');
     }
     out.push_str("]}");
-    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_round_trip_through_a_json_parser() {
+        for s in
+            ["", "plain", "quote \" and \\ back", "lines\n\r\t", "ctl \u{1} \u{1f}", "caf\u{e9} \u{1f600}", "\"", "\\"]
+        {
+            let mut out = String::new();
+            json_str(&mut out, s);
+            let parsed: String = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{out}: {e}"));
+            assert_eq!(parsed, s);
+        }
+    }
+
+    #[test]
+    fn ids_are_lowercase_hex() {
+        let mut out = String::new();
+        hex(&mut out, &[0x00, 0x0f, 0xa0, 0xff]);
+        assert_eq!(out, "000fa0ff");
+    }
+
+    #[test]
+    fn decimals_match_display() {
+        for n in [0, 7, 10, 1_700_000_000_000_000_000, u64::MAX] {
+            let mut out = String::new();
+            decimal(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
+    }
 }
