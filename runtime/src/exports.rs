@@ -57,8 +57,8 @@ unsafe fn text<'a>(ptr: *const u8, len: usize) -> Cow<'a, str> {
     }
 }
 
-/// True for ASCII strings of at most 16 bytes (most attribute values), checked with two
-/// overlapping word loads; `false` means "not known", not "not UTF-8".
+/// True for ASCII strings of at most 32 bytes (most attribute keys and values), checked
+/// with overlapping word loads; `false` means "not known", not "not UTF-8".
 #[inline(always)]
 fn short_ascii(b: &[u8]) -> bool {
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -66,10 +66,28 @@ fn short_ascii(b: &[u8]) -> bool {
     let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
     let half = |at: usize| u64::from(u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes")));
     match n {
-        8..=16 => (word(0) | word(n - 8)) & HIGH == 0,
+        8..=32 => {
+            let mut seen = word(n - 8);
+            let mut at = 0;
+            while at + 8 < n {
+                seen |= word(at);
+                at += 8;
+            }
+            seen & HIGH == 0
+        }
         4..=7 => (half(0) | half(n - 4)) & HIGH == 0,
         _ => n < 4 && b.iter().all(u8::is_ascii),
     }
+}
+
+/// `raw` as a `&str` when it is UTF-8 (short ASCII without the validating loop).
+#[inline]
+fn utf8(raw: &[u8]) -> Option<&str> {
+    if short_ascii(raw) {
+        // Safety: ASCII is UTF-8.
+        return Some(unsafe { std::str::from_utf8_unchecked(raw) });
+    }
+    std::str::from_utf8(raw).ok()
 }
 
 /// Borrow the state behind a non-zero span handle.
@@ -335,7 +353,7 @@ pub extern "C" fn __otel_v1_metric_record(instrument: u32, value: f64, attrs: *c
         const INLINE: usize = 16;
         let key_of = |a: &OtelAttrV1| unsafe { text(a.key_ptr, a.key_len) };
         let value_of = |a: &OtelAttrV1| match a.kind {
-            0 => std::str::from_utf8(unsafe { bytes(a.str_ptr, a.str_len) }).ok().map(AttrValue::Str),
+            0 => utf8(unsafe { bytes(a.str_ptr, a.str_len) }).map(AttrValue::Str),
             1 => Some(AttrValue::I64(a.int)),
             2 => Some(AttrValue::F64(a.float)),
             3 => Some(AttrValue::Bool(a.int != 0)),
@@ -392,6 +410,15 @@ mod tests {
         }
         assert!(short_ascii(b"abcdefgh") && short_ascii(b"abc") && short_ascii(b""));
         assert!(!short_ascii("\u{e9}\u{e9}\u{e9}".as_bytes()) && !short_ascii(b"12345678\x80"));
-        assert!(!short_ascii(b"0123456789abcdefg"), "longer strings take the validating path");
+        assert!(short_ascii(b"0123456789abcdefg") && short_ascii(b"http.response.status_code"));
+        assert!(short_ascii(&[b'a'; 32]) && !short_ascii(&[b'a'; 33]), "longer strings take the validating path");
+        let mut high = [b'a'; 32];
+        for at in 0..32 {
+            high[at] = 0x80;
+            assert!(!short_ascii(&high[..]) && !short_ascii(&high[at..]), "non-ASCII byte at {at}");
+            high[at] = b'a';
+        }
+        assert_eq!(utf8("caf\u{e9}".as_bytes()), Some("caf\u{e9}"));
+        assert_eq!(utf8(b"ab\xffcd"), None);
     }
 }

@@ -1,7 +1,8 @@
 //! Header propagation formats of `OTEL_PROPAGATORS`, and the carrier adapters that let
 //! `__otel_v1_inject` / `__otel_v1_extract` go through the ABI's C callbacks.
 //!
-//! W3C `tracecontext` and `baggage` come from opentelemetry_sdk; `b3` (single header),
+//! W3C `tracecontext` extraction and `baggage` come from opentelemetry_sdk, `tracecontext`
+//! injection is ours ([`TraceContext`]: it runs on every outgoing request); `b3` (single header),
 //! `b3multi` (`X-B3-*`) and `jaeger` (`uber-trace-id`) are implemented here, since no small
 //! crate targets opentelemetry 0.33. All are combined in one composite propagator:
 //! injection writes every format, extraction lets later formats override earlier ones (the
@@ -21,7 +22,7 @@ pub fn build(kinds: &[PropagatorKind]) -> TextMapCompositePropagator {
         .iter()
         .map(|kind| -> Box<dyn TextMapPropagator + Send + Sync> {
             match kind {
-                PropagatorKind::TraceContext => Box::new(TraceContextPropagator::new()),
+                PropagatorKind::TraceContext => Box::new(TraceContext::default()),
                 PropagatorKind::Baggage => Box::new(BaggagePropagator::new()),
                 PropagatorKind::B3 => Box::new(B3Propagator::single()),
                 PropagatorKind::B3Multi => Box::new(B3Propagator::multi()),
@@ -30,6 +31,53 @@ pub fn build(kinds: &[PropagatorKind]) -> TextMapCompositePropagator {
         })
         .collect();
     TextMapCompositePropagator::new(list)
+}
+
+/// W3C Trace Context. Extraction is the SDK's; injection writes `traceparent` without
+/// `fmt` (the SDK's `format!` of the ids cost more than the rest of a client span's
+/// injection) and omits an empty `tracestate`, as the Go SDK does.
+#[derive(Debug, Default)]
+pub struct TraceContext(TraceContextPropagator);
+
+impl TraceContext {
+    /// `00-{trace id}-{span id}-{flags}`.
+    fn traceparent(sc: &SpanContext) -> String {
+        fn hex(out: &mut [u8], bytes: &[u8]) {
+            const DIGITS: &[u8; 16] = b"0123456789abcdef";
+            for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+                pair[0] = DIGITS[usize::from(b >> 4)];
+                pair[1] = DIGITS[usize::from(b & 0xf)];
+            }
+        }
+        let mut out = *b"00-00000000000000000000000000000000-0000000000000000-00";
+        hex(&mut out[3..35], &sc.trace_id().to_bytes());
+        hex(&mut out[36..52], &sc.span_id().to_bytes());
+        hex(&mut out[53..55], &[(sc.trace_flags() & TraceFlags::SAMPLED).to_u8()]);
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
+impl TextMapPropagator for TraceContext {
+    fn inject_context(&self, cx: &Context, injector: &mut dyn Injector) {
+        let span = cx.span();
+        let sc = span.span_context();
+        if !sc.is_valid() {
+            return;
+        }
+        injector.set("traceparent", Self::traceparent(sc));
+        let state = sc.trace_state().header();
+        if !state.is_empty() {
+            injector.set("tracestate", state);
+        }
+    }
+
+    fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
+        self.0.extract_with_context(cx, extractor)
+    }
+
+    fn fields(&self) -> FieldIter<'_> {
+        self.0.fields()
+    }
 }
 
 fn parse_trace_id(hex: &str) -> Option<TraceId> {
@@ -235,6 +283,32 @@ mod tests {
             SpanId::from_hex("00f067aa0ba902b7").unwrap(),
             sampled,
         )
+    }
+
+    #[test]
+    fn traceparent_matches_the_sdk_byte_for_byte() {
+        let states = [TraceState::default(), TraceState::from_key_value([("vendor", "opaque")]).unwrap()];
+        for sampled in [true, false] {
+            for state in &states {
+                let flags = if sampled { TraceFlags::SAMPLED } else { TraceFlags::default() };
+                let sc = SpanContext::new(
+                    TraceId::from_hex("0af7651916cd43dd8448eb211c80319c").unwrap(),
+                    SpanId::from_hex("b7ad6b7169203331").unwrap(),
+                    flags,
+                    false,
+                    state.clone(),
+                );
+                let cx = Context::new().with_remote_span_context(sc);
+                let (mut ours, mut sdk) = (HashMap::new(), HashMap::new());
+                TraceContext::default().inject_context(&cx, &mut ours);
+                TraceContextPropagator::new().inject_context(&cx, &mut sdk);
+                sdk.retain(|_, v: &mut String| !v.is_empty());
+                assert_eq!(ours, sdk, "sampled={sampled} state={state:?}");
+            }
+        }
+        let mut none = HashMap::new();
+        TraceContext::default().inject_context(&Context::new(), &mut none);
+        assert!(none.is_empty(), "no span, no header: {none:?}");
     }
 
     fn round_trip(kinds: &[PropagatorKind], sampled: bool) -> (HashMap<String, String>, Context) {

@@ -651,16 +651,17 @@ pub fn record_http(instrument: u32, seconds: f64, metric: &HttpMetric) {
 #[allow(unused_macros)]
 macro_rules! http_glue {
     () => {
+        // The propagation headers, pre-parsed: a `&str` name is parsed and validated by each
+        // lookup or insert, and these are used on every request.
+        const TRACEPARENT: ::http::header::HeaderName = ::http::header::HeaderName::from_static("traceparent");
+        const TRACESTATE: ::http::header::HeaderName = ::http::header::HeaderName::from_static("tracestate");
+        const BAGGAGE: ::http::header::HeaderName = ::http::header::HeaderName::from_static("baggage");
+
         /// An incoming request as the prelude's `HttpRequest` (headers through `Extractor`).
         struct Incoming<'a, B>(&'a ::http::Request<B>);
 
         impl<'a, B> __otel::Extractor for Incoming<'a, B> {
             fn get(&self, key: &str) -> Option<&str> {
-                // The names looked up on every request, pre-parsed (a `&str` key is parsed
-                // and validated by each lookup).
-                const TRACEPARENT: ::http::header::HeaderName = ::http::header::HeaderName::from_static("traceparent");
-                const TRACESTATE: ::http::header::HeaderName = ::http::header::HeaderName::from_static("tracestate");
-                const BAGGAGE: ::http::header::HeaderName = ::http::header::HeaderName::from_static("baggage");
                 let headers = self.0.headers();
                 let value = match key {
                     "traceparent" => headers.get(&TRACEPARENT),
@@ -700,10 +701,25 @@ macro_rules! http_glue {
 
         impl<'a> __otel::Injector for Carrier<'a> {
             fn set(&mut self, key: &str, value: &str) {
-                if let (Ok(name), Ok(value)) =
-                    (::http::header::HeaderName::from_bytes(key.as_bytes()), ::http::header::HeaderValue::from_str(value))
-                {
-                    self.0.insert(name, value);
+                let value = match ::http::header::HeaderValue::from_str(value) {
+                    Ok(value) => value,
+                    Err(_) => return,
+                };
+                match key {
+                    "traceparent" => {
+                        self.0.insert(TRACEPARENT, value);
+                    }
+                    "tracestate" => {
+                        self.0.insert(TRACESTATE, value);
+                    }
+                    "baggage" => {
+                        self.0.insert(BAGGAGE, value);
+                    }
+                    _ => {
+                        if let Ok(name) = ::http::header::HeaderName::from_bytes(key.as_bytes()) {
+                            self.0.insert(name, value);
+                        }
+                    }
                 }
             }
         }
