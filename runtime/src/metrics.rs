@@ -9,13 +9,14 @@
 //!
 //! Both are pure functions of what was seen before (an admitted value stays admitted, a full
 //! key stays full), so the attribute set a measurement resolves to is cached by the exact
-//! attributes that arrived: the hot path (a service's few routes × methods × statuses) is
-//! one hash of the raw attributes, a shared read lock and the SDK's `record`, with no
-//! allocation and no SipHash ([`Resolved`]).
+//! attributes that arrived, as a histogram bound to the resolved set (the SDK's
+//! `experimental_metrics_bound_instruments`): the hot path (a service's few routes ×
+//! methods × statuses) is one hash of the raw attributes, a shared read lock and the
+//! bucket update, with no allocation and none of the SDK's attribute hashing ([`Resolved`]).
 
 use crate::intern;
 use opentelemetry::KeyValue;
-use opentelemetry::metrics::{Histogram, Meter};
+use opentelemetry::metrics::{BoundHistogram, Histogram, Meter};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::RwLock;
@@ -150,14 +151,14 @@ impl OwnedAttrValue {
     }
 }
 
-/// One raw attribute set and the SDK attributes it resolved to.
-struct ResolvedSet {
+/// One raw attribute set and what it resolved to.
+struct ResolvedSet<T> {
     instrument: u32,
     raw: Box<[(Box<str>, OwnedAttrValue)]>,
-    attributes: Box<[KeyValue]>,
+    value: T,
 }
 
-impl ResolvedSet {
+impl<T> ResolvedSet<T> {
     fn matches(&self, instrument: u32, attrs: &[(&str, AttrValue<'_>)]) -> bool {
         self.instrument == instrument
             && self.raw.len() == attrs.len()
@@ -181,11 +182,11 @@ impl Hasher for PassThrough {
     }
 }
 
-/// Raw attribute sets → resolved attributes, by a fast hash of the raw set (collisions
-/// share a bucket and are told apart by comparing the raw attributes).
-#[derive(Default)]
-struct Resolved {
-    sets: RwLock<HashMap<u64, Vec<ResolvedSet>, BuildHasherDefault<PassThrough>>>,
+/// Raw attribute sets → what they resolved to (for [`Metrics`], a histogram bound to the
+/// resolved attributes), by a fast hash of the raw set (collisions share a bucket and are
+/// told apart by comparing the raw attributes).
+struct Resolved<T> {
+    sets: RwLock<HashMap<u64, Vec<ResolvedSet<T>>, BuildHasherDefault<PassThrough>>>,
     /// How many sets `sets` holds; read without the lock so a full cache costs misses nothing.
     len: AtomicUsize,
 }
@@ -205,33 +206,42 @@ fn hash_attrs(instrument: u32, attrs: &[(&str, AttrValue<'_>)]) -> u64 {
     h
 }
 
-impl Resolved {
-    /// Run `f` on the resolved attributes of `attrs`, resolving (and remembering) them
-    /// with `resolve` on first sight.
-    fn with(
-        &self,
-        instrument: u32,
-        attrs: &[(&str, AttrValue<'_>)],
-        resolve: impl FnOnce() -> Vec<KeyValue>,
-        f: impl FnOnce(&[KeyValue]),
-    ) {
+impl<T> Default for Resolved<T> {
+    fn default() -> Self {
+        Resolved { sets: RwLock::default(), len: AtomicUsize::new(0) }
+    }
+}
+
+impl<T> Resolved<T> {
+    /// Run `hit` on what `attrs` resolved to and return `Ok`, or return `Err(hash)` for
+    /// [`Resolved::remember`] when they were never seen.
+    fn lookup(&self, instrument: u32, attrs: &[(&str, AttrValue<'_>)], hit: impl FnOnce(&T)) -> Result<(), u64> {
         let hash = hash_attrs(instrument, attrs);
-        {
-            let sets = self.sets.read().unwrap_or_else(|e| e.into_inner());
-            if let Some(set) = sets.get(&hash).and_then(|b| b.iter().find(|s| s.matches(instrument, attrs))) {
-                return f(&set.attributes);
+        let sets = self.sets.read().unwrap_or_else(|e| e.into_inner());
+        match sets.get(&hash).and_then(|b| b.iter().find(|s| s.matches(instrument, attrs))) {
+            Some(set) => {
+                hit(&set.value);
+                Ok(())
             }
+            None => Err(hash),
         }
-        let attributes = resolve();
-        f(&attributes);
-        if self.len.load(Ordering::Relaxed) >= MAX_RESOLVED_SETS {
+    }
+
+    /// Whether [`Resolved::remember`] would keep another set.
+    fn has_room(&self) -> bool {
+        self.len.load(Ordering::Relaxed) < MAX_RESOLVED_SETS
+    }
+
+    /// Keep `value` for `attrs` (unless full, or another thread was first).
+    fn remember(&self, hash: u64, instrument: u32, attrs: &[(&str, AttrValue<'_>)], value: T) {
+        if !self.has_room() {
             return;
         }
         let mut sets = self.sets.write().unwrap_or_else(|e| e.into_inner());
         let bucket = sets.entry(hash).or_default();
         if !bucket.iter().any(|s| s.matches(instrument, attrs)) {
             let raw = attrs.iter().map(|(k, v)| (Box::<str>::from(*k), v.to_key())).collect();
-            bucket.push(ResolvedSet { instrument, raw, attributes: attributes.into_boxed_slice() });
+            bucket.push(ResolvedSet { instrument, raw, value });
             self.len.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -241,7 +251,7 @@ impl Resolved {
 pub struct Metrics {
     histograms: Vec<(u32, Histogram<f64>)>,
     limiter: Limiter,
-    resolved: Resolved,
+    resolved: Resolved<BoundHistogram<f64>>,
 }
 
 impl Metrics {
@@ -269,7 +279,18 @@ impl Metrics {
         if !value.is_finite() || value < 0.0 {
             return;
         }
-        self.resolved.with(id, attrs, || self.resolve(attrs), |attributes| histogram.record(value, attributes));
+        let Err(hash) = self.resolved.lookup(id, attrs, |bound| bound.record(value)) else {
+            return;
+        };
+        let attributes = self.resolve(attrs);
+        if self.resolved.has_room() {
+            // Bound: later records of this set skip the SDK's attribute hashing too.
+            let bound = histogram.bind(&attributes);
+            bound.record(value);
+            self.resolved.remember(hash, id, attrs, bound);
+        } else {
+            histogram.record(value, &attributes);
+        }
     }
 
     /// The SDK attributes of a raw set: path values normalized, strings through the limiter.
@@ -323,15 +344,21 @@ mod tests {
         assert_eq!(limiter.admit("http.route", "/one-too-many"), OTHER);
     }
 
-    fn resolve_count(resolved: &Resolved, instrument: u32, attrs: &[(&str, AttrValue<'_>)]) -> (Vec<KeyValue>, bool) {
-        let mut fresh = false;
+    fn resolve_count(
+        resolved: &Resolved<Vec<KeyValue>>,
+        instrument: u32,
+        attrs: &[(&str, AttrValue<'_>)],
+    ) -> (Vec<KeyValue>, bool) {
         let mut got = Vec::new();
-        let resolve = || {
-            fresh = true;
-            attrs.iter().map(|(k, v)| KeyValue::new(k.to_string(), format!("{v:?}"))).collect()
-        };
-        resolved.with(instrument, attrs, resolve, |a| got = a.to_vec());
-        (got, fresh)
+        match resolved.lookup(instrument, attrs, |a| got = a.clone()) {
+            Ok(()) => (got, false),
+            Err(hash) => {
+                let fresh: Vec<KeyValue> =
+                    attrs.iter().map(|(k, v)| KeyValue::new(k.to_string(), format!("{v:?}"))).collect();
+                resolved.remember(hash, instrument, attrs, fresh.clone());
+                (fresh, true)
+            }
+        }
     }
 
     #[test]
@@ -382,5 +409,50 @@ mod tests {
         }
         assert_eq!(resolve("/r0"), vec![KeyValue::new("http.route", "/r0")], "admitted values stay admitted");
         assert_eq!(resolve("/new"), vec![KeyValue::new("http.route", OTHER)], "a full key stays full");
+    }
+
+    #[test]
+    fn bound_records_reach_the_exporter_per_attribute_set() {
+        use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
+        use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
+        let exporter = InMemoryMetricExporter::default();
+        let provider =
+            SdkMeterProvider::builder().with_reader(PeriodicReader::builder(exporter.clone()).build()).build();
+        let metrics = Metrics::new(&opentelemetry::metrics::MeterProvider::meter(&provider, "t"));
+        let ok = [("http.request.method", AttrValue::Str("GET")), ("http.response.status_code", AttrValue::I64(200))];
+        let failed =
+            [("http.request.method", AttrValue::Str("GET")), ("http.response.status_code", AttrValue::I64(500))];
+        for _ in 0..3 {
+            metrics.record(1, 0.5, &ok);
+        }
+        metrics.record(1, 2.0, &failed);
+        metrics.record(2, 1.0, &ok);
+        provider.force_flush().expect("flush");
+
+        let mut points = Vec::new();
+        for resource in exporter.get_finished_metrics().expect("metrics") {
+            for scope in resource.scope_metrics() {
+                for metric in scope.metrics() {
+                    if let AggregatedMetrics::F64(MetricData::Histogram(h)) = metric.data() {
+                        for p in h.data_points() {
+                            let status = p.attributes().find(|kv| kv.key.as_str() == "http.response.status_code");
+                            points.push((
+                                metric.name().to_owned(),
+                                status.map(|kv| kv.value.to_string()),
+                                p.count(),
+                                p.sum(),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        points.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
+        let expected = vec![
+            ("http.client.request.duration".to_owned(), Some("200".to_owned()), 1, 1.0),
+            ("http.server.request.duration".to_owned(), Some("200".to_owned()), 3, 1.5),
+            ("http.server.request.duration".to_owned(), Some("500".to_owned()), 1, 2.0),
+        ];
+        assert_eq!(points, expected);
     }
 }
