@@ -22,7 +22,7 @@ if [[ ! -x "$cargo_otel" ]]; then
     exit 2
 fi
 
-# pack | crate | version | dependency spec (TOML inline table body, version added) | extra deps;
+# pack (the folder in rules/) | crate | version | dependency spec (TOML inline table body, version added) | extra deps;
 # the main.rs of each pack is in `mains` (multi-line, so not in the `|` record).
 checks=()
 declare -A mains
@@ -65,9 +65,9 @@ for v in 0.11.0 0.11.27 0.12.0 0.12.28; do
     add reqwest reqwest "$v" 'default-features = false, features = ["blocking"]' \
         'tokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$reqwest_main"
 done
-# reqwest 0.11 runs on hyper 0.14, which the hyper pack (1.x) does not cover: under
-# --strict that is an error of its own, so those checks switch the hyper pack off.
-declare -A disable=([reqwest-0.11.0]=hyper [reqwest-0.11.27]=hyper)
+# reqwest 0.11 runs on hyper 0.14: the hyper-0.14 pack weaves into it too (client only).
+# Packs a check switches off (`disable` in the check's workspace metadata), by pack-version.
+declare -A disable=()
 
 rusqlite_main='fn main() {
     let conn = rusqlite::Connection::open_in_memory().unwrap();
@@ -95,6 +95,21 @@ fn main() {
 }'
 for v in 1.0.0 1.12.0; do
     add hyper hyper "$v" 'features = ["server", "http1", "http2", "client"]' '' "$hyper_main"
+done
+
+hyper014_main='use std::convert::Infallible;
+fn main() {
+    let service = hyper::service::service_fn(|_req: hyper::Request<hyper::Body>| async {
+        Ok::<_, Infallible>(hyper::Response::new(hyper::Body::empty()))
+    });
+    let _http = hyper::server::conn::Http::new();
+    let _ = &service;
+    let client = hyper::Client::new();
+    drop(client.get(hyper::Uri::from_static("http://127.0.0.1:9/")));
+}'
+# 0.14.0 still compiles against today's tokio 1.x, h2 0.3, socket2 0.3.19 (no pins needed).
+for v in 0.14.0 0.14.32; do
+    add hyper-0.14 hyper "$v" 'features = ["server", "client", "http1", "http2", "tcp", "runtime"]' '' "$hyper014_main"
 done
 
 hyper_util_main='fn main() {
@@ -131,7 +146,7 @@ for check in "${checks[@]}"; do
     mkdir -p "$dir/src"
     {
         echo '[package]'
-        echo "name = \"check-$pack\""
+        echo "name = \"check-${pack//./_}\""
         echo 'version = "0.0.0"'
         echo 'edition = "2021"'
         echo 'publish = false'
@@ -168,7 +183,7 @@ for check in "${checks[@]}"; do
     fi
     if (cd "$dir" && "$cargo_otel" otel --strict --otel-target-dir "$target" build) >"$log" 2>&1 \
         && { [[ "$crate" == "@workspace" ]] || grep -q "Weaving $crate v$version" "$log"; }; then
-        woven="$(grep -o "Weaving $( [[ $crate == @workspace ]] && echo check-$pack || echo "$crate") v[^ ]* ([^)]*)" "$log" | head -1)"
+        woven="$(grep -o "Weaving $( [[ $crate == @workspace ]] && echo "check-${pack//./_}" || echo "$crate") v[^ ]* ([^)]*)" "$log" | head -1)"
         results+=("$pack|$crate|$version|pass|$woven")
     else
         failed=$((failed + 1))
