@@ -357,7 +357,7 @@ fn weave_and_compile(inv: &Invocation, crate_name: &str, package_dir: &Path, loc
             let mut extra: Vec<PathBuf> = packs
                 .iter()
                 .filter(|p| outcome.used_packs.contains(&p.name))
-                .flat_map(|p| std::iter::once(p.manifest.clone()).chain(p.advice.as_ref().map(|(f, _)| f.clone())))
+                .flat_map(|p| std::iter::once(p.manifest.clone()).chain(p.advice.iter().map(|(f, _)| f.clone())))
                 .collect();
             // The weaver itself: a new cargo-otel re-weaves exactly the woven crates.
             extra.extend(std::env::current_exe().ok());

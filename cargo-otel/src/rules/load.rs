@@ -44,9 +44,26 @@ struct RawPack {
     #[serde(rename = "crate")]
     krate: Spanned<String>,
     versions: Option<Spanned<String>>,
-    advice: Option<Spanned<String>>,
+    advice: Option<Spanned<AdviceFiles>>,
     #[allow(dead_code)]
     description: Option<String>,
+}
+
+/// `advice = "advice.rs"` or `advice = ["../hyper/h1_server.rs", "advice.rs"]`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AdviceFiles {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl AdviceFiles {
+    fn paths(&self) -> Vec<&str> {
+        match self {
+            AdviceFiles::One(path) => vec![path.as_str()],
+            AdviceFiles::Many(paths) => paths.iter().map(String::as_str).collect(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -184,46 +201,71 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
 
     let dir = manifest.parent().unwrap_or(Path::new("."));
     let mut advice_fns: HashSet<String> = HashSet::new();
-    let advice = match &raw.pack.advice {
-        None => None,
-        Some(file) => {
-            let path = dir.join(file.get_ref());
-            match fs::read_to_string(&path) {
-                Err(e) => {
-                    cx.error(
-                        file.span().start,
-                        format!("cannot read advice file {}: {e}", path.display()),
-                        "create the file or fix the `advice` path (relative to pack.toml)",
-                    );
-                    None
+    // Item names over all advice files (they share one module), for a clear error before
+    // rustc's E0428/E0252: name → where it was first defined.
+    let mut item_names: BTreeMap<String, Loc> = BTreeMap::new();
+    let mut advice: Vec<(PathBuf, String)> = Vec::new();
+    let advice_paths = raw.pack.advice.as_ref().map(|a| a.get_ref().paths()).unwrap_or_default();
+    if let Some(files) = &raw.pack.advice
+        && advice_paths.is_empty()
+    {
+        cx.error(files.span().start, "`advice` lists no file", "name at least one advice file, or remove `advice`");
+    }
+    for file in &advice_paths {
+        let offset = raw.pack.advice.as_ref().map_or(0, |a| a.span().start);
+        let path = dir.join(file);
+        let source = match fs::read_to_string(&path) {
+            Ok(source) => source,
+            Err(e) => {
+                cx.error(
+                    offset,
+                    format!("cannot read advice file {}: {e}", path.display()),
+                    "create the file or fix the `advice` path (relative to pack.toml)",
+                );
+                continue;
+            }
+        };
+        let parsed = match syn::parse_file(&source) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                let start = e.span().start();
+                cx.errors.push(RuleError {
+                    loc: Loc { file: path.clone(), line: start.line, column: start.column + 1 },
+                    message: format!("advice does not parse: {e}"),
+                    help: "advice files are plain Rust items (std + the `__otel` prelude)".into(),
+                });
+                continue;
+            }
+        };
+        for item in &parsed.items {
+            if let syn::Item::Fn(f) = item {
+                advice_fns.insert(f.sig.ident.to_string());
+            }
+            for ident in item_names_of(item) {
+                let start = ident.span().start();
+                let here = Loc { file: path.clone(), line: start.line, column: start.column + 1 };
+                match item_names.get(&ident.to_string()) {
+                    Some(first) if advice_paths.len() > 1 => cx.errors.push(RuleError {
+                        loc: here,
+                        message: format!("`{ident}` is already defined at {first}"),
+                        help: "a pack's advice files are one module: define or import each name once \
+                               (shared files name std items by full path, e.g. `::std::sync::Mutex`)"
+                            .into(),
+                    }),
+                    Some(_) => {}
+                    None => {
+                        item_names.insert(ident.to_string(), here);
+                    }
                 }
-                Ok(source) => match syn::parse_file(&source) {
-                    Err(e) => {
-                        let start = e.span().start();
-                        cx.errors.push(RuleError {
-                            loc: Loc { file: path.clone(), line: start.line, column: start.column + 1 },
-                            message: format!("advice does not parse: {e}"),
-                            help: "advice files are plain Rust items (std + the `__otel` prelude)".into(),
-                        });
-                        None
-                    }
-                    Ok(parsed) => {
-                        for item in &parsed.items {
-                            if let syn::Item::Fn(f) = item {
-                                advice_fns.insert(f.sig.ident.to_string());
-                            }
-                        }
-                        Some((path, source))
-                    }
-                },
             }
         }
+        advice.push((path, source));
+    }
+    let advice_file = if advice.is_empty() {
+        "(no advice file)".to_string()
+    } else {
+        advice.iter().map(|(p, _)| p.display().to_string()).collect::<Vec<_>>().join(", ")
     };
-    let advice_file = raw
-        .pack
-        .advice
-        .as_ref()
-        .map_or_else(|| "(no advice file)".to_string(), |a| dir.join(a.get_ref()).display().to_string());
 
     let mut rules = Vec::new();
     let mut ids = HashSet::new();
@@ -375,7 +417,7 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
         return Err(RuleErrors(cx.errors));
     }
     let mut digest_input = text.to_string();
-    if let Some((_, source)) = &advice {
+    for (_, source) in &advice {
         digest_input.push_str(source);
     }
     Ok(Pack {
@@ -386,6 +428,34 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
         rules,
         digest: format!("{:016x}", fnv1a(digest_input.as_bytes())),
     })
+}
+
+/// The names a top-level item defines in its module (`use` imports included).
+fn item_names_of(item: &syn::Item) -> Vec<syn::Ident> {
+    fn use_names(tree: &syn::UseTree, out: &mut Vec<syn::Ident>) {
+        match tree {
+            syn::UseTree::Path(p) => use_names(&p.tree, out),
+            syn::UseTree::Name(n) if n.ident != "self" => out.push(n.ident.clone()),
+            syn::UseTree::Name(_) | syn::UseTree::Glob(_) => {}
+            syn::UseTree::Rename(r) => out.push(r.rename.clone()),
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_names(t, out)),
+        }
+    }
+    let mut out = Vec::new();
+    match item {
+        syn::Item::Const(i) => out.push(i.ident.clone()),
+        syn::Item::Enum(i) => out.push(i.ident.clone()),
+        syn::Item::Fn(i) => out.push(i.sig.ident.clone()),
+        syn::Item::Mod(i) => out.push(i.ident.clone()),
+        syn::Item::Static(i) => out.push(i.ident.clone()),
+        syn::Item::Struct(i) => out.push(i.ident.clone()),
+        syn::Item::Trait(i) => out.push(i.ident.clone()),
+        syn::Item::Type(i) => out.push(i.ident.clone()),
+        syn::Item::Union(i) => out.push(i.ident.clone()),
+        syn::Item::Use(i) => use_names(&i.tree, &mut out),
+        _ => {}
+    }
+    out
 }
 
 fn split_path(path: &str) -> Vec<String> {
@@ -507,6 +577,39 @@ span = { name = "demo.work", kind = "client", attributes = { "a.b" = "{arg.x}" }
         let text = "[pack]\nname = \"x\"\ncrate = \"x\"\nadvice = \"advice.rs\"\n\n[[rule]]\nid = \"r\"\nfn = \"f\"\non_enter = \"absent\"\n";
         let err = parse_pack(&manifest, text).unwrap_err().to_string();
         assert!(err.contains(":9:12: advice fn `absent` is not defined"), "{err}");
+    }
+
+    #[test]
+    fn advice_files_of_a_pack_are_one_module() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::create_dir(dir.path().join("shared")).expect("mkdir");
+        fs::write(dir.path().join("shared/common.rs"), "pub fn shared_enter() {}\nfn helper() {}\n").expect("write");
+        fs::write(dir.path().join("advice.rs"), "use std::time::Instant;\npub fn own_enter() {}\n").expect("write");
+        let manifest = dir.path().join("pack.toml");
+        let text = "[pack]\nname = \"x\"\ncrate = \"x\"\nadvice = [\"shared/common.rs\", \"advice.rs\"]\n\n\
+                    [[rule]]\nid = \"a\"\nfn = \"f\"\non_enter = \"shared_enter\"\n\n\
+                    [[rule]]\nid = \"b\"\nfn = \"g\"\non_enter = \"own_enter\"\n";
+        let pack = parse_pack(&manifest, text).expect("valid pack");
+        let files: Vec<_> = pack.advice.iter().map(|(p, _)| p.file_name().expect("name").to_owned()).collect();
+        assert_eq!(files, ["common.rs", "advice.rs"]);
+
+        fs::write(dir.path().join("advice.rs"), "pub fn own_enter() {}\nuse std::sync::{Mutex, Arc as helper};\n")
+            .expect("write");
+        let err = parse_pack(&manifest, text).unwrap_err().to_string();
+        assert!(err.contains("advice.rs:2:31: `helper` is already defined at"), "{err}");
+        assert!(err.contains("common.rs:2:4"), "{err}");
+    }
+
+    #[test]
+    fn advice_list_errors_name_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let manifest = dir.path().join("pack.toml");
+        let err = parse_pack(&manifest, "[pack]\nname = \"x\"\ncrate = \"x\"\nadvice = [\"missing.rs\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":4:10: cannot read advice file") && err.contains("missing.rs"), "{err}");
+        let err = parse_pack(&manifest, "[pack]\nname = \"x\"\ncrate = \"x\"\nadvice = []\n").unwrap_err().to_string();
+        assert!(err.contains("`advice` lists no file"), "{err}");
     }
 
     #[test]

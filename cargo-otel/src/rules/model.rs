@@ -49,8 +49,8 @@ pub struct Pack {
     pub target: CrateTarget,
     /// `pack.toml`.
     pub manifest: PathBuf,
-    /// The advice source file and its text, spliced as `mod __otel_advice_<name>`.
-    pub advice: Option<(PathBuf, String)>,
+    /// The advice source files and their text, spliced together as `mod __otel_advice_<name>`.
+    pub advice: Vec<(PathBuf, String)>,
     pub rules: Vec<Rule>,
     /// Hash of the pack's files, to notice edits.
     pub digest: String,

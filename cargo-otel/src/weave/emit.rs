@@ -19,9 +19,16 @@ pub fn prelude_module() -> String {
     format!("{ALLOW_ALL}\n#[doc(hidden)]\n#[macro_use]\nmod __otel {{\n{ABI_DECLARE}\n{ABI_LIST}\n{ABI_PRELUDE}\n}}\n")
 }
 
-/// A pack's advice as a module of the crate root.
-pub fn advice_module(module: &str, source: &str) -> String {
-    format!("{ALLOW_ALL}\n#[doc(hidden)]\nmod {module} {{\n#[allow(unused_imports)] use crate::__otel;\n{source}\n}}\n")
+/// A pack's advice as a module of the crate root: its files, in order, as one module.
+pub fn advice_module(module: &str, files: &[(PathBuf, String)]) -> String {
+    let mut out =
+        format!("{ALLOW_ALL}\n#[doc(hidden)]\nmod {module} {{\n#[allow(unused_imports)] use crate::__otel;\n");
+    for (path, source) in files {
+        let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        out.push_str(&format!("// advice: {name}\n{source}\n"));
+    }
+    out.push_str("}\n");
+    out
 }
 
 /// Create `shadow` as a mirror of `package`: modified files written, everything else a

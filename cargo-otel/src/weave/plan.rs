@@ -190,8 +190,8 @@ pub fn weave(sources: &CrateSources, points: &JoinPoints, request: &WeaveRequest
             }
             text.push_str(&emit::prelude_module());
             for pack in &used {
-                if let Some((_, source)) = &pack.advice {
-                    text.push_str(&emit::advice_module(&pack.advice_module(), source));
+                if !pack.advice.is_empty() {
+                    text.push_str(&emit::advice_module(&pack.advice_module(), &pack.advice));
                 }
             }
             if request.links_runtime {

@@ -651,11 +651,26 @@ pub fn record_http(instrument: u32, seconds: f64, metric: &HttpMetric) {
 #[allow(unused_macros)]
 macro_rules! http_glue {
     () => {
-        // The propagation headers, pre-parsed: a `&str` name is parsed and validated by each
-        // lookup or insert, and these are used on every request.
-        const TRACEPARENT: ::http::header::HeaderName = ::http::header::HeaderName::from_static("traceparent");
-        const TRACESTATE: ::http::header::HeaderName = ::http::header::HeaderName::from_static("tracestate");
-        const BAGGAGE: ::http::header::HeaderName = ::http::header::HeaderName::from_static("baggage");
+        /// The W3C propagation headers, parsed once: a `&str` name is parsed and validated by
+        /// each lookup or insert, and these are used on every request. (Not `const`:
+        /// `HeaderName::from_static` is a `const fn` only from http 0.2.7.)
+        fn propagation_header(key: &str) -> Option<&'static ::http::header::HeaderName> {
+            static NAMES: ::std::sync::OnceLock<[::http::header::HeaderName; 3]> = ::std::sync::OnceLock::new();
+            let index = match key {
+                "traceparent" => 0,
+                "tracestate" => 1,
+                "baggage" => 2,
+                _ => return None,
+            };
+            let names = NAMES.get_or_init(|| {
+                [
+                    ::http::header::HeaderName::from_static("traceparent"),
+                    ::http::header::HeaderName::from_static("tracestate"),
+                    ::http::header::HeaderName::from_static("baggage"),
+                ]
+            });
+            Some(&names[index])
+        }
 
         /// An incoming request as the prelude's `HttpRequest` (headers through `Extractor`).
         struct Incoming<'a, B>(&'a ::http::Request<B>);
@@ -663,13 +678,11 @@ macro_rules! http_glue {
         impl<'a, B> __otel::Extractor for Incoming<'a, B> {
             fn get(&self, key: &str) -> Option<&str> {
                 let headers = self.0.headers();
-                let value = match key {
-                    "traceparent" => headers.get(&TRACEPARENT),
-                    "tracestate" => headers.get(&TRACESTATE),
-                    "baggage" => headers.get(&BAGGAGE),
-                    "host" => headers.get(::http::header::HOST),
-                    "user-agent" => headers.get(::http::header::USER_AGENT),
-                    _ => headers.get(key),
+                let value = match (propagation_header(key), key) {
+                    (Some(name), _) => headers.get(name),
+                    (None, "host") => headers.get(::http::header::HOST),
+                    (None, "user-agent") => headers.get(::http::header::USER_AGENT),
+                    (None, _) => headers.get(key),
                 };
                 value.and_then(|v| v.to_str().ok())
             }
@@ -705,21 +718,10 @@ macro_rules! http_glue {
                     Ok(value) => value,
                     Err(_) => return,
                 };
-                match key {
-                    "traceparent" => {
-                        self.0.insert(TRACEPARENT, value);
-                    }
-                    "tracestate" => {
-                        self.0.insert(TRACESTATE, value);
-                    }
-                    "baggage" => {
-                        self.0.insert(BAGGAGE, value);
-                    }
-                    _ => {
-                        if let Ok(name) = ::http::header::HeaderName::from_bytes(key.as_bytes()) {
-                            self.0.insert(name, value);
-                        }
-                    }
+                if let Some(name) = propagation_header(key) {
+                    self.0.insert(name.clone(), value);
+                } else if let Ok(name) = ::http::header::HeaderName::from_bytes(key.as_bytes()) {
+                    self.0.insert(name, value);
                 }
             }
         }
