@@ -3,13 +3,15 @@
 # service-a built plain vs with `cargo otel` (release), on the hello-world route and on the
 # A→B route, with 100% sampling (spans exported to the local file store) and with
 # OTEL_SDK_DISABLED=true (and, to separate recording from exporting, sampled with no
-# exporter). Both services are restarted for every row; run it twice to see the noise.
+# exporter). Both services are restarted for every measurement; configurations are
+# interleaved over ROUNDS rounds and the table shows medians and every run.
 #
-#   ./scripts/bench-http.sh [SECONDS] [CONNECTIONS]     (default 10 s, 32 connections)
+#   ./scripts/bench-http.sh [SECONDS] [CONNECTIONS] [ROUNDS]   (default 10 s, 32 connections, 3 rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}"
 conns="${2:-32}"
+rounds="${3:-3}"
 command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 host="$(rustc -vV | sed -n 's/^host: //p')"
 
@@ -38,8 +40,10 @@ stop() {
     sleep 0.5
 }
 
-row() { # label dir envs...
-    local label=$1 dir=$2
+# One measurement: start both services with `envs`, wrk each route, append
+# `config route req/s p99` lines to $work/results.
+measure() { # config dir envs...
+    local config=$1 dir=$2
     shift 2
     local b a
     b=$(start "$dir" service-b SERVICE_B_ADDR=127.0.0.1:0 SERVICE_B_DB="$work/db" CARGO_OTEL_STORE="$work/store" "$@")
@@ -49,15 +53,44 @@ row() { # label dir envs...
         local rps p99
         rps=$(sed -n 's/^Requests\/sec: *//p' "$work/wrk.txt")
         p99=$(awk '$1=="99%" {print $2}' "$work/wrk.txt")
-        printf '| %s | %s | %s | %s |\n' "$label" "$route" "$rps" "$p99"
+        echo "$config $route $rps $p99" >>"$work/results"
     done
     stop
+    rm -rf "$work/store"
 }
 
-echo "| build | route | requests/s | p99 latency |"
-echo "|---|---|---:|---:|"
-row "plain cargo build" "$plain"
-row "cargo otel, 100% sampled, exported to the file store" "$woven" OTEL_TRACES_SAMPLER=always_on
-row "cargo otel, 100% sampled, OTEL_TRACES_EXPORTER=none" "$woven" OTEL_TRACES_SAMPLER=always_on OTEL_TRACES_EXPORTER=none
-row "cargo otel, OTEL_SDK_DISABLED=true" "$woven" OTEL_SDK_DISABLED=true
-echo "spans recorded: $(cat "$work"/store/*.jsonl 2>/dev/null | wc -l)"
+configs=(plain sampled-file sampled-none disabled)
+label() {
+    case $1 in
+        plain) echo "plain cargo build" ;;
+        sampled-file) echo "cargo otel, 100% sampled, exported to the file store" ;;
+        sampled-none) echo "cargo otel, 100% sampled, OTEL_TRACES_EXPORTER=none" ;;
+        disabled) echo "cargo otel, OTEL_SDK_DISABLED=true" ;;
+    esac
+}
+
+# Interleaved rounds: every configuration once per round, so drift on a shared machine
+# (other load, frequency) spreads over all of them instead of landing on one row.
+for round in $(seq 1 "$rounds"); do
+    echo "round $round/$rounds" >&2
+    measure plain "$plain"
+    measure sampled-file "$woven" OTEL_TRACES_SAMPLER=always_on
+    measure sampled-none "$woven" OTEL_TRACES_SAMPLER=always_on OTEL_TRACES_EXPORTER=none
+    measure disabled "$woven" OTEL_SDK_DISABLED=true
+done
+
+# Medians per configuration and route; loss against plain's median on the same route.
+median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+p99_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000} print v}'; }
+echo "| build | route | requests/s (median of $rounds) | all runs | vs plain | p99 (median) |"
+echo "|---|---|---:|---|---:|---:|"
+for route in /hello /orders/1; do
+    base=$(awk -v r="$route" '$1=="plain" && $2==r {print $3}' "$work/results" | median)
+    for config in "${configs[@]}"; do
+        rps=$(awk -v c="$config" -v r="$route" '$1==c && $2==r {print $3}' "$work/results" | median)
+        all=$(awk -v c="$config" -v r="$route" '$1==c && $2==r {printf "%s%d", sep, $3; sep=" / "}' "$work/results")
+        p99=$(awk -v c="$config" -v r="$route" '$1==c && $2==r {print $4}' "$work/results" | p99_ms | median)
+        delta=$(awk -v a="$rps" -v b="$base" 'BEGIN {printf "%+.1f%%", (a / b - 1) * 100}')
+        printf '| %s | %s | %.0f | %s | %s | %.2f ms |\n' "$(label "$config")" "$route" "$rps" "$all" "$delta" "$p99"
+    done
+done

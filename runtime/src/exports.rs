@@ -178,6 +178,26 @@ pub extern "C" fn __otel_v1_span_set_str(
     let Some(state) = (unsafe { recording(span) }) else {
         return;
     };
+    set_str_recording(state, key_ptr, key_len, val_ptr, val_len);
+}
+
+/// The recording half of the numeric `__otel_v1_span_set_*`, out of line (as
+/// [`set_str_recording`]).
+#[inline(never)]
+fn set_recording(state: &span::Lock<span::Live>, key_ptr: *const u8, key_len: usize, value: Value) {
+    guard((), || span::set(state, span::key(unsafe { bytes(key_ptr, key_len) }), value))
+}
+
+/// The recording half of `__otel_v1_span_set_str`, out of line so the unsampled path stays
+/// a test and a return (no frame for the interning and the unwind guard).
+#[inline(never)]
+fn set_str_recording(
+    state: &span::Lock<span::Live>,
+    key_ptr: *const u8,
+    key_len: usize,
+    val_ptr: *const u8,
+    val_len: usize,
+) {
     guard((), || {
         let key = span::key(unsafe { bytes(key_ptr, key_len) });
         span::set(state, key, span::str_value(unsafe { bytes(val_ptr, val_len) }));
@@ -189,9 +209,7 @@ pub extern "C" fn __otel_v1_span_set_i64(span: u64, key_ptr: *const u8, key_len:
     let Some(state) = (unsafe { recording(span) }) else {
         return;
     };
-    guard((), || {
-        span::set(state, span::key(unsafe { bytes(key_ptr, key_len) }), Value::I64(val));
-    })
+    set_recording(state, key_ptr, key_len, Value::I64(val));
 }
 
 #[unsafe(no_mangle)]
@@ -199,9 +217,7 @@ pub extern "C" fn __otel_v1_span_set_f64(span: u64, key_ptr: *const u8, key_len:
     let Some(state) = (unsafe { recording(span) }) else {
         return;
     };
-    guard((), || {
-        span::set(state, span::key(unsafe { bytes(key_ptr, key_len) }), Value::F64(val));
-    })
+    set_recording(state, key_ptr, key_len, Value::F64(val));
 }
 
 #[unsafe(no_mangle)]
@@ -209,9 +225,7 @@ pub extern "C" fn __otel_v1_span_set_bool(span: u64, key_ptr: *const u8, key_len
     let Some(state) = (unsafe { recording(span) }) else {
         return;
     };
-    guard((), || {
-        span::set(state, span::key(unsafe { bytes(key_ptr, key_len) }), Value::Bool(val != 0));
-    })
+    set_recording(state, key_ptr, key_len, Value::Bool(val != 0));
 }
 
 #[unsafe(no_mangle)]

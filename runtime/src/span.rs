@@ -318,20 +318,26 @@ pub fn start(rt: &Runtime, parent: Option<&Context>, name: impl FnOnce() -> Cow<
             return SpanState::Inert(Box::new(parent_cx));
         }
     }
-    // SERVER and CLIENT spans carry about a dozen semantic-convention attributes: room for
-    // them up front saves the attribute list's regrowth (4 → 8 → 16) on every request.
-    let room = if matches!(kind, 1 | 2) { 12 } else { 0 };
-    let span = rt
-        .tracer
-        .span_builder(name())
-        .with_kind(kind_from_u32(kind))
-        .with_attributes(Vec::with_capacity(room))
-        .start_with_context(&rt.tracer, &parent_cx);
+    let span = start_sdk(rt, &parent_cx, name(), kind);
     if span.is_recording() {
         SpanState::Recording(Box::new(Lock::new(Live::Detached { span, parent: parent_cx })))
     } else {
         SpanState::Inert(Box::new(parent_cx.with_span(span)))
     }
+}
+
+/// The SDK half of [`start`], out of line: the span builder is large, and the unsampled
+/// path above should not pay for its stack frame.
+#[inline(never)]
+fn start_sdk(rt: &Runtime, parent_cx: &Context, name: Cow<'static, str>, kind: u32) -> SdkSpan {
+    // SERVER and CLIENT spans carry about a dozen semantic-convention attributes: room for
+    // them up front saves the attribute list's regrowth (4 → 8 → 16) on every request.
+    let room = if matches!(kind, 1 | 2) { 12 } else { 0 };
+    rt.tracer
+        .span_builder(name)
+        .with_kind(kind_from_u32(kind))
+        .with_attributes(Vec::with_capacity(room))
+        .start_with_context(&rt.tracer, parent_cx)
 }
 
 pub fn set(state: &Lock<Live>, key: Key, value: Value) {

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Instructions per request of service-a, plain vs `cargo otel` (100% sampled, no exporter):
+# the noise-free companion of bench-http.sh on a shared 2-core machine. service-a runs
+# under callgrind with instrumentation off until it is listening; one warm-up request,
+# then instrumentation on for SECONDS of `wrk -c4`, and the program total is divided by
+# the number of requests wrk completed (all of service-a's threads, exporter included).
+#
+#   ./scripts/instructions-http.sh [SECONDS]          (default 5 s per row)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs="${1:-5}"
+command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
+command -v valgrind >/dev/null || { apt-get update -q && apt-get install -y -q valgrind; }
+host="$(rustc -vV | sed -n 's/^host: //p')"
+
+cargo build -q --release -p cargo-otel
+cargo build -q --release -p service-a -p service-b
+target/release/cargo-otel otel -q build -q --release -p service-a -p service-b
+plain="$PWD/target/release"
+woven="$PWD/target/otel/$host/release"
+work="$(mktemp -d)"
+trap 'pkill -TERM -f "$work" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+wait_listening() { # file → prints the address
+    for _ in $(seq 1 200); do
+        grep -q "listening on" "$1" 2>/dev/null && break
+        sleep 0.1
+    done
+    sed -n 's/.*listening on //p' "$1"
+}
+
+row() { # label dir route envs...
+    local label=$1 dir=$2 route=$3
+    shift 3
+    local b a out requests total
+    env SERVICE_B_ADDR=127.0.0.1:0 SERVICE_B_DB="$work/db" "$@" "$dir/service-b" >"$work/b.out" 2>/dev/null &
+    b=$(wait_listening "$work/b.out")
+    out="$work/callgrind.out"
+    rm -f "$out"*
+    env SERVICE_A_ADDR=127.0.0.1:0 SERVICE_B_URL="http://$b" "$@" \
+        valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" "$dir/service-a" \
+        >"$work/a.out" 2>/dev/null &
+    a=$(wait_listening "$work/a.out")
+    curl -s "http://$a$route" >/dev/null
+    callgrind_control -i on >/dev/null 2>&1
+    requests=$(wrk -t1 -c4 -d"${secs}s" "http://$a$route" | awk '/requests in/ {print $1}')
+    callgrind_control -i off >/dev/null 2>&1
+    callgrind_control -d >/dev/null 2>&1
+    sleep 1
+    pkill -TERM -f "$dir/service-" 2>/dev/null || true
+    sleep 1
+    callgrind_annotate "$out".1 >"$work/annotate.txt" 2>/dev/null
+    total=$(awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}' "$work/annotate.txt")
+    printf '| %s | %s | %s | %s |\n' "$label" "$route" "$requests" "$((total / requests))"
+}
+
+echo "| build | route | requests (under callgrind) | instructions per request |"
+echo "|---|---|---:|---:|"
+for route in /hello /orders/1; do
+    row "plain cargo build" "$plain" "$route"
+    row "cargo otel, 100% sampled, OTEL_TRACES_EXPORTER=none" "$woven" "$route" \
+        OTEL_TRACES_SAMPLER=always_on OTEL_TRACES_EXPORTER=none
+    row "cargo otel, 100% sampled, file store" "$woven" "$route" \
+        OTEL_TRACES_SAMPLER=always_on CARGO_OTEL_STORE="$work/store"
+done
