@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runtime overhead on a real service (issue 4), measured in one run with wrk on loopback:
 # service-a built plain vs with `cargo otel` (release), on the hello-world route and on the
-# A→B route, with 100% sampling (spans exported to the local file store) and with
-# OTEL_SDK_DISABLED=true (and, to separate recording from exporting, sampled with no
-# exporter). Both services are restarted for every measurement; configurations are
-# interleaved over ROUNDS rounds and the table shows medians and every run.
+# A→B route: 100% sampled with spans exported to the local file store, 100% sampled with no
+# exporter (recording without exporting), 10% of traces sampled (as production runs it),
+# and OTEL_SDK_DISABLED=true. Both services are restarted for every measurement;
+# configurations are interleaved over ROUNDS rounds and the table shows medians and every run.
 #
 #   ./scripts/bench-http.sh [SECONDS] [CONNECTIONS] [ROUNDS]   (default 10 s, 32 connections, 3 rounds)
 set -euo pipefail
@@ -59,12 +59,13 @@ measure() { # config dir envs...
     rm -rf "$work/store"
 }
 
-configs=(plain sampled-file sampled-none disabled)
+configs=(plain sampled-file sampled-none ratio-file disabled)
 label() {
     case $1 in
         plain) echo "plain cargo build" ;;
         sampled-file) echo "cargo otel, 100% sampled, exported to the file store" ;;
         sampled-none) echo "cargo otel, 100% sampled, OTEL_TRACES_EXPORTER=none" ;;
+        ratio-file) echo "cargo otel, 10% sampled (parentbased_traceidratio), file store" ;;
         disabled) echo "cargo otel, OTEL_SDK_DISABLED=true" ;;
     esac
 }
@@ -76,6 +77,7 @@ for round in $(seq 1 "$rounds"); do
     measure plain "$plain"
     measure sampled-file "$woven" OTEL_TRACES_SAMPLER=always_on
     measure sampled-none "$woven" OTEL_TRACES_SAMPLER=always_on OTEL_TRACES_EXPORTER=none
+    measure ratio-file "$woven" OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1
     measure disabled "$woven" OTEL_SDK_DISABLED=true
 done
 

@@ -62,4 +62,6 @@ for route in /hello /orders/1; do
         OTEL_TRACES_SAMPLER=always_on OTEL_TRACES_EXPORTER=none
     row "cargo otel, 100% sampled, file store" "$woven" "$route" \
         OTEL_TRACES_SAMPLER=always_on CARGO_OTEL_STORE="$work/store"
+    row "cargo otel, 10% sampled (parentbased_traceidratio), file store" "$woven" "$route" \
+        OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 CARGO_OTEL_STORE="$work/store"
 done

@@ -160,7 +160,7 @@ fn finish_server(call: ServerCall, outcome: Result<u16, &str>) {
         Err(poisoned) => poisoned.into_inner().clone(),
     };
     let span = &call.span;
-    if let Some(route) = &route {
+    if let (Some(route), true) = (&route, span.is_recording()) {
         span.set_name(&format!("{} {}", call.method, route));
         span.str("http.route", route);
     }
