@@ -13,15 +13,8 @@ secs="${1:-10}"
 conns="${2:-32}"
 rounds="${3:-3}"
 command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
-host="$(rustc -vV | sed -n 's/^host: //p')"
-
-cargo build -q --release -p cargo-otel
-cargo build -q --release -p service-a -p service-b
-target/release/cargo-otel otel -q build -q --release -p service-a -p service-b
-plain="$PWD/target/release"
-woven="$PWD/target/otel/$host/release"
-work="$(mktemp -d)"
-trap 'pkill -TERM -f "$work" 2>/dev/null || true; rm -rf "$work"' EXIT
+# shellcheck source=scripts/services-release.sh
+. scripts/services-release.sh
 
 start() { # dir name envs... → prints the address
     local dir=$1 name=$2
@@ -59,12 +52,24 @@ measure() { # config dir envs...
     rm -rf "$work/store"
 }
 
-configs=(plain sampled-file sampled-none ratio-file disabled)
+# The peer: /hello instrumented by hand with the OpenTelemetry SDK (examples/hello-sdk), as
+# the 100%-sampled, no-exporter row does it.
+measure_peer() {
+    local a
+    a=$(start "$plain" hello-sdk HELLO_SDK_ADDR=127.0.0.1:0)
+    wrk -t1 -c"$conns" -d"${secs}s" --latency "http://$a/hello" >"$work/wrk.txt"
+    echo "hand-sdk /hello $(sed -n 's/^Requests\/sec: *//p' "$work/wrk.txt") $(awk '$1=="99%" {print $2}' "$work/wrk.txt")" >>"$work/results"
+    pkill -TERM -f "$work/hello-sdk" 2>/dev/null || true
+    sleep 0.5
+}
+
+configs=(plain sampled-file sampled-none hand-sdk ratio-file disabled)
 label() {
     case $1 in
         plain) echo "plain cargo build" ;;
         sampled-file) echo "cargo otel, 100% sampled, exported to the file store" ;;
         sampled-none) echo "cargo otel, 100% sampled, OTEL_TRACES_EXPORTER=none" ;;
+        hand-sdk) echo "peer: instrumented by hand with the SDK, 100% sampled, no exporter" ;;
         ratio-file) echo "cargo otel, 10% sampled (parentbased_traceidratio), file store" ;;
         disabled) echo "cargo otel, OTEL_SDK_DISABLED=true" ;;
     esac
@@ -77,6 +82,7 @@ for round in $(seq 1 "$rounds"); do
     measure plain "$plain"
     measure sampled-file "$woven" OTEL_TRACES_SAMPLER=always_on
     measure sampled-none "$woven" OTEL_TRACES_SAMPLER=always_on OTEL_TRACES_EXPORTER=none
+    measure_peer
     measure ratio-file "$woven" OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1
     measure disabled "$woven" OTEL_SDK_DISABLED=true
 done
@@ -89,6 +95,7 @@ echo "|---|---|---:|---|---:|---:|"
 for route in /hello /orders/1; do
     base=$(awk -v r="$route" '$1=="plain" && $2==r {print $3}' "$work/results" | median)
     for config in "${configs[@]}"; do
+        grep -q "^$config $route " "$work/results" || continue
         rps=$(awk -v c="$config" -v r="$route" '$1==c && $2==r {print $3}' "$work/results" | median)
         all=$(awk -v c="$config" -v r="$route" '$1==c && $2==r {printf "%s%d", sep, $3; sep=" / "}' "$work/results")
         p99=$(awk -v c="$config" -v r="$route" '$1==c && $2==r {print $4}' "$work/results" | p99_ms | median)

@@ -11,15 +11,8 @@ cd "$(dirname "$0")/.."
 secs="${1:-5}"
 command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 command -v valgrind >/dev/null || { apt-get update -q && apt-get install -y -q valgrind; }
-host="$(rustc -vV | sed -n 's/^host: //p')"
-
-cargo build -q --release -p cargo-otel
-cargo build -q --release -p service-a -p service-b
-target/release/cargo-otel otel -q build -q --release -p service-a -p service-b
-plain="$PWD/target/release"
-woven="$PWD/target/otel/$host/release"
-work="$(mktemp -d)"
-trap 'pkill -TERM -f "$work" 2>/dev/null || true; rm -rf "$work"' EXIT
+# shellcheck source=scripts/services-release.sh
+. scripts/services-release.sh
 
 wait_listening() { # file → prints the address
     for _ in $(seq 1 200); do

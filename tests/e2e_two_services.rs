@@ -9,16 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use cargo_otel_tests::{cargo_otel, read_spans, workspace_root};
+use cargo_otel_tests::{cargo_otel, host, read_spans, workspace_root};
 use serde_json::Value;
-
-fn host() -> String {
-    let out = Command::new("rustc").arg("-vV").output().expect("rustc -vV");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
-        .expect("host")
-}
 
 fn otel_target() -> PathBuf {
     workspace_root().join("target/e2e-otel")

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use cargo_otel_tests::{cargo_otel, copy_fixture, read_spans, shared_otel_target, span};
+use cargo_otel_tests::{cargo_otel, copy_fixture, host, read_spans, shared_otel_target, span};
 
 fn otel(dir: &Path, args: &[&str]) -> Output {
     otel_in(dir, &shared_otel_target(), args)
@@ -32,14 +32,6 @@ fn stderr(out: &Output) -> String {
 fn app_binary() -> std::path::PathBuf {
     let triple = host();
     shared_otel_target().join(triple).join("debug").join("app")
-}
-
-fn host() -> String {
-    let out = Command::new("rustc").arg("-vV").output().expect("rustc -vV");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
-        .expect("host line")
 }
 
 fn build_ok(dir: &Path, args: &[&str]) -> String {

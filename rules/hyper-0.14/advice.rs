@@ -9,16 +9,11 @@
 // of `retryably_send_request`'s on_exit until the response head, the error, or the drop.
 
 use std::cell::Cell;
-use std::time::Instant;
 
 /// This pack's name: its run-time switch (`OTEL_RUST_INSTRUMENTATION_HYPER_0_14_ENABLED`).
 const PACK: &str = "hyper-0_14";
 
 // ===== Client =====
-
-/// Header names of the propagation formats a caller (reqwest's advice, an application that
-/// propagates by hand) may already have written: such a request is someone else's span.
-const CONTEXT_HEADERS: &[&str] = &["traceparent", "b3", "x-b3-traceid", "uber-trace-id"];
 
 thread_local! {
     /// How many `Client::request` calls are running on this thread: a `PendingCall` dropped
@@ -28,12 +23,7 @@ thread_local! {
 
 /// One outgoing request being traced.
 pub struct ClientCall {
-    span: __otel::Span,
-    method: &'static str,
-    scheme: String,
-    address: String,
-    port: Option<i64>,
-    started: Instant,
+    client: __otel::ClientSpan,
     /// `error.type` if `Client::request` rejects the request before sending it.
     rejected: &'static str,
 }
@@ -48,8 +38,8 @@ impl Drop for PendingCall {
     fn drop(&mut self) {
         let Some(call) = self.0.take() else { return };
         if IN_REQUEST.with(|depth| depth.get()) > 0 {
-            let error_type = call.rejected;
-            finish_client(call, None, "", error_type, "the request was rejected before it was sent");
+            let description = "the request was rejected before it was sent";
+            call.client.finish(&call.client.span, None, "", call.rejected, description);
         }
     }
 }
@@ -73,31 +63,6 @@ fn rejection<B>(req: &::http::Request<B>) -> &'static str {
     "UserUnsupportedVersion"
 }
 
-/// `url.full` without user info and with sensitive query values redacted.
-fn full_url(uri: &::http::Uri) -> String {
-    let mut out = String::new();
-    if let Some(scheme) = uri.scheme_str() {
-        out.push_str(scheme);
-        out.push_str("://");
-    }
-    if let Some(authority) = uri.authority() {
-        let authority = authority.as_str();
-        match authority.rfind('@') {
-            Some(at) => {
-                out.push_str(if authority[..at].contains(':') { "REDACTED:REDACTED@" } else { "REDACTED@" });
-                out.push_str(&authority[at + 1..]);
-            }
-            None => out.push_str(authority),
-        }
-    }
-    out.push_str(uri.path());
-    if let Some(query) = uri.query() {
-        out.push('?');
-        out.push_str(&__otel::redact_query(query));
-    }
-    out
-}
-
 /// The call context of `Client::request`: while it lives, the request is inside `request`.
 pub struct InRequest(());
 
@@ -107,43 +72,14 @@ impl Drop for InRequest {
     }
 }
 
-/// OnEnter of `Client::request`: start the CLIENT span, inject it, and put it into the
-/// request for `retryably_send_request`.
+/// OnEnter of `Client::request`: start the CLIENT span and inject it (see
+/// `start_http_client_span`), and put it into the request for `retryably_send_request`.
 pub fn client_enter<B>(req: &mut ::http::Request<B>) -> InRequest {
     IN_REQUEST.with(|depth| depth.set(depth.get() + 1));
-    if !__otel::enabled(PACK) || CONTEXT_HEADERS.iter().any(|h| req.headers().contains_key(*h)) {
-        return InRequest(());
+    if let Some(client) = start_http_client_span(PACK, req) {
+        let rejected = rejection(req);
+        req.extensions_mut().insert(PendingCall(Some(ClientCall { client, rejected })));
     }
-    let name = __otel::http_method(req.method().as_str());
-    let span = __otel::Span::start(name, __otel::CLIENT);
-    let uri = req.uri();
-    let scheme = uri.scheme_str().unwrap_or("http").to_string();
-    let address = uri.host().unwrap_or("").to_string();
-    let port = uri.port_u16().map(i64::from).or(match &*scheme {
-        "http" => Some(80),
-        "https" => Some(443),
-        _ => None,
-    });
-    if span.is_recording() {
-        span.str("http.request.method", name);
-        if name == "_OTHER" {
-            span.str("http.request.method_original", req.method().as_str());
-        }
-        span.str("url.full", &full_url(uri));
-        if !address.is_empty() {
-            span.str("server.address", &address);
-        }
-        if let Some(port) = port {
-            span.i64("server.port", port);
-        }
-    }
-    {
-        let _entered = span.enter();
-        __otel::inject(&mut Carrier(req.headers_mut()));
-    }
-    let rejected = rejection(req);
-    let call = ClientCall { span, method: name, scheme, address, port, started: Instant::now(), rejected };
-    req.extensions_mut().insert(PendingCall(Some(call)));
     InRequest(())
 }
 
@@ -163,17 +99,13 @@ where
     E: ::std::fmt::Debug + ::std::fmt::Display,
 {
     let Some(call) = call else { return };
+    let client = &call.client;
     match out {
         Ok(response) => {
-            let code = response.status().as_u16();
             let version = __otel::http_version(&response.version());
-            let error_type = if code >= 400 { code.to_string() } else { String::new() };
-            finish_client(call, Some(code), version, &error_type, "");
+            client.finish(&client.span, Some(response.status().as_u16()), version, "", "");
         }
-        Err(e) => {
-            let error_type = error_kind(e);
-            finish_client(call, None, "", &error_type, &e.to_string());
-        }
+        Err(e) => client.finish(&client.span, None, "", &error_kind(e), &e.to_string()),
     }
 }
 
@@ -204,29 +136,4 @@ fn error_kind<E: ::std::fmt::Debug>(e: &E) -> String {
     } else {
         kind
     }
-}
-
-/// Set the outcome on the span and record the metric; the span ends when `call` drops.
-fn finish_client(call: ClientCall, status: Option<u16>, version: &str, error_type: &str, description: &str) {
-    let span = &call.span;
-    if let Some(code) = status {
-        span.i64("http.response.status_code", i64::from(code));
-    }
-    if !version.is_empty() {
-        span.str("network.protocol.version", version);
-    }
-    if !error_type.is_empty() {
-        span.error(error_type, description);
-    }
-    let metric = __otel::HttpMetric {
-        method: call.method,
-        scheme: &call.scheme,
-        status: status.map(i64::from),
-        route: None,
-        version,
-        error_type,
-        address: Some(&call.address),
-        port: call.port,
-    };
-    __otel::record_http(__otel::HTTP_CLIENT_DURATION, call.started.elapsed().as_secs_f64(), &metric);
 }

@@ -5,7 +5,6 @@
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::time::Instant;
 
 #[cfg(feature = "client-legacy")]
 use crate::client::legacy::Error;
@@ -13,49 +12,10 @@ use crate::client::legacy::Error;
 thread_local! {
     /// The span `Client::request` started, waiting for `ResponseFuture::new` to wrap the
     /// future (same synchronous call).
-    static PENDING: RefCell<Option<ClientCall>> = RefCell::new(None);
-}
-
-/// Header names of the propagation formats a caller (reqwest's advice, an application that
-/// propagates by hand) may already have written: such a request is someone else's span.
-const CONTEXT_HEADERS: &[&str] = &["traceparent", "b3", "x-b3-traceid", "uber-trace-id"];
-
-/// One outgoing request being traced.
-pub struct ClientCall {
-    span: __otel::Span,
-    method: &'static str,
-    scheme: String,
-    address: String,
-    port: Option<i64>,
-    started: Instant,
+    static PENDING: RefCell<Option<__otel::ClientSpan>> = RefCell::new(None);
 }
 
 http_glue!();
-
-/// `url.full` without user info and with sensitive query values redacted.
-fn full_url(uri: &::http::Uri) -> String {
-    let mut out = String::new();
-    if let Some(scheme) = uri.scheme_str() {
-        out.push_str(scheme);
-        out.push_str("://");
-    }
-    if let Some(authority) = uri.authority() {
-        let authority = authority.as_str();
-        match authority.rfind('@') {
-            Some(at) => {
-                out.push_str(if authority[..at].contains(':') { "REDACTED:REDACTED@" } else { "REDACTED@" });
-                out.push_str(&authority[at + 1..]);
-            }
-            None => out.push_str(authority),
-        }
-    }
-    out.push_str(uri.path());
-    if let Some(query) = uri.query() {
-        out.push('?');
-        out.push_str(&__otel::redact_query(query));
-    }
-    out
-}
 
 /// Clears the hand-off when `Client::request` returns (or unwinds).
 pub struct Armed(());
@@ -66,41 +26,11 @@ impl Drop for Armed {
     }
 }
 
-/// OnEnter of `Client::request`.
+/// OnEnter of `Client::request`: start the CLIENT span and inject it (see
+/// `start_http_client_span`), leaving it for `ResponseFuture::new`.
 pub fn client_enter<B>(req: &mut ::http::Request<B>) -> Armed {
-    PENDING.with(|p| p.borrow_mut().take());
-    if !__otel::enabled("hyper-util") || CONTEXT_HEADERS.iter().any(|h| req.headers().contains_key(*h)) {
-        return Armed(());
-    }
-    let name = __otel::http_method(req.method().as_str());
-    let span = __otel::Span::start(name, __otel::CLIENT);
-    let uri = req.uri();
-    let scheme = uri.scheme_str().unwrap_or("http").to_string();
-    let address = uri.host().unwrap_or("").to_string();
-    let port = uri.port_u16().map(i64::from).or(match &*scheme {
-        "http" => Some(80),
-        "https" => Some(443),
-        _ => None,
-    });
-    if span.is_recording() {
-        span.str("http.request.method", name);
-        if name == "_OTHER" {
-            span.str("http.request.method_original", req.method().as_str());
-        }
-        span.str("url.full", &full_url(uri));
-        if !address.is_empty() {
-            span.str("server.address", &address);
-        }
-        if let Some(port) = port {
-            span.i64("server.port", port);
-        }
-    }
-    {
-        let _entered = span.enter();
-        __otel::inject(&mut Carrier(req.headers_mut()));
-    }
-    let call = ClientCall { span: span, method: name, scheme: scheme, address: address, port: port, started: Instant::now() };
-    PENDING.with(|p| *p.borrow_mut() = Some(call));
+    let call = start_http_client_span("hyper-util", req);
+    PENDING.with(|p| *p.borrow_mut() = call);
     Armed(())
 }
 
@@ -134,38 +64,11 @@ where
     };
     __otel::instrument_with(span, future, move |span: &__otel::Span, out: &Result<::http::Response<::hyper::body::Incoming>, Error>| {
         let Some(call) = call else { return };
-        let mut status = None;
-        let mut version = "";
-        let mut error_type = String::new();
         match out {
             Ok(response) => {
-                let code = response.status().as_u16();
-                status = Some(i64::from(code));
-                span.i64("http.response.status_code", i64::from(code));
-                version = __otel::http_version(&response.version());
-                if !version.is_empty() {
-                    span.str("network.protocol.version", version);
-                }
-                if code >= 400 {
-                    error_type = code.to_string();
-                    span.error(&error_type, "");
-                }
+                call.finish(span, Some(response.status().as_u16()), __otel::http_version(&response.version()), "", "")
             }
-            Err(e) => {
-                error_type = error_kind(e);
-                span.error(&error_type, &e.to_string());
-            }
+            Err(e) => call.finish(span, None, "", &error_kind(e), &e.to_string()),
         }
-        let metric = __otel::HttpMetric {
-            method: call.method,
-            scheme: &call.scheme,
-            status: status,
-            route: None,
-            version: version,
-            error_type: &error_type,
-            address: Some(&call.address),
-            port: call.port,
-        };
-        __otel::record_http(__otel::HTTP_CLIENT_DURATION, call.started.elapsed().as_secs_f64(), &metric);
     })
 }

@@ -4,7 +4,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::time::Instant;
 
 use crate::header::HeaderMap;
 
@@ -12,17 +11,7 @@ thread_local! {
     /// Set while `send`/`execute` builds its future: `execute_request` may start a span.
     static ARMED: Cell<bool> = Cell::new(false);
     /// The span `execute_request` started, waiting for `send`/`execute` to wrap the future.
-    static PENDING: RefCell<Option<ClientCall>> = RefCell::new(None);
-}
-
-/// One outgoing request being traced.
-pub struct ClientCall {
-    span: __otel::Span,
-    method: &'static str,
-    scheme: String,
-    address: String,
-    port: Option<i64>,
-    started: Instant,
+    static PENDING: RefCell<Option<__otel::ClientSpan>> = RefCell::new(None);
 }
 
 http_glue!();
@@ -48,64 +37,36 @@ fn full_url(url: &crate::Url) -> String {
 /// `headers`. `None` when instrumentation is off, or when the request already carries a
 /// trace context and nothing is current (the blocking client's worker, or an app that
 /// propagates by hand): then the headers are left as they are.
-fn start(method: &crate::Method, url: &crate::Url, headers: &mut HeaderMap) -> Option<ClientCall> {
+fn start(method: &crate::Method, url: &crate::Url, headers: &mut HeaderMap) -> Option<__otel::ClientSpan> {
     if !__otel::enabled("reqwest") {
         return None;
     }
     if headers.contains_key("traceparent") && __otel::Context::current().is_empty() {
         return None;
     }
-    let name = __otel::http_method(method.as_str());
-    let span = __otel::Span::start(name, __otel::CLIENT);
-    let address = url.host_str().unwrap_or("").to_string();
+    let address = url.host_str().unwrap_or("");
     let port = url.port_or_known_default().map(i64::from);
-    if span.is_recording() {
-        span.str("http.request.method", name);
-        if name == "_OTHER" {
-            span.str("http.request.method_original", method.as_str());
-        }
-        span.str("url.full", &full_url(url));
-        span.str("server.address", &address);
-        if let Some(port) = port {
-            span.i64("server.port", port);
-        }
-    }
+    let call = __otel::start_client_span(method.as_str(), url.scheme(), address, port, || full_url(url));
     {
-        let _entered = span.enter();
+        let _entered = call.span.enter();
         __otel::inject(&mut Carrier(headers));
     }
-    Some(ClientCall { span: span, method: name, scheme: url.scheme().to_string(), address: address, port: port, started: Instant::now() })
+    Some(call)
 }
 
 /// Record the outcome on the span and the duration metric.
-fn finish(call: &ClientCall, span: &__otel::Span, status: Option<u16>, version: Option<crate::Version>, error: Option<&crate::Error>) {
+fn finish(
+    call: &__otel::ClientSpan,
+    span: &__otel::Span,
+    status: Option<u16>,
+    version: Option<crate::Version>,
+    error: Option<&crate::Error>,
+) {
     let version = version.as_ref().map_or("", __otel::http_version);
-    let mut error_type = String::new();
-    if let Some(status) = status {
-        span.i64("http.response.status_code", i64::from(status));
-        if status >= 400 {
-            error_type = status.to_string();
-            span.error(&error_type, "");
-        }
+    match error {
+        Some(e) => call.finish(span, status, version, error_kind(e), &e.to_string()),
+        None => call.finish(span, status, version, "", ""),
     }
-    if !version.is_empty() {
-        span.str("network.protocol.version", version);
-    }
-    if let Some(e) = error {
-        error_type = error_kind(e).to_string();
-        span.error(&error_type, &e.to_string());
-    }
-    let metric = __otel::HttpMetric {
-        method: call.method,
-        scheme: &call.scheme,
-        status: status.map(i64::from),
-        route: None,
-        version: version,
-        error_type: &error_type,
-        address: Some(&call.address),
-        port: call.port,
-    };
-    __otel::record_http(__otel::HTTP_CLIENT_DURATION, call.started.elapsed().as_secs_f64(), &metric);
 }
 
 fn error_kind(e: &crate::Error) -> &'static str {
@@ -180,7 +141,7 @@ where
 
 /// OnEnter of `blocking::Client::execute`.
 #[cfg(feature = "blocking")]
-pub fn blocking_enter(request: &mut crate::blocking::Request) -> Option<ClientCall> {
+pub fn blocking_enter(request: &mut crate::blocking::Request) -> Option<__otel::ClientSpan> {
     let method = request.method().clone();
     let url = request.url().clone();
     start(&method, &url, request.headers_mut())
@@ -188,7 +149,7 @@ pub fn blocking_enter(request: &mut crate::blocking::Request) -> Option<ClientCa
 
 /// OnExit of `blocking::Client::execute`.
 #[cfg(feature = "blocking")]
-pub fn blocking_exit(call: Option<ClientCall>, out: &crate::Result<crate::blocking::Response>) {
+pub fn blocking_exit(call: Option<__otel::ClientSpan>, out: &crate::Result<crate::blocking::Response>) {
     if let Some(mut call) = call {
         let span = std::mem::replace(&mut call.span, __otel::Span::none());
         match out {

@@ -96,7 +96,15 @@ pub mod __test {
 
 #[cfg(test)]
 mod prelude_tests {
-    use crate::__prelude::http_version;
+    use crate::__prelude::{full_url, http_version};
+
+    #[test]
+    fn full_url_redacts_user_info_and_secrets() {
+        let url = full_url(Some("https"), Some("user:pw@example.com:8443"), "/a/b", Some("q=1&token=abc"));
+        assert_eq!(url, "https://REDACTED:REDACTED@example.com:8443/a/b?q=1&token=REDACTED");
+        assert_eq!(full_url(Some("http"), Some("user@h"), "/", None), "http://REDACTED@h/");
+        assert_eq!(full_url(None, None, "/only/path", None), "/only/path");
+    }
 
     #[test]
     fn http_version_reads_the_debug_form() {

@@ -95,3 +95,83 @@ pub fn span<'a>(spans: &'a [serde_json::Value], name: &str) -> &'a serde_json::V
         panic!("no span `{name}` among {names:?}")
     })
 }
+
+/// The host target triple (`cargo otel` builds with `--target <host>`, so binaries live
+/// under `<target>/<triple>/`).
+pub fn host() -> String {
+    let out = Command::new("rustc").arg("-vV").output().expect("rustc -vV");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("host line")
+}
+
+/// Attribute `key` of a span from the store (`Null` when absent).
+pub fn attr<'a>(span: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    &span["attributes"][key]
+}
+
+/// Build the fixture workspace in `dir` with `cargo otel --strict` into the shared otel
+/// target; returns cargo's stderr (status lines included).
+pub fn otel_build_strict(dir: &Path) -> String {
+    let out = Command::new(cargo_otel())
+        .args(["otel", "--strict", "--otel-target-dir"])
+        .arg(shared_otel_target())
+        .args(["build", "--offline"])
+        .current_dir(dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .env("CARGO_TERM_COLOR", "never")
+        .output()
+        .expect("run cargo otel");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "cargo otel build failed:\n{err}");
+    err
+}
+
+/// Run binary `bin` of a fixture built by [`otel_build_strict`], exporting to a file store
+/// in `dir`; returns its stdout and the spans it recorded.
+pub fn run_fixture_app(dir: &Path, bin: &str) -> (String, Vec<serde_json::Value>) {
+    let store = dir.join("store");
+    let run = Command::new(shared_otel_target().join(host()).join("debug").join(bin))
+        .env("CARGO_OTEL_STORE", &store)
+        .env("OTEL_SERVICE_NAME", bin)
+        .output()
+        .unwrap_or_else(|e| panic!("run {bin}: {e}"));
+    assert!(run.status.success(), "{bin} failed:\n{}", String::from_utf8_lossy(&run.stderr));
+    (String::from_utf8_lossy(&run.stdout).into_owned(), read_spans(&store))
+}
+
+/// The spans of one `GET /hello?token=…&x=1` from a plain HTTP client to a plain HTTP server
+/// on loopback (the hyper fixtures): exactly one CLIENT and one SERVER span, in one trace,
+/// the SERVER a child of the CLIENT, with the attributes every client and server pack sets.
+/// Returns `(client, server)` for pack-specific checks.
+pub fn assert_one_client_one_server(spans: &[serde_json::Value]) -> (&serde_json::Value, &serde_json::Value) {
+    let clients: Vec<&serde_json::Value> = spans.iter().filter(|s| s["kind"] == "client").collect();
+    let servers: Vec<&serde_json::Value> = spans.iter().filter(|s| s["kind"] == "server").collect();
+    assert_eq!(clients.len(), 1, "one CLIENT span: {spans:#?}");
+    assert_eq!(servers.len(), 1, "one SERVER span: {spans:#?}");
+    let (client, server) = (clients[0], servers[0]);
+
+    assert_eq!(client["name"], "GET");
+    assert_eq!(server["name"], "GET", "no route at the hyper level");
+    assert_eq!(server["trace_id"], client["trace_id"], "one trace");
+    assert_eq!(server["parent_span_id"], client["span_id"], "SERVER's parent is the CLIENT");
+    assert_eq!(client["parent_span_id"], "");
+
+    assert_eq!(attr(client, "http.request.method"), "GET");
+    assert_eq!(attr(client, "server.address"), "127.0.0.1");
+    let full = attr(client, "url.full").as_str().expect("url.full");
+    assert!(full.starts_with("http://127.0.0.1:") && full.ends_with("/hello?token=REDACTED&x=1"), "{full}");
+    assert_eq!(attr(client, "http.response.status_code"), 200);
+    assert_eq!(attr(client, "network.protocol.version"), "1.1");
+
+    assert_eq!(attr(server, "http.request.method"), "GET");
+    assert_eq!(attr(server, "url.path"), "/hello");
+    assert_eq!(attr(server, "url.scheme"), "http");
+    assert_eq!(attr(server, "url.query"), "token=REDACTED&x=1");
+    assert_eq!(attr(server, "network.protocol.version"), "1.1");
+    assert_eq!(attr(server, "server.address"), "127.0.0.1");
+    assert_eq!(attr(server, "http.response.status_code"), 200);
+    (client, server)
+}

@@ -591,6 +591,117 @@ pub fn start_server_span<R: HttpRequest>(req: &R) -> ServerSpan {
     ServerSpan { span: span, method: method, scheme: scheme, version: version }
 }
 
+/// A started CLIENT span and the request facts its metric needs.
+pub struct ClientSpan {
+    pub span: Span,
+    pub method: &'static str,
+    pub scheme: String,
+    pub address: String,
+    pub port: Option<i64>,
+    pub started: ::std::time::Instant,
+}
+
+/// Start the CLIENT span of an outgoing request under the current context: named `{method}`
+/// (`_OTHER` for unknown methods), with the semantic-convention request attributes.
+/// `url_full` is only built when the span records. The caller injects the context into the
+/// request's headers while the span is current (`span.enter()` + `inject`).
+pub fn start_client_span<U: FnOnce() -> String>(
+    method: &str,
+    scheme: &str,
+    address: &str,
+    port: Option<i64>,
+    url_full: U,
+) -> ClientSpan {
+    let name = http_method(method);
+    let span = Span::start(name, CLIENT);
+    if span.is_recording() {
+        span.str("http.request.method", name);
+        if name == "_OTHER" {
+            span.str("http.request.method_original", method);
+        }
+        span.str("url.full", &url_full());
+        if !address.is_empty() {
+            span.str("server.address", address);
+        }
+        if let Some(port) = port {
+            span.i64("server.port", port);
+        }
+    }
+    ClientSpan {
+        span: span,
+        method: name,
+        scheme: scheme.to_string(),
+        address: address.to_string(),
+        port: port,
+        started: ::std::time::Instant::now(),
+    }
+}
+
+impl ClientSpan {
+    /// Record the response (status, protocol version) or the failure (`error_type` and a
+    /// description) on `span` (this request's span, wherever it lives now), and the
+    /// `http.client.request.duration` measurement. A status of 400 or more is an error whose
+    /// type is the status code.
+    pub fn finish(&self, span: &Span, status: Option<u16>, version: &str, error_type: &str, description: &str) {
+        let status_type;
+        let mut error_type = error_type;
+        if let Some(code) = status {
+            span.i64("http.response.status_code", i64::from(code));
+            if code >= 400 && error_type.is_empty() {
+                status_type = code.to_string();
+                error_type = &status_type;
+            }
+        }
+        if !version.is_empty() {
+            span.str("network.protocol.version", version);
+        }
+        if !error_type.is_empty() {
+            span.error(error_type, description);
+        }
+        let metric = HttpMetric {
+            method: self.method,
+            scheme: &self.scheme,
+            status: status.map(i64::from),
+            route: None,
+            version: version,
+            error_type: error_type,
+            address: Some(&self.address),
+            port: self.port,
+        };
+        record_http(HTTP_CLIENT_DURATION, self.started.elapsed().as_secs_f64(), &metric);
+    }
+}
+
+/// Header names of the propagation formats. An outgoing request that already carries one
+/// was traced by someone else (reqwest's advice, an application propagating by hand): the
+/// lower-level client packs (hyper-util, hyper 0.14) leave it alone.
+pub const TRACE_CONTEXT_HEADERS: &[&str] = &["traceparent", "b3", "x-b3-traceid", "uber-trace-id"];
+
+/// `url.full` from a URI's parts: user info replaced by `REDACTED`, sensitive query values
+/// redacted (`redact_query`), no fragment.
+pub fn full_url(scheme: Option<&str>, authority: Option<&str>, path: &str, query: Option<&str>) -> String {
+    let mut out = String::new();
+    if let Some(scheme) = scheme {
+        out.push_str(scheme);
+        out.push_str("://");
+    }
+    if let Some(authority) = authority {
+        match authority.rfind('@') {
+            Some(at) => {
+                out.push_str(if authority[..at].contains(':') { "REDACTED:REDACTED@" } else { "REDACTED@" });
+                out.push_str(&authority[at + 1..]);
+            }
+            None => out.push_str(authority),
+        }
+    }
+    out.push_str(path);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(&redact_query(query));
+    }
+    out
+}
+
 /// `host:port`, `[v6]:port` or `host` → (address, port).
 pub fn split_host(host: &str) -> (&str, Option<i64>) {
     if let Some(end) = host.rfind(']') {
@@ -707,6 +818,32 @@ macro_rules! http_glue {
             fn version(&self) -> &'static str {
                 __otel::http_version(&self.0.version())
             }
+        }
+
+        /// Start the CLIENT span of an outgoing `http::Request` and inject it into the request's
+        /// headers, unless pack `pack` is off or the request already carries a trace context
+        /// (someone else's span: reqwest's advice, or an application propagating by hand).
+        fn start_http_client_span<B>(pack: &str, req: &mut ::http::Request<B>) -> Option<__otel::ClientSpan> {
+            if !__otel::enabled(pack) || __otel::TRACE_CONTEXT_HEADERS.iter().any(|h| req.headers().contains_key(*h)) {
+                return None;
+            }
+            let call = {
+                let uri = req.uri();
+                let scheme = uri.scheme_str().unwrap_or("http");
+                let port = uri.port_u16().map(i64::from).or(match scheme {
+                    "http" => Some(80),
+                    "https" => Some(443),
+                    _ => None,
+                });
+                __otel::start_client_span(req.method().as_str(), scheme, uri.host().unwrap_or(""), port, || {
+                    __otel::full_url(uri.scheme_str(), uri.authority().map(|a| a.as_str()), uri.path(), uri.query())
+                })
+            };
+            {
+                let _entered = call.span.enter();
+                __otel::inject(&mut Carrier(req.headers_mut()));
+            }
+            Some(call)
         }
 
         /// Outgoing headers as the prelude's `Injector`.
