@@ -22,16 +22,16 @@ wait_listening() { # file → prints the address
     sed -n 's/.*listening on //p' "$1"
 }
 
-row() { # label dir route envs...
+row() { # label dir route envs...   (binary `service-a`, or `hello-sdk` with BIN=hello-sdk)
     local label=$1 dir=$2 route=$3
     shift 3
-    local b a out requests total
+    local b a out requests total bin="${BIN:-service-a}"
     env SERVICE_B_ADDR=127.0.0.1:0 SERVICE_B_DB="$work/db" "$@" "$dir/service-b" >"$work/b.out" 2>/dev/null &
     b=$(wait_listening "$work/b.out")
     out="$work/callgrind.out"
     rm -f "$out"*
-    env SERVICE_A_ADDR=127.0.0.1:0 SERVICE_B_URL="http://$b" "$@" \
-        valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" "$dir/service-a" \
+    env SERVICE_A_ADDR=127.0.0.1:0 HELLO_SDK_ADDR=127.0.0.1:0 SERVICE_B_URL="http://$b" "$@" \
+        valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$out" "$dir/$bin" \
         >"$work/a.out" 2>/dev/null &
     a=$(wait_listening "$work/a.out")
     curl -s "http://$a$route" >/dev/null
@@ -41,6 +41,7 @@ row() { # label dir route envs...
     callgrind_control -d >/dev/null 2>&1
     sleep 1
     pkill -TERM -f "$dir/service-" 2>/dev/null || true
+    pkill -TERM -f "$dir/hello-sdk" 2>/dev/null || true
     sleep 1
     callgrind_annotate "$out".1 >"$work/annotate.txt" 2>/dev/null
     total=$(awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}' "$work/annotate.txt")
@@ -53,6 +54,9 @@ for route in /hello /orders/1; do
     row "plain cargo build" "$plain" "$route"
     row "cargo otel, 100% sampled, OTEL_TRACES_EXPORTER=none" "$woven" "$route" \
         OTEL_TRACES_SAMPLER=always_on OTEL_TRACES_EXPORTER=none
+    if [[ $route == /hello ]]; then
+        BIN=hello-sdk row "peer: instrumented by hand with the SDK (examples/hello-sdk)" "$plain" "$route"
+    fi
     row "cargo otel, 100% sampled, file store" "$woven" "$route" \
         OTEL_TRACES_SAMPLER=always_on CARGO_OTEL_STORE="$work/store"
     row "cargo otel, 10% sampled (parentbased_traceidratio), file store" "$woven" "$route" \
