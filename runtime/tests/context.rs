@@ -397,3 +397,41 @@ fn bad_input_never_panics() {
     otel_runtime::exports::__otel_v1_ctx_drop(0);
     assert_eq!(otel_runtime::exports::__otel_v1_ctx_attach(0), 0);
 }
+
+#[test]
+fn client_spans_record_the_outcome_by_the_semantic_conventions() {
+    exporter();
+    let url = || otel::full_url(Some("https"), Some("user:pw@example.com"), "/x", Some("token=1&a=2"));
+    let ok = otel::start_client_span("PATCH", "https", "example.com", Some(443), url);
+    ok.finish(&ok.span, Some(204), "1.1", "", "");
+    drop(ok);
+    let teapot = otel::start_client_span("BREW", "http", "", None, || "http://pot/".to_owned());
+    teapot.finish(&teapot.span, Some(503), "2", "", "");
+    drop(teapot);
+    let timed_out = otel::start_client_span("PUT", "http", "h", Some(80), || "http://h/".to_owned());
+    timed_out.finish(&timed_out.span, Some(500), "", "timeout", "operation timed out");
+    drop(timed_out);
+
+    let all = spans("");
+    let ok = one(&all, "PATCH");
+    assert_eq!(ok.span_kind, opentelemetry::trace::SpanKind::Client);
+    assert_eq!(attr(ok, "http.request.method").as_deref(), Some("PATCH"));
+    assert_eq!(attr(ok, "url.full").as_deref(), Some("https://REDACTED:REDACTED@example.com/x?token=REDACTED&a=2"));
+    assert_eq!(attr(ok, "server.address").as_deref(), Some("example.com"));
+    assert_eq!(attr(ok, "server.port").as_deref(), Some("443"));
+    assert_eq!(attr(ok, "http.response.status_code").as_deref(), Some("204"));
+    assert_eq!(attr(ok, "network.protocol.version").as_deref(), Some("1.1"));
+    assert_eq!(attr(ok, "error.type"), None);
+    assert_eq!(ok.status, Status::Unset);
+
+    let teapot = one(&all, "_OTHER");
+    assert_eq!(attr(teapot, "http.request.method_original").as_deref(), Some("BREW"));
+    assert_eq!(attr(teapot, "server.address"), None, "no host, no server.address");
+    assert_eq!(attr(teapot, "error.type").as_deref(), Some("503"), "a 5xx is an error typed by its status");
+    assert!(matches!(teapot.status, Status::Error { .. }));
+
+    let timed_out = one(&all, "PUT");
+    assert_eq!(attr(timed_out, "error.type").as_deref(), Some("timeout"), "an explicit error type wins");
+    assert_eq!(timed_out.status, Status::error("operation timed out"));
+    assert_eq!(attr(timed_out, "network.protocol.version"), None);
+}
