@@ -46,14 +46,9 @@ unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
 #[inline]
 unsafe fn text<'a>(ptr: *const u8, len: usize) -> Cow<'a, str> {
     let raw = unsafe { bytes(ptr, len) };
-    if short_ascii(raw) {
-        // Safety: ASCII is UTF-8.
-        return Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(raw) });
-    }
-    // The validating fast path next: `from_utf8_lossy` walks chunk by chunk.
-    match std::str::from_utf8(raw) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(raw),
+    match utf8(raw) {
+        Some(s) => Cow::Borrowed(s),
+        None => String::from_utf8_lossy(raw),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Interned strings: attribute keys and span names that arrive through the ABI as
-//! `(ptr, len)` but are almost always literals of the woven code.
+//! `(ptr, len)` but are almost always literals of the woven code, and short attribute
+//! values, which repeat (methods, schemes, hosts, routes).
 //!
 //! The ABI cannot tell a `&'static str` from a borrowed one, so the runtime cannot hand the
 //! caller's pointer to `Key::from_static_str`. Instead each distinct string is copied once

@@ -111,7 +111,7 @@ impl Limiter {
 }
 
 /// One attribute as it arrives through the ABI.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug)]
 pub enum AttrValue<'a> {
     Str(&'a str),
     I64(i64),
@@ -131,7 +131,6 @@ impl AttrValue<'_> {
 }
 
 /// An [`AttrValue`] kept as a cache key (floats by their bits, so equality is exact).
-#[derive(Debug, PartialEq)]
 enum OwnedAttrValue {
     Str(Box<str>),
     I64(i64),

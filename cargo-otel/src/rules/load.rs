@@ -211,14 +211,14 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
     {
         cx.error(files.span().start, "`advice` lists no file", "name at least one advice file, or remove `advice`");
     }
+    let advice_offset = raw.pack.advice.as_ref().map_or(0, |a| a.span().start);
     for file in &advice_paths {
-        let offset = raw.pack.advice.as_ref().map_or(0, |a| a.span().start);
         let path = dir.join(file);
         let source = match fs::read_to_string(&path) {
             Ok(source) => source,
             Err(e) => {
                 cx.error(
-                    offset,
+                    advice_offset,
                     format!("cannot read advice file {}: {e}", path.display()),
                     "create the file or fix the `advice` path (relative to pack.toml)",
                 );

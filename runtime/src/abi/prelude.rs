@@ -413,7 +413,7 @@ pub fn http_method(method: &str) -> &'static str {
 /// `network.protocol.version` from an `http::Version` (through its `Debug` form, so the
 /// prelude needs no `http` dependency): `1.1`, `2`, …; empty when unknown.
 pub fn http_version<V: ::std::fmt::Debug>(version: &V) -> &'static str {
-    use std::fmt::Write;
+    use ::std::fmt::Write;
     /// The `Debug` form, on the stack (this runs per request).
     struct Short([u8; 16], usize);
     impl Write for Short {
@@ -643,15 +643,14 @@ impl ClientSpan {
     /// `http.client.request.duration` measurement. A status of 400 or more is an error whose
     /// type is the status code.
     pub fn finish(&self, span: &Span, status: Option<u16>, version: &str, error_type: &str, description: &str) {
-        let status_type;
-        let mut error_type = error_type;
         if let Some(code) = status {
             span.i64("http.response.status_code", i64::from(code));
-            if code >= 400 && error_type.is_empty() {
-                status_type = code.to_string();
-                error_type = &status_type;
-            }
         }
+        let status_type = match status {
+            Some(code) if code >= 400 && error_type.is_empty() => code.to_string(),
+            _ => String::new(),
+        };
+        let error_type = if status_type.is_empty() { error_type } else { &status_type };
         if !version.is_empty() {
             span.str("network.protocol.version", version);
         }
