@@ -12,13 +12,6 @@ command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 # shellcheck source=scripts/services-release.sh
 . scripts/services-release.sh
 
-wait_listening() { # file → prints the address
-    for _ in $(seq 1 200); do
-        grep -q "listening on" "$1" 2>/dev/null && break
-        sleep 0.05
-    done
-    sed -n 's/.*listening on //p' "$1"
-}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 row() { # label dir route envs...

@@ -14,14 +14,6 @@ command -v valgrind >/dev/null || { apt-get update -q && apt-get install -y -q v
 # shellcheck source=scripts/services-release.sh
 . scripts/services-release.sh
 
-wait_listening() { # file → prints the address
-    for _ in $(seq 1 200); do
-        grep -q "listening on" "$1" 2>/dev/null && break
-        sleep 0.1
-    done
-    sed -n 's/.*listening on //p' "$1"
-}
-
 row() { # label dir route envs...   (binary `service-a`, or `hello-sdk` with BIN=hello-sdk)
     local label=$1 dir=$2 route=$3
     shift 3
