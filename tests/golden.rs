@@ -7,9 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cargo_otel::rules::load;
-use cargo_otel::weave::{emit, matcher, parse, plan};
 use cargo_otel_tests::workspace_root;
+use otel_weave::{UnitPlan, UnitSources, emit, load, weave_unit};
 
 fn weave_dir() -> PathBuf {
     workspace_root().join("tests/weave")
@@ -25,17 +24,21 @@ struct Woven {
 
 fn weave(fixture: &Path) -> Woven {
     let pack = load::load_pack(&weave_dir()).expect("golden pack loads");
-    let sources = parse::parse_crate(fixture).expect("fixture parses");
-    let points = matcher::collect(&sources, true);
-    let packs = [&pack];
-    let outcome = plan::weave(
-        &sources,
-        &points,
-        &plan::WeaveRequest { packs: &packs, directives: true, links_runtime: false, relax_forbid: true },
-    );
-    let full = outcome.modified.into_iter().next().map(|(_, t)| t).expect("fixture was modified");
+    // Through the library's entry point, as the wrapper weaves, without writing a shadow.
+    let plan = UnitPlan {
+        package: "golden v0.0.0".into(),
+        packs: vec![&pack],
+        directives: true,
+        links_runtime: false,
+        relax_forbid: true,
+        strict: false,
+    };
+    let dir = weave_dir();
+    let woven =
+        weave_unit(&plan, UnitSources { root: fixture, package_dir: &dir, shadow: None }).expect("fixture is woven");
+    let full = woven.files.into_iter().next().map(|(_, t)| t).expect("fixture was modified");
     let cut = full.find(emit::ALLOW_ALL).expect("prelude appended");
-    Woven { body: full[..cut].to_string(), full, warnings: outcome.warnings }
+    Woven { body: full[..cut].to_string(), full, warnings: woven.warnings }
 }
 
 /// Is `small` a subsequence of `big` (so `big` only added characters)?

@@ -12,37 +12,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context as _, Result};
-use serde::{Deserialize, Serialize};
+use otel_weave::model::CrateTarget;
+use otel_weave::{SkipReason, UnitPlan, UnitSources, WeaveError, emit, weave_unit};
 
-use crate::rules::{CrateTarget, Pack, RuleSet};
+use crate::plan::Plan;
 use crate::shell::{Shell, Verbosity};
-use crate::weave::{emit, matcher, parse, plan};
 
 /// Set (to anything) by `cargo otel` to put the binary in wrapper mode.
 pub const WRAPPER_ENV: &str = "CARGO_OTEL_WRAPPER";
 /// Path of the plan file written by `cargo otel`.
 pub const PLAN_ENV: &str = "CARGO_OTEL_PLAN";
-/// Comma-separated crate names some pack targets: the cheap pre-filter.
-pub const CRATES_ENV: &str = "CARGO_OTEL_CRATES";
+/// Comma-separated names of the packages the plan holds: the cheap pre-filter.
+pub const PACKAGES_ENV: &str = "CARGO_OTEL_PACKAGES";
+/// `1` under `--strict`: known before the plan is read, so a plan that cannot be read fails.
+pub const STRICT_ENV: &str = "CARGO_OTEL_STRICT";
 /// A pre-existing `RUSTC_WRAPPER` (sccache…) to chain to.
 pub const CHAIN_ENV: &str = "CARGO_OTEL_CHAIN";
-
-/// What `cargo otel` decided for this build, read by every wrapper invocation that may weave.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Plan {
-    pub rules: RuleSet,
-    pub strict: bool,
-    pub verbosity: Verbosity,
-    pub color: bool,
-    /// Where shadow trees go.
-    pub shadow_root: PathBuf,
-    /// `name version` of packages that may be woven: those in the dependency closure of a
-    /// package that declares otel-runtime, minus the runtime's own closure.
-    pub weavable: BTreeSet<String>,
-    /// Status lines go here, for `cargo otel` to print: cargo replays a fresh unit's cached
-    /// stderr, so lines printed by the wrapper would reappear on every no-op build.
-    pub status_log: PathBuf,
-}
 
 /// Append lines to the status log (one `write` per line, so concurrent wrappers interleave
 /// whole lines).
@@ -53,15 +38,6 @@ fn log_status(plan: &Plan, lines: &[String]) {
     }
     if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(&plan.status_log) {
         let _ = file.write_all(lines.iter().map(|l| format!("{l}\n")).collect::<String>().as_bytes());
-    }
-}
-
-impl Plan {
-    pub fn load(path: &Path) -> Result<Plan> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the weaving plan {}", path.display()))?;
-        serde_json::from_str(&text)
-            .with_context(|| format!("the weaving plan {} is corrupt; rerun `cargo otel`", path.display()))
     }
 }
 
@@ -201,68 +177,58 @@ pub fn main() -> ExitCode {
     if !inv.has_pair("--cfg", "cargo_otel") || inv.value_of("--crate-name").as_deref() == Some("otel_runtime") {
         return inv.passthrough();
     }
-    let crate_name = inv.value_of("--crate-name").unwrap_or_default();
-    let package_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_default();
-    let local = is_local(&package_dir);
-    let named = std::env::var(CRATES_ENV).is_ok_and(|list| list.split(',').any(|c| c == crate_name));
-    if !(named || local || inv.links_runtime()) {
+    let package = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
+    if !std::env::var(PACKAGES_ENV).is_ok_and(|list| list.split(',').any(|p| p == package)) {
         return inv.passthrough();
     }
-    match weave_and_compile(&inv, &crate_name, &package_dir, local) {
+    match weave_and_compile(&inv) {
         Ok(code) => code,
+        Err(err) if std::env::var(STRICT_ENV).is_ok_and(|s| s == "1") => {
+            Shell::for_terminal(Verbosity::Normal)
+                .error(format!("cannot instrument {package} ({err:#}); --strict makes this fatal"));
+            ExitCode::FAILURE
+        }
         Err(err) => {
-            eprintln!("warning: cargo-otel: {err:#}; compiling {crate_name} uninstrumented");
+            eprintln!("warning: cargo-otel: {err:#}; compiling {package} uninstrumented");
             inv.passthrough()
         }
     }
 }
 
-/// Registry and git-checkout crates are "not local": directives and `@workspace` packs skip them.
-fn is_local(package_dir: &Path) -> bool {
-    let s = package_dir.to_string_lossy();
-    !(s.contains("/registry/src/") || s.contains("/git/checkouts/") || s.contains("\\registry\\src\\"))
+/// The package's manifest, as cargo names it (the plan's key).
+fn manifest_path() -> Option<PathBuf> {
+    std::env::var_os("CARGO_MANIFEST_PATH")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("CARGO_MANIFEST_DIR").map(|d| PathBuf::from(d).join("Cargo.toml")))
 }
 
-fn weave_and_compile(inv: &Invocation, crate_name: &str, package_dir: &Path, local: bool) -> Result<ExitCode> {
+/// Weave the unit and compile it. An `Err` is an internal failure (plan unreadable, shadow
+/// or rustc not runnable): `main` makes it fatal under `--strict`, a fallback otherwise.
+fn weave_and_compile(inv: &Invocation) -> Result<ExitCode> {
     let plan_path = std::env::var_os(PLAN_ENV)
         .map(PathBuf::from)
         .context("CARGO_OTEL_PLAN is not set; run through `cargo otel`")?;
     let plan = Plan::load(&plan_path)?;
     let shell = Shell { verbosity: plan.verbosity, color: plan.color };
-    let pkg_name = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| crate_name.to_string());
-    let pkg_version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
-    let version = semver::Version::parse(&pkg_version).unwrap_or_else(|_| semver::Version::new(0, 0, 0));
+    let manifest = manifest_path().context("cargo set neither CARGO_MANIFEST_PATH nor CARGO_MANIFEST_DIR")?;
+    let Some(decision) = plan.packages.get(&manifest) else {
+        return Ok(inv.passthrough()); // not in a graph that links the runtime
+    };
+    let label = decision.label();
     let links_runtime = inv.links_runtime();
-    if !links_runtime && !plan.weavable.contains(&format!("{pkg_name} {pkg_version}")) {
-        return Ok(inv.passthrough());
-    }
-
-    let mut packs: Vec<&Pack> = Vec::new();
-    let mut uncovered: Vec<String> = Vec::new();
-    for pack in &plan.rules.packs {
-        match pack.applies_to(&pkg_name, &version, local) {
-            Some(true) => packs.push(pack),
-            Some(false) => uncovered.push(match &pack.target {
-                CrateTarget::Named { versions, .. } => {
-                    format!("`{}` covers {}", pack.name, versions.as_deref().unwrap_or(""))
-                }
-                CrateTarget::Workspace => pack.name.clone(),
-            }),
-            None => {}
-        }
-    }
+    let packs = plan.packs_of(decision);
     // A library may have one pack per major version: only a version that no pack of this
     // crate covers is worth a warning.
     let covered = packs.iter().any(|p| matches!(p.target, CrateTarget::Named { .. }));
-    if !uncovered.is_empty() && !covered {
-        let message = format!("no pack covers {pkg_name} v{pkg_version} ({}); not instrumented", uncovered.join("; "));
+    if !decision.uncovered.is_empty() && !covered {
+        let message = format!("no pack covers {label} ({}); not instrumented", decision.uncovered.join("; "));
         if plan.strict {
             shell.error(&message);
             return Ok(ExitCode::FAILURE);
         }
         shell.warn(message);
     }
-    if packs.is_empty() && !local && !links_runtime {
+    if packs.is_empty() && !decision.directives && !links_runtime {
         return Ok(inv.passthrough());
     }
 
@@ -270,69 +236,46 @@ fn weave_and_compile(inv: &Invocation, crate_name: &str, package_dir: &Path, loc
     let source_arg = PathBuf::from(&inv.args[source_index]);
     let cwd = std::env::current_dir().context("no current directory")?;
     let root = cwd.join(&source_arg);
-    let sources = match parse::parse_crate(&root) {
-        Ok(s) => s,
-        Err(err) => {
-            let message = format!("{pkg_name} v{pkg_version} does not parse ({err:#}); not instrumented");
-            if plan.strict {
-                shell.error(&message);
-                return Ok(ExitCode::FAILURE);
+    let package_dir = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+    let package_dir = if package_dir.is_absolute() { package_dir } else { cwd.join(package_dir) };
+    let crate_name = inv.value_of("--crate-name").unwrap_or_default();
+    let shadow = plan.shadow_root.join(format!("{crate_name}{}", unit_suffix(inv).unwrap_or_default()));
+    let cap_lints_allow = inv.has_pair("--cap-lints", "allow");
+    let unit = UnitPlan {
+        package: label.clone(),
+        packs,
+        directives: decision.directives,
+        links_runtime,
+        relax_forbid: !cap_lints_allow,
+        strict: plan.strict,
+    };
+    let woven = match weave_unit(&unit, UnitSources { root: &root, package_dir: &package_dir, shadow: Some(&shadow) }) {
+        Ok(woven) => woven,
+        Err(WeaveError::Fatal { errors }) => {
+            for error in errors {
+                shell.error(format!("{label}: {error}"));
             }
-            shell.warn(message);
+            shell.error(format!("{label} cannot be instrumented; --strict makes this fatal"));
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(WeaveError::Skip { reason, warnings }) => {
+            for warning in warnings {
+                shell.warn(format!("{label}: {warning}"));
+            }
+            if let SkipReason::Failed(reason) = reason {
+                shell.warn(format!("{label}: {reason}; compiling it uninstrumented"));
+            }
             return Ok(inv.passthrough());
         }
     };
-    let points = matcher::collect(&sources, packs.iter().any(|p| p.has_call_rules()));
-    let cap_lints_allow = inv.has_pair("--cap-lints", "allow");
-    let outcome = plan::weave(
-        &sources,
-        &points,
-        &plan::WeaveRequest { packs: &packs, directives: local, links_runtime, relax_forbid: !cap_lints_allow },
-    );
-    for warning in &outcome.warnings {
-        if plan.strict {
-            shell.error(format!("{pkg_name} v{pkg_version}: {warning}"));
-        } else {
-            shell.warn(format!("{pkg_name} v{pkg_version}: {warning}"));
-        }
+    for warning in &woven.warnings {
+        shell.warn(format!("{label}: {warning}"));
     }
-    if plan.strict && !outcome.warnings.is_empty() {
-        return Ok(ExitCode::FAILURE);
-    }
-    if outcome.modified.is_empty() {
-        return Ok(inv.passthrough());
-    }
+    let shadow_root_file = woven.root.clone().context("the weaver wrote no shadow tree")?;
+    let root_rel = otel_weave::relative_to(&root, &package_dir).context("crate root outside its package")?;
 
-    let mut status = Vec::new();
-    if !outcome.joins.is_empty() {
-        let packs = outcome.used_packs.join(", ");
-        let n = outcome.joins.len();
-        status.extend(
-            shell.format_status("Weaving", format!("{pkg_name} v{pkg_version} ({n} join point{}, {packs})", plural(n))),
-        );
-    }
-    for join in &outcome.joins {
-        let at = format!("{}:{}", join.file.display(), join.line);
-        status.extend(shell.format_verbose("Join point", format!("{} at {at} ({})", join.what, join.rule)));
-    }
-    log_status(&plan, &status);
-
-    let package_abs = if package_dir.is_absolute() { package_dir.to_path_buf() } else { cwd.join(package_dir) };
-    let unit = format!("{crate_name}{}", unit_suffix(inv).unwrap_or_default());
-    let shadow = plan.shadow_root.join(unit);
-    let mut modified = Vec::new();
-    for (path, text) in &outcome.modified {
-        let abs = if path.is_absolute() { path.clone() } else { cwd.join(path) };
-        let rel = plan::relative_to(&abs, &package_abs)
-            .with_context(|| format!("{} is outside the package {}", abs.display(), package_abs.display()))?;
-        modified.push((rel, text.clone()));
-    }
-    emit::build_shadow(&package_abs, &shadow, &modified)
-        .with_context(|| format!("cannot create the shadow tree {}", shadow.display()))?;
-
-    let root_rel = plan::relative_to(&root, &package_abs).context("crate root outside its package")?;
     let mut woven_args = inv.args.clone();
-    woven_args[source_index] = shadow.join(&root_rel).into_os_string();
+    woven_args[source_index] = shadow_root_file.into_os_string();
     // Map the shadow back to the path exactly as cargo gave it, so file!(), panics and
     // debuggers show the original (relative for workspace members, absolute for registry).
     let original_prefix = strip_suffix_path(&source_arg, &root_rel);
@@ -353,39 +296,51 @@ fn weave_and_compile(inv: &Invocation, crate_name: &str, package_dir: &Path, loc
         if !output.released {
             let _ = std::io::stderr().write_all(&output.stderr);
         }
-        if let Some(dep_info) = dep_info_path(inv, crate_name) {
-            let mut extra: Vec<PathBuf> = packs
+        if let Some(dep_info) = dep_info_path(inv, &crate_name) {
+            let mut extra: Vec<PathBuf> = unit
+                .packs
                 .iter()
-                .filter(|p| outcome.used_packs.contains(&p.name))
+                .filter(|p| woven.used_packs.contains(&p.name))
                 .flat_map(|p| std::iter::once(p.manifest.clone()).chain(p.advice.iter().map(|(f, _)| f.clone())))
                 .collect();
             // The weaver itself: a new cargo-otel re-weaves exactly the woven crates.
             extra.extend(std::env::current_exe().ok());
             extra.retain(|p| p.is_absolute());
             if dep_info.is_file() {
-                emit::rewrite_dep_info(&dep_info, &shadow, &package_abs, &extra)
+                emit::rewrite_dep_info(&dep_info, &shadow, &package_dir, &extra)
                     .with_context(|| format!("cannot rewrite {}", dep_info.display()))?;
             }
         }
+        // Only now, with the woven unit compiled, is it worth a status line.
+        let mut status = Vec::new();
+        if !woven.joins.is_empty() {
+            let n = woven.joins.len();
+            let packs = woven.used_packs.join(", ");
+            status.extend(shell.format_status("Weaving", format!("{label} ({n} join point{}, {packs})", plural(n))));
+        }
+        for join in &woven.joins {
+            let at = format!("{}:{}", join.file.display(), join.line);
+            status.extend(shell.format_verbose("Join point", format!("{} at {at} ({})", join.what, join.rule)));
+        }
+        log_status(&plan, &status);
         return Ok(ExitCode::SUCCESS);
     }
 
     let first_error = first_error(&output.stderr);
-    let rules: Vec<String> =
-        outcome.joins.iter().map(|j| j.rule.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let rules: Vec<String> = woven.joins.iter().map(|j| j.rule.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     if plan.strict {
         use std::io::Write;
         if !output.released {
             let _ = std::io::stderr().write_all(&output.stderr);
         }
         shell.error(format!(
-            "{pkg_name} v{pkg_version} does not compile once instrumented (rules: {}); --strict makes this fatal",
+            "{label} does not compile once instrumented (rules: {}); --strict makes this fatal",
             rules.join(", ")
         ));
         return Ok(ExitCode::FAILURE);
     }
     shell.warn(format!(
-        "{pkg_name} v{pkg_version} does not compile once instrumented (rules: {}); built uninstrumented instead. First error: {first_error}",
+        "{label} does not compile once instrumented (rules: {}); built uninstrumented instead. First error: {first_error}",
         rules.join(", ")
     ));
     Ok(inv.passthrough())
@@ -544,8 +499,6 @@ mod tests {
         assert_eq!(strip_suffix_path(Path::new("a/b/src/lib.rs"), Path::new("src/lib.rs")), PathBuf::from("a/b"));
         assert_eq!(strip_suffix_path(Path::new("src/lib.rs"), Path::new("src/lib.rs")), PathBuf::new());
         assert_eq!(unit_suffix(&inv(&["-C", "extra-filename=-abc"])).as_deref(), Some("-abc"));
-        assert!(!is_local(Path::new("/root/.cargo/registry/src/index/reqwest-0.12.0")));
-        assert!(is_local(Path::new("/work/app")));
     }
 
     #[test]

@@ -70,5 +70,5 @@ make_fn!(span_from_macro);
 pub fn plain_with_directive(x: u8) -> u8 { let __otel_s0 = crate::__otel::Span::start_in("user", "custom.name", crate::__otel::INTERNAL); if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "plain_with_directive"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
     x
 }
-// warning: tests/weave/misc.rs:18: not instrumented (golden/hook): `#[track_caller]` fn: moving the body into a closure would change `Location::caller()`
-// warning: tests/weave/misc.rs:55: not instrumented (golden/span): a `const fn` cannot call the runtime; it is not instrumentable
+// warning: tests/weave/pack.toml:14:6: rule `golden/hook` not applied to fn `hook_track_caller` at tests/weave/misc.rs:18:8: `#[track_caller]` fn: moving the body into a closure would change `Location::caller()`
+// warning: tests/weave/pack.toml:9:6: rule `golden/span` not applied to fn `span_const_fn` at tests/weave/misc.rs:55:14: a `const fn` cannot call the runtime; it is not instrumentable

@@ -10,9 +10,10 @@ use anyhow::{Context as _, Result, bail};
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, PackageId};
 
 use super::{Args, config, packs};
-use crate::rules::{CrateTarget, RuleSet, fnv1a};
+use crate::model::{CrateTarget, RuleSet};
+use crate::plan::{PackageDecision, Plan, SourceKind};
 use crate::shell::Shell;
-use crate::wrapper::{CHAIN_ENV, CRATES_ENV, PLAN_ENV, Plan, WRAPPER_ENV};
+use crate::wrapper::{CHAIN_ENV, PACKAGES_ENV, PLAN_ENV, STRICT_ENV, WRAPPER_ENV};
 
 /// The runtime's package name.
 pub const RUNTIME_PACKAGE: &str = "otel-runtime";
@@ -24,9 +25,9 @@ const RUNNING_COMMANDS: &[&str] = &["run", "test", "bench", "nextest", "r", "t"]
 
 /// What the graph says about weaving.
 pub struct GraphPlan {
-    /// `name version` of packages that may be woven.
-    pub weavable: BTreeSet<String>,
-    /// Packages (by id) that a pack would instrument, with the pack names.
+    /// Packages that may be woven, by manifest path, with what applies to each.
+    pub packages: BTreeMap<PathBuf, PackageDecision>,
+    /// Packages (by id) that a named-crate pack would instrument, with the pack names.
     pub woven: BTreeMap<PackageId, Vec<String>>,
     /// Packages that declare the runtime dependency.
     pub declares_runtime: BTreeSet<PackageId>,
@@ -73,8 +74,20 @@ fn closure(metadata: &Metadata, roots: impl IntoIterator<Item = PackageId>, dev_
     seen
 }
 
-fn is_local(package: &cargo_metadata::Package) -> bool {
-    package.source.is_none()
+/// `$CARGO_HOME`, where registry sources are unpacked (anything else is vendored).
+fn cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_default()
+}
+
+/// Every package's source kind, decided once.
+pub fn source_kinds(metadata: &Metadata) -> BTreeMap<PackageId, SourceKind> {
+    let members: Vec<&PackageId> = metadata.workspace_members.iter().collect();
+    let home = cargo_home();
+    let home = std::fs::canonicalize(&home).unwrap_or(home);
+    metadata.packages.iter().map(|p| (p.id.clone(), SourceKind::of(p, &members, &home))).collect()
 }
 
 /// A resolved workspace with its rule set: what `build` and `explain` start from.
@@ -109,25 +122,49 @@ pub fn graph_plan(metadata: &Metadata, rules: &RuleSet) -> GraphPlan {
         metadata.packages.iter().filter(|p| p.name.as_str() == RUNTIME_PACKAGE).map(|p| p.id.clone()).collect();
     let runtime_closure = closure(metadata, runtime_ids, false);
     let reach = closure(metadata, declares_runtime.iter().cloned(), true);
-    let mut weavable = BTreeSet::new();
+    let kinds = source_kinds(metadata);
+    let mut packages = BTreeMap::new();
     let mut woven = BTreeMap::new();
     for package in &metadata.packages {
         if !reach.contains(&package.id) || runtime_closure.contains(&package.id) {
             continue;
         }
-        weavable.insert(format!("{} {}", package.name, package.version));
-        let names: Vec<String> = rules
+        let source = kinds.get(&package.id).copied().unwrap_or(SourceKind::Registry);
+        let mut packs = Vec::new();
+        let mut uncovered = Vec::new();
+        for pack in &rules.packs {
+            match pack.applies_to(&package.name, &package.version, source.is_local()) {
+                Some(true) => packs.push(pack.name.clone()),
+                Some(false) => uncovered.push(match &pack.target {
+                    CrateTarget::Named { versions, .. } => {
+                        format!("`{}` covers {}", pack.name, versions.as_deref().unwrap_or(""))
+                    }
+                    CrateTarget::Workspace => pack.name.clone(),
+                }),
+                None => {}
+            }
+        }
+        let named: Vec<String> = rules
             .packs
             .iter()
-            .filter(|p| p.applies_to(&package.name, &package.version, is_local(package)) == Some(true))
-            .filter(|p| !matches!(p.target, CrateTarget::Workspace))
+            .filter(|p| packs.contains(&p.name) && !matches!(p.target, CrateTarget::Workspace))
             .map(|p| p.name.clone())
             .collect();
-        if !names.is_empty() {
-            woven.insert(package.id.clone(), names);
+        if !named.is_empty() {
+            woven.insert(package.id.clone(), named);
         }
+        let decision = PackageDecision {
+            id: package.id.repr.clone(),
+            name: package.name.to_string(),
+            version: package.version.to_string(),
+            source,
+            packs,
+            uncovered,
+            directives: source.is_local(),
+        };
+        packages.insert(package.manifest_path.as_std_path().to_path_buf(), decision);
     }
-    GraphPlan { weavable, woven, declares_runtime }
+    GraphPlan { packages, woven, declares_runtime }
 }
 
 /// The packages a cargo command line selects.
@@ -200,6 +237,7 @@ fn check_runtime_links(
     let runtime_ids: Vec<PackageId> =
         metadata.packages.iter().filter(|p| p.name.as_str() == RUNTIME_PACKAGE).map(|p| p.id.clone()).collect();
     let runtime_closure = closure(metadata, runtime_ids, false);
+    let kinds = source_kinds(metadata);
     for id in selected {
         if declares_runtime.contains(id) || !links_artifacts(metadata, id, command) {
             continue;
@@ -212,7 +250,8 @@ fn check_runtime_links(
             .filter(|p| {
                 rules.packs.iter().any(|pack| {
                     !matches!(pack.target, CrateTarget::Workspace)
-                        && pack.applies_to(&p.name, &p.version, is_local(p)) == Some(true)
+                        && pack.applies_to(&p.name, &p.version, kinds.get(&p.id).is_some_and(|k| k.is_local()))
+                            == Some(true)
                 })
             })
             .map(|p| p.name.to_string())
@@ -271,13 +310,14 @@ pub fn otel_target_dir(args: &Args, metadata: &Metadata) -> PathBuf {
 }
 
 /// Environment for cargo so that every rustc call goes through the wrapper with the plan.
-pub fn cargo_plan_env(plan_path: &Path, rules: &RuleSet) -> Vec<(String, String)> {
+pub fn cargo_plan_env(plan_path: &Path, plan: &Plan) -> Vec<(String, String)> {
     let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "cargo-otel".into());
     let mut env = vec![
         ("RUSTC_WRAPPER".to_string(), exe),
         (WRAPPER_ENV.to_string(), "1".to_string()),
         (PLAN_ENV.to_string(), plan_path.display().to_string()),
-        (CRATES_ENV.to_string(), rules.target_crates().join(",")),
+        (PACKAGES_ENV.to_string(), plan.package_names().join(",")),
+        (STRICT_ENV.to_string(), if plan.strict { "1" } else { "0" }.to_string()),
     ];
     let chained = std::env::var("RUSTC_WRAPPER").ok().filter(|w| !w.is_empty() && !w.contains("cargo-otel"));
     env.push((CHAIN_ENV.to_string(), chained.unwrap_or_default()));
@@ -296,6 +336,12 @@ fn fingerprint(rules: &RuleSet) -> String {
     format!("{:016x}", fnv1a(input.as_bytes()))
 }
 
+/// FNV-1a: a stable hash for file names and the fingerprint (std's hasher is not stable
+/// across releases, and these names outlive the process).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100000001b3))
+}
+
 pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     let cwd = std::env::current_dir().context("no current directory")?;
     let Workspace { metadata, otel_dir, rules, graph } = Workspace::load(args)?;
@@ -308,7 +354,7 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
         verbosity: args.verbosity(),
         color: shell.color,
         shadow_root: otel_dir.join("shadow"),
-        weavable: graph.weavable.clone(),
+        packages: graph.packages.clone(),
         status_log: otel_dir.join(format!("status-{}.log", std::process::id())),
     };
     // A fresh log per build: the wrappers append, we print as they go.
@@ -361,7 +407,7 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     cmd.env("CARGO_TARGET_DIR", &otel_dir);
     cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
     cmd.env_remove("RUSTFLAGS");
-    for (k, v) in cargo_plan_env(&plan_path, &rules) {
+    for (k, v) in cargo_plan_env(&plan_path, &plan) {
         cmd.env(k, v);
     }
     if RUNNING_COMMANDS.contains(&args.command.as_str()) && std::env::var_os("CARGO_OTEL_STORE").is_none() {

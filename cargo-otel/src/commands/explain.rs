@@ -9,20 +9,23 @@ use anyhow::Result;
 
 use super::Args;
 use super::build::Workspace;
-use crate::rules::{CrateTarget, Pack};
+use otel_weave::matcher::{self, At, MatchRequest};
+use otel_weave::{collect, parse};
+
+use crate::model::{CrateTarget, Pack};
 use crate::shell::Shell;
-use crate::weave::{matcher, parse, plan};
 
 pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     let filter = args.rest.iter().find(|a| !a.starts_with('-')).cloned();
     let Workspace { metadata, rules, graph, .. } = Workspace::load(args)?;
+    let kinds = super::build::source_kinds(&metadata);
     let mut out = String::new();
     let mut any = false;
     for pack in &rules.packs {
         let candidates: Vec<&cargo_metadata::Package> = metadata
             .packages
             .iter()
-            .filter(|p| pack.applies_to(&p.name, &p.version, p.source.is_none()).is_some())
+            .filter(|p| pack.applies_to(&p.name, &p.version, kinds.get(&p.id).is_some_and(|k| k.is_local())).is_some())
             .filter(|p| filter.as_deref().is_none_or(|f| f == p.name.as_str()))
             .collect();
         if candidates.is_empty() {
@@ -33,13 +36,20 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
         }
         for package in candidates {
             any = true;
-            let key = format!("{} {}", package.name, package.version);
             out.push_str(&format!("pack {} → {} v{}\n", pack.name, package.name, package.version));
-            if pack.applies_to(&package.name, &package.version, package.source.is_none()) == Some(false) {
+            let decision = graph.packages.get(package.manifest_path.as_std_path());
+            if decision.is_some_and(|d| !d.packs.contains(&pack.name))
+                || decision.is_none()
+                    && pack.applies_to(
+                        &package.name,
+                        &package.version,
+                        kinds.get(&package.id).is_some_and(|k| k.is_local()),
+                    ) == Some(false)
+            {
                 out.push_str(&format!("  not woven: v{} is outside {}\n", package.version, describe_target(pack)));
                 continue;
             }
-            if !graph.weavable.contains(&key) {
+            if decision.is_none() {
                 out.push_str("  not woven: no package that depends on otel-runtime links it (run `cargo otel init`)\n");
                 continue;
             }
@@ -63,22 +73,31 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
                     continue;
                 }
             };
-            let points = matcher::collect(&sources, pack.has_call_rules());
+            // Explain stops after the match stage: no code is generated, nothing written.
+            let points = collect::collect(&sources, pack.has_call_rules());
             let packs: Vec<&Pack> = vec![pack];
-            let outcome = plan::weave(
-                &sources,
-                &points,
-                &plan::WeaveRequest { packs: &packs, directives: false, links_runtime: false, relax_forbid: false },
-            );
-            for join in &outcome.joins {
-                // Paths relative to the package: registry paths are long and say nothing.
-                let package_dir =
-                    package.manifest_path.parent().map(|d| d.as_std_path().to_path_buf()).unwrap_or_default();
-                let file = join.file.strip_prefix(&package_dir).unwrap_or(&join.file);
-                out.push_str(&format!("  {:<28} {} ({}:{})\n", join.rule, join.what, file.display(), join.line));
+            let request = MatchRequest { packs: &packs, directives: false, links_runtime: false };
+            let matches = matcher::match_unit(&points, &request);
+            // Paths relative to the package: registry paths are long and say nothing.
+            let package_dir = package.manifest_path.parent().map(|d| d.as_std_path().to_path_buf()).unwrap_or_default();
+            for m in &matches {
+                let (file, line, what) = match m.at {
+                    At::Fn(site) => (site.file, site.ident_at.line, site.qualified()),
+                    At::Call(call) => {
+                        (call.file, call.at.line, call.method.clone().unwrap_or_else(|| call.path.join("::")))
+                    }
+                };
+                let path = &sources.files[file].path;
+                let path = path.strip_prefix(&package_dir).unwrap_or(path);
+                for rule in &m.rules {
+                    out.push_str(&format!("  {:<28} {what} ({}:{line})\n", rule.rule.id, path.display()));
+                }
             }
-            for warning in &outcome.warnings {
-                out.push_str(&format!("  ! {warning}\n"));
+            for (_, rule, why) in matcher::misses(&packs, &matches, &points) {
+                out.push_str(&format!("  ! rule {} ({}) matched nothing: {why}\n", rule.id, rule.loc));
+            }
+            for (path, error) in &sources.unparsed {
+                out.push_str(&format!("  ! {}: not parsed: {error}\n", path.display()));
             }
             if !points.opaque_macros.is_empty() {
                 out.push_str(&format!(

@@ -5,11 +5,12 @@
 
 use std::path::PathBuf;
 
-use semver::VersionReq;
+#[cfg(feature = "packs")]
 use serde::{Deserialize, Serialize};
 
 /// Where in a source file a rule or a field of it was written, for error messages.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "packs", derive(Serialize, Deserialize))]
 pub struct Loc {
     pub file: PathBuf,
     pub line: usize,
@@ -23,7 +24,8 @@ impl std::fmt::Display for Loc {
 }
 
 /// Which crates a pack applies to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "packs", derive(Serialize, Deserialize))]
 pub enum CrateTarget {
     /// A package by name (`reqwest`), with an optional semver range.
     Named { name: String, versions: Option<String> },
@@ -32,18 +34,20 @@ pub enum CrateTarget {
     Workspace,
 }
 
+#[cfg(feature = "packs")]
 impl CrateTarget {
     /// The semver range, parsed (validated at load time, so parse errors cannot happen here).
-    pub fn version_req(&self) -> Option<VersionReq> {
+    pub fn version_req(&self) -> Option<semver::VersionReq> {
         match self {
-            CrateTarget::Named { versions: Some(v), .. } => VersionReq::parse(v).ok(),
+            CrateTarget::Named { versions: Some(v), .. } => semver::VersionReq::parse(v).ok(),
             _ => None,
         }
     }
 }
 
 /// A loaded, validated rule pack.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "packs", derive(Serialize, Deserialize))]
 pub struct Pack {
     pub name: String,
     pub target: CrateTarget,
@@ -52,8 +56,6 @@ pub struct Pack {
     /// The advice source files and their text, spliced together as `mod __otel_advice_<name>`.
     pub advice: Vec<(PathBuf, String)>,
     pub rules: Vec<Rule>,
-    /// Hash of the pack's files, to notice edits.
-    pub digest: String,
 }
 
 impl Pack {
@@ -69,6 +71,7 @@ impl Pack {
 
     /// Does this pack apply to `name@version`? `None`: not this crate at all.
     /// `Some(false)`: the crate, but a version outside the range.
+    #[cfg(feature = "packs")]
     pub fn applies_to(&self, name: &str, version: &semver::Version, local: bool) -> Option<bool> {
         match &self.target {
             CrateTarget::Workspace => local.then_some(true),
@@ -88,7 +91,8 @@ pub fn sanitize_ident(name: &str) -> String {
 }
 
 /// One rule: a join point and what to do there.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug)]
+#[cfg_attr(feature = "packs", derive(Serialize, Deserialize))]
 pub struct Rule {
     /// `pack/id`, unique in a rule set.
     pub id: String,
@@ -100,7 +104,8 @@ pub struct Rule {
 }
 
 /// Where a rule applies.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "packs", derive(Serialize, Deserialize))]
 pub enum JoinPoint {
     /// A function or method definition in the target crate.
     Fn(FnJoin),
@@ -113,7 +118,8 @@ pub enum JoinPoint {
 }
 
 /// A function join point: `module::Type::fn` with optional trait.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "packs", derive(Serialize, Deserialize))]
 pub struct FnJoin {
     /// Module path glob inside the crate (`async_impl::*`); `None` matches any module.
     pub module: Option<String>,
@@ -126,7 +132,8 @@ pub struct FnJoin {
 }
 
 /// What a rule does at its join point.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "packs", derive(Serialize, Deserialize))]
 pub enum Advice {
     /// A span around the function: sync bodies get a drop guard, async bodies and returned
     /// futures are instrumented so the span is current only while the task runs.
@@ -147,14 +154,16 @@ pub enum Advice {
 }
 
 /// A span template. `{arg.path}` in the name or an attribute value reads a parameter.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "packs", derive(Serialize, Deserialize))]
 pub struct SpanTemplate {
     pub name: String,
     pub kind: SpanKind,
     pub attributes: Vec<(String, String)>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "packs", derive(Serialize, Deserialize))]
 pub enum SpanKind {
     Internal,
     Server,
@@ -174,21 +183,11 @@ impl SpanKind {
             _ => return None,
         })
     }
-
-    /// The prelude constant for this kind.
-    pub fn prelude_const(self) -> &'static str {
-        match self {
-            SpanKind::Internal => "__otel::INTERNAL",
-            SpanKind::Server => "__otel::SERVER",
-            SpanKind::Client => "__otel::CLIENT",
-            SpanKind::Producer => "__otel::PRODUCER",
-            SpanKind::Consumer => "__otel::CONSUMER",
-        }
-    }
 }
 
 /// Every pack of a build, in load order.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "packs", derive(Serialize, Deserialize))]
 pub struct RuleSet {
     pub packs: Vec<Pack>,
 }

@@ -1,5 +1,6 @@
-//! Stage 4, emit: the shadow tree rustc compiles, the prelude appended to the crate root,
-//! and the dep-info rewrite that keeps cargo's fingerprints on the original files.
+//! Stage 6, emit: the prelude and advice modules appended to the crate root, the shadow tree
+//! rustc compiles, and the dep-info rewrite (after rustc) that keeps cargo's fingerprints on
+//! the original files.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -7,9 +8,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// The ABI sources, embedded from the runtime that defines them (the one source of truth).
-const ABI_DECLARE: &str = include_str!("../../../runtime/src/abi/declare.rs");
-const ABI_LIST: &str = include_str!("../../../runtime/src/abi/abi.rs");
-const ABI_PRELUDE: &str = include_str!("../../../runtime/src/abi/prelude.rs");
+const ABI_DECLARE: &str = include_str!("../../runtime/src/abi/declare.rs");
+const ABI_LIST: &str = include_str!("../../runtime/src/abi/abi.rs");
+const ABI_PRELUDE: &str = include_str!("../../runtime/src/abi/prelude.rs");
 
 /// Lints the spliced modules must never trigger, whatever the crate denies.
 pub const ALLOW_ALL: &str = "#[allow(warnings, unsafe_code, missing_docs, unreachable_pub, dead_code, unused, non_camel_case_types, non_snake_case, non_upper_case_globals, improper_ctypes, missing_debug_implementations, missing_copy_implementations, unused_qualifications, unused_results, unused_extern_crates, elided_lifetimes_in_paths, trivial_casts, trivial_numeric_casts, single_use_lifetimes, unsafe_op_in_unsafe_fn, clippy::all, clippy::pedantic, clippy::nursery)]";
@@ -29,6 +30,24 @@ pub fn advice_module(module: &str, files: &[(PathBuf, String)]) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// Append what the crate root of a woven unit needs: the prelude, the advice module of every
+/// pack that advised something, and (when the unit links it) `extern crate otel_runtime`,
+/// without which an unused runtime dependency is not linked (design.md §3).
+pub fn append_modules(root_text: &mut String, used: &[&crate::model::Pack], links_runtime: bool) {
+    if !root_text.ends_with('\n') {
+        root_text.push('\n');
+    }
+    root_text.push_str(&prelude_module());
+    for pack in used {
+        if !pack.advice.is_empty() {
+            root_text.push_str(&advice_module(&pack.advice_module(), &pack.advice));
+        }
+    }
+    if links_runtime {
+        root_text.push_str("extern crate otel_runtime as _;\n");
+    }
 }
 
 /// Create `shadow` as a mirror of `package`: modified files written, everything else a

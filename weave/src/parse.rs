@@ -8,7 +8,15 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+/// The crate root could not be read or parsed: the unit cannot be woven at all.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}:{line}:{column}: {message}")]
+pub struct ParseError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
 
 /// One parsed source file of the crate.
 pub struct SourceFile {
@@ -28,12 +36,17 @@ pub struct CrateSources {
 }
 
 /// Parse the crate rooted at `root` (its `lib.rs`/`main.rs`).
-pub fn parse_crate(root: &Path) -> Result<CrateSources> {
+pub fn parse_crate(root: &Path) -> Result<CrateSources, ParseError> {
     let mut sources = CrateSources { files: Vec::new(), unparsed: Vec::new() };
-    let text = fs::read_to_string(root).with_context(|| format!("cannot read crate root {}", root.display()))?;
+    let text = fs::read_to_string(root).map_err(|e| ParseError {
+        path: root.to_path_buf(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read the crate root: {e}"),
+    })?;
     let ast = syn::parse_file(&text).map_err(|e| {
         let at = e.span().start();
-        anyhow::anyhow!("{}:{}:{}: {e}", root.display(), at.line, at.column + 1)
+        ParseError { path: root.to_path_buf(), line: at.line, column: at.column + 1, message: e.to_string() }
     })?;
     let dir = root.parent().map(Path::to_path_buf).unwrap_or_default();
     walk(&mut sources, root.to_path_buf(), Vec::new(), dir, text, ast);

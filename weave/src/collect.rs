@@ -1,18 +1,17 @@
-//! Stage 2, match: find the join points of a parsed crate and match rules against them.
+//! Stage 2, collect: the join points of a parsed crate.
 //!
 //! Collection walks every file once and records each function definition ([`FnSite`]) and
 //! call site ([`CallSite`]) with the context a rule can name: module path, `impl` self type,
-//! trait. Matching is then a cheap filter over those lists; for rules that match nothing,
-//! [`explain_miss`] says why.
+//! trait, and the signature facts code generation needs ([`crate::sig`]). It knows nothing
+//! of rules: matching ([`crate::matcher`]) is a filter over these lists.
 
 use proc_macro2::LineColumn;
 use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
-use super::codegen::{Shape, SigFacts};
-use super::parse::{CrateSources, macro_items, unraw};
-use crate::rules::{FnJoin, JoinPoint, Rule};
+use crate::parse::{CrateSources, macro_items, unraw};
+use crate::sig::{Shape, SigFacts};
 
 /// One function definition with a body.
 #[derive(Clone, Debug)]
@@ -346,127 +345,9 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 }
 
-/// Glob match with `*` (any run of characters) on one string.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
-/// Module path glob: segments separated by `::`; `*` within a segment, `**` any segments.
-pub fn module_matches(pattern: &str, module: &[String]) -> bool {
-    let pat: Vec<&str> = pattern.split("::").filter(|s| !s.is_empty()).collect();
-    fn go(pat: &[&str], module: &[String]) -> bool {
-        match pat.split_first() {
-            None => module.is_empty(),
-            Some((&"**", rest)) => (0..=module.len()).any(|i| go(rest, &module[i..])),
-            Some((seg, rest)) => module.split_first().is_some_and(|(m, mrest)| glob(seg, m) && go(rest, mrest)),
-        }
-    }
-    go(&pat, module)
-}
-
-/// Does a fn join point select this site?
-pub fn fn_matches(join: &FnJoin, site: &FnSite) -> bool {
-    glob(&join.name, &site.name)
-        && join.module.as_deref().is_none_or(|m| module_matches(m, &site.module))
-        && join.receiver.as_deref().is_none_or(|r| site.receiver.as_deref().is_some_and(|s| glob(r, s)))
-        && join.trait_name.as_deref().is_none_or(|t| site.trait_name.as_deref() == Some(t))
-}
-
-fn path_ends_with(path: &[String], suffix: &[String]) -> bool {
-    !suffix.is_empty() && path.len() >= suffix.len() && path[path.len() - suffix.len()..] == *suffix
-}
-
-/// Does a call-site join point select this call?
-pub fn call_matches(join: &JoinPoint, call: &CallSite) -> bool {
-    match join {
-        JoinPoint::Call { path } => call.method.is_none() && path_ends_with(&call.path, path),
-        JoinPoint::MethodCall { method, receiver_root, scope_of } => {
-            call.method.as_deref() == Some(method.as_str())
-                && receiver_root.as_ref().is_none_or(|r| path_ends_with(&call.receiver_root, r))
-                && scope_of.as_ref().is_none_or(|s| path_ends_with(&call.receiver_scope, s))
-                && (receiver_root.is_some() || scope_of.is_some() || call.receiver_root.is_empty())
-        }
-        JoinPoint::Fn(_) => false,
-    }
-}
-
-/// Why a rule matched nothing in this crate: the nearest candidates and what differs.
-pub fn explain_miss(rule: &Rule, points: &JoinPoints) -> String {
-    match &rule.join {
-        JoinPoint::Fn(join) => {
-            let named: Vec<&FnSite> = points.fns.iter().filter(|s| glob(&join.name, &s.name)).collect();
-            if named.is_empty() {
-                let macro_note = if points.opaque_macros.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " ({} item-position macro calls were not expanded; fns they generate are invisible before expansion)",
-                        points.opaque_macros.len()
-                    )
-                };
-                return format!("no fn named `{}` in the crate{macro_note}", join.name);
-            }
-            let reasons: Vec<String> = named
-                .iter()
-                .take(3)
-                .map(|s| {
-                    let mut why = Vec::new();
-                    if let Some(m) = &join.module
-                        && !module_matches(m, &s.module)
-                    {
-                        why.push(format!("module `{}` is not `{m}`", s.module.join("::")));
-                    }
-                    if let Some(r) = &join.receiver
-                        && !s.receiver.as_deref().is_some_and(|x| glob(r, x))
-                    {
-                        why.push(format!("receiver is {:?}, not `{r}`", s.receiver));
-                    }
-                    if let Some(t) = &join.trait_name
-                        && s.trait_name.as_deref() != Some(t.as_str())
-                    {
-                        why.push(format!("trait is {:?}, not `{t}`", s.trait_name));
-                    }
-                    format!("`{}` at line {}: {}", s.qualified(), s.ident_at.line, why.join(", "))
-                })
-                .collect();
-            format!("fns named `{}` exist but differ: {}", join.name, reasons.join("; "))
-        }
-        _ => "no call site matches in this crate".to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs() {
-        assert!(glob("spawn*", "spawn_blocking"));
-        assert!(glob("*", "x"));
-        assert!(!glob("spawn", "spawn_blocking"));
-        assert!(module_matches("task::**", &["task".into(), "spawn".into()]));
-        assert!(module_matches("**", &[]));
-        assert!(module_matches("async_*::client", &["async_impl".into(), "client".into()]));
-        assert!(!module_matches("task", &["task".into(), "spawn".into()]));
-    }
 
     #[test]
     fn directive_must_be_in_the_comment_block_above() {

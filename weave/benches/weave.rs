@@ -2,14 +2,13 @@
 //! the built-in pack, generate and splice advice, and write the shadow tree. This is the
 //! work the wrapper adds to a matching crate before rustc runs.
 //!
-//! `cargo bench -p cargo-otel --bench weave` (crate sources come from the workspace's
+//! `cargo bench -p otel-weave --bench weave` (crate sources come from the workspace's
 //! resolved graph, so run `cargo fetch` first).
 
 use std::path::{Path, PathBuf};
 
-use cargo_otel::rules::load;
-use cargo_otel::weave::{emit, matcher, parse, plan};
 use criterion::{Criterion, criterion_group, criterion_main};
+use otel_weave::{UnitPlan, UnitSources, load, parse, weave_unit};
 
 fn crate_root(name: &str) -> Option<(PathBuf, PathBuf)> {
     let metadata = cargo_metadata::MetadataCommand::new()
@@ -30,25 +29,23 @@ fn weave_crate(c: &mut Criterion, name: &str) {
     let pack = load::load_pack(&rules).expect("built-in pack loads");
     let shadow = tempfile::tempdir().expect("tempdir");
     let files = parse::parse_crate(&root).expect("parses").files.len();
+    let plan = UnitPlan {
+        package: format!("{name} (bench)"),
+        packs: vec![&pack],
+        directives: false,
+        links_runtime: false,
+        relax_forbid: false,
+        strict: false,
+    };
     c.bench_function(&format!("weave {name} ({files} files)"), |b| {
         b.iter(|| {
-            let sources = parse::parse_crate(&root).expect("parses");
-            let points = matcher::collect(&sources, pack.has_call_rules());
-            let packs = [&pack];
-            let request =
-                plan::WeaveRequest { packs: &packs, directives: false, links_runtime: false, relax_forbid: false };
-            let outcome = plan::weave(&sources, &points, &request);
-            let modified: Vec<(PathBuf, String)> = outcome
-                .modified
-                .into_iter()
-                .map(|(path, text)| (path.strip_prefix(&package).expect("inside package").to_path_buf(), text))
-                .collect();
-            emit::build_shadow(&package, &shadow.path().join(name), &modified).expect("shadow");
+            let shadow = shadow.path().join(name);
+            let input = UnitSources { root: &root, package_dir: &package, shadow: Some(&shadow) };
+            let woven = weave_unit(&plan, input).expect("woven");
             // The wrapper weaves one crate per process; without this, proc-macro2's
             // thread-local source map would grow with every iteration.
-            drop((sources, points));
             proc_macro2::extra::invalidate_current_thread_spans();
-            modified.len()
+            woven.files.len()
         })
     });
 }

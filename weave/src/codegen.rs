@@ -1,120 +1,151 @@
-//! Advice code generation: the text spliced into one function body.
+//! Stage 4, codegen: matches → the edits that splice advice in.
 //!
-//! Shared verbatim by the weaver (`crate::__otel` prelude) and by `otel-macros`
+//! [`generate`] turns the match stage's list into [`Edit`]s per file, join-point reports and
+//! warnings (a site that cannot take its advice). [`weave_fn`], the text spliced into one
+//! function body, is shared by the weaver (`crate::__otel` prelude) and by `otel-macros`
 //! (`::otel_runtime::__prelude`), so `#[otel_macros::span]` and `// otel:span` produce the
-//! same code. Depends only on std, syn and the rule model.
+//! same code.
 //!
 //! Every function gets a *prologue* (inserted right after the body's `{`) and an
 //! *epilogue* (inserted right before its `}`). Both are single lines, so no line of the
 //! original body moves. Several rules on one fn nest as layers, outermost first.
 
-use syn::visit::Visit;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
-use crate::rules::model::{Advice, SpanTemplate};
+use crate::collect::FnSite;
+use crate::matcher::{At, DIRECTIVE_RULE, Match};
+use crate::model::{Advice, SpanTemplate};
+use crate::parse::CrateSources;
+use crate::sig::Shape;
+use crate::splice::Edit;
 
-/// How a function's body must be wrapped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
-    /// An ordinary fn: guard prologue, or the body as a closure.
-    Sync,
-    /// `async fn`: the body becomes an instrumented `async move` block.
-    Async,
-    /// Returns `impl Future` (`rebox: false`) or `Pin<Box<dyn Future>>` (`rebox: true`):
-    /// the returned future is wrapped.
-    FutureReturn { rebox: bool },
-    /// `-> !`: guard prologue only.
-    Never,
+/// The prelude module woven code names.
+pub const PRELUDE: &str = "crate::__otel";
+
+/// One advised place, for status lines and `explain`.
+#[derive(Debug, Clone)]
+pub struct JoinPointReport {
+    pub rule: String,
+    pub pack: String,
+    pub file: PathBuf,
+    pub line: usize,
+    pub what: String,
 }
 
-/// What a signature tells code generation, extracted with syn (shared with otel-macros).
-pub struct SigFacts {
-    pub shape: Shape,
-    pub params: Vec<Option<String>>,
-    pub ret: String,
-    pub ret_nameable: bool,
+/// What code generation produced for a unit.
+#[derive(Debug, Default)]
+pub struct Generated {
+    /// Insertions per file (index into `CrateSources::files`).
+    pub edits: BTreeMap<usize, Vec<Edit>>,
+    pub joins: Vec<JoinPointReport>,
+    /// Sites whose advice could not be generated, each naming the rule's `pack.toml:line:col`,
+    /// the fn and its place.
+    pub warnings: Vec<String>,
 }
 
-impl SigFacts {
-    pub fn of(sig: &syn::Signature) -> SigFacts {
-        use quote::ToTokens;
-        let params = sig
-            .inputs
-            .iter()
-            .map(|arg| match arg {
-                syn::FnArg::Receiver(_) => Some("self".to_string()),
-                syn::FnArg::Typed(t) => match &*t.pat {
-                    syn::Pat::Ident(i) if i.subpat.is_none() => {
-                        let name = i.ident.to_string();
-                        Some(name.strip_prefix("r#").map(str::to_string).unwrap_or(name))
+impl Generated {
+    /// Names of the packs that advised at least one join point, in first-use order.
+    pub fn used_packs(&self) -> Vec<String> {
+        let mut used: Vec<String> = Vec::new();
+        for join in &self.joins {
+            if !used.contains(&join.pack) {
+                used.push(join.pack.clone());
+            }
+        }
+        used
+    }
+}
+
+/// Generate the edits of every match.
+pub fn generate(sources: &CrateSources, matches: &[Match<'_>]) -> Generated {
+    let mut out = Generated::default();
+    for m in matches {
+        match m.at {
+            At::Fn(site) => generate_fn(sources, m, site, &mut out),
+            At::Call(call) => {
+                for matched in &m.rules {
+                    let Some(pack) = matched.pack else { continue };
+                    for advice in &matched.rule.advice {
+                        let Advice::WrapCallArg { index, func } = advice else { continue };
+                        let Some((start, end)) = call.args.get(*index) else { continue };
+                        let func = match func.strip_prefix("__otel::") {
+                            Some(rest) => format!("{PRELUDE}::{rest}"),
+                            None => format!("crate::{}::{func}", pack.advice_module()),
+                        };
+                        let list = out.edits.entry(call.file).or_default();
+                        list.push(Edit::new(*start, format!("{func}(")));
+                        list.push(Edit::new(*end, ")"));
+                        out.joins.push(JoinPointReport {
+                            rule: matched.rule.id.clone(),
+                            pack: pack.name.clone(),
+                            file: sources.files[call.file].path.clone(),
+                            line: call.at.line,
+                            what: call.method.clone().unwrap_or_else(|| call.path.join("::")),
+                        });
                     }
-                    _ => None,
-                },
-            })
-            .collect();
-        let (ret, ret_nameable) = match &sig.output {
-            syn::ReturnType::Default => ("()".to_string(), true),
-            syn::ReturnType::Type(_, ty) => (ty.to_token_stream().to_string(), !has_impl_trait(ty)),
-        };
-        SigFacts { shape: classify(sig), params, ret, ret_nameable }
-    }
-}
-
-fn mentions_future(bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>) -> bool {
-    bounds.iter().any(|b| match b {
-        syn::TypeParamBound::Trait(t) => t.path.segments.last().is_some_and(|s| s.ident == "Future"),
-        _ => false,
-    })
-}
-
-pub fn classify(sig: &syn::Signature) -> Shape {
-    if sig.asyncness.is_some() {
-        return Shape::Async;
-    }
-    let syn::ReturnType::Type(_, ty) = &sig.output else {
-        return Shape::Sync;
-    };
-    match &**ty {
-        syn::Type::Never(_) => Shape::Never,
-        syn::Type::ImplTrait(i) if mentions_future(&i.bounds) => Shape::FutureReturn { rebox: false },
-        syn::Type::Path(p) => {
-            let Some(last) = p.path.segments.last() else {
-                return Shape::Sync;
-            };
-            if last.ident == "BoxFuture" || last.ident == "LocalBoxFuture" {
-                return Shape::FutureReturn { rebox: true };
+                }
             }
-            if last.ident == "Pin" && is_boxed_dyn_future(&last.arguments) {
-                return Shape::FutureReturn { rebox: true };
-            }
-            Shape::Sync
-        }
-        _ => Shape::Sync,
-    }
-}
-
-fn is_boxed_dyn_future(args: &syn::PathArguments) -> bool {
-    let syn::PathArguments::AngleBracketed(a) = args else {
-        return false;
-    };
-    a.args.iter().any(|arg| match arg {
-        syn::GenericArgument::Type(syn::Type::Path(p)) => p.path.segments.last().is_some_and(|s| {
-            s.ident == "Box"
-                && matches!(&s.arguments, syn::PathArguments::AngleBracketed(b) if b.args.iter().any(|x| matches!(x, syn::GenericArgument::Type(syn::Type::TraitObject(t)) if mentions_future(&t.bounds))))
-        }),
-        _ => false,
-    })
-}
-
-fn has_impl_trait(ty: &syn::Type) -> bool {
-    struct Finder(bool);
-    impl<'ast> Visit<'ast> for Finder {
-        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
-            self.0 = true;
         }
     }
-    let mut f = Finder(false);
-    f.visit_type(ty);
-    f.0
+    out
+}
+
+fn generate_fn(sources: &CrateSources, m: &Match<'_>, site: &FnSite, out: &mut Generated) {
+    let file = &sources.files[site.file];
+    let modules: Vec<String> = m
+        .rules
+        .iter()
+        .map(|r| r.pack.map_or_else(|| PRELUDE.to_string(), |p| format!("crate::{}", p.advice_module())))
+        .collect();
+    let layers: Vec<Layer> = m
+        .rules
+        .iter()
+        .zip(&modules)
+        .map(|(r, module)| Layer { pack: r.pack_name(), advice_module: module, advice: &r.rule.advice })
+        .collect();
+    let qualified = site.qualified();
+    let info = FnInfo {
+        shape: site.shape,
+        params: &site.params,
+        ret: &site.ret,
+        ret_nameable: site.ret_nameable,
+        track_caller: site.track_caller,
+        is_const: site.is_const,
+        qualified: &qualified,
+    };
+    match weave_fn_layers(&info, &layers, m.init) {
+        Ok(splice) => {
+            let list = out.edits.entry(site.file).or_default();
+            if !splice.prologue.is_empty() {
+                list.push(Edit::new(site.body_open, format!(" {}", splice.prologue.trim_end())));
+            }
+            if !splice.epilogue.is_empty() {
+                list.push(Edit::new(site.body_close, format!("{} ", splice.epilogue.trim())));
+            }
+            for r in &m.rules {
+                out.joins.push(JoinPointReport {
+                    rule: r.rule.id.clone(),
+                    pack: r.pack_name().to_string(),
+                    file: file.path.clone(),
+                    line: site.ident_at.line,
+                    what: qualified.clone(),
+                });
+            }
+        }
+        Err((layer, reason)) => {
+            let at = format!("{}:{}:{}", file.path.display(), site.ident_at.line, site.ident_at.column + 1);
+            // The failing layer's rule, or (a fn that takes no advice at all) the outermost one.
+            let rule = layer.map_or_else(|| m.rules.first(), |i| m.rules.get(i));
+            out.warnings.push(match rule {
+                Some(r) if r.rule.id != DIRECTIVE_RULE => {
+                    format!("{}: rule `{}` not applied to fn `{qualified}` at {at}: {reason}", r.rule.loc, r.rule.id)
+                }
+                Some(_) => format!("{at}: `// otel:span` not applied to fn `{qualified}`: {reason}"),
+                None => format!("{at}: fn `{qualified}` not instrumented: {reason}"),
+            });
+        }
+    }
 }
 
 /// What code generation needs to know about a fn.
@@ -150,15 +181,24 @@ pub struct Splice {
 /// Generate the splice for `layers` (outermost first). `prelude` is the path of the
 /// prelude module. `Err` says why the fn cannot take this advice (reported, not fatal).
 pub fn weave_fn(info: &FnInfo, layers: &[Layer], prelude: &str, init: bool) -> Result<Splice, String> {
+    weave_with(info, layers, prelude, init).map_err(|(_, reason)| reason)
+}
+
+fn weave_fn_layers(info: &FnInfo, layers: &[Layer], init: bool) -> Result<Splice, (Option<usize>, String)> {
+    weave_with(info, layers, PRELUDE, init)
+}
+
+/// As [`weave_fn`], with the index of the layer that failed (`None`: the fn itself).
+fn weave_with(info: &FnInfo, layers: &[Layer], prelude: &str, init: bool) -> Result<Splice, (Option<usize>, String)> {
     if info.is_const {
-        return Err("a `const fn` cannot call the runtime; it is not instrumentable".into());
+        return Err((None, "a `const fn` cannot call the runtime; it is not instrumentable".into()));
     }
     let mut splice = Splice::default();
     if init {
         splice.prologue.push_str(&format!("{prelude}::init(); "));
     }
     for (index, layer) in layers.iter().enumerate() {
-        let (prologue, epilogue) = weave_layer(info, layer, prelude, index)?;
+        let (prologue, epilogue) = weave_layer(info, layer, prelude, index).map_err(|e| (Some(index), e))?;
         splice.prologue.push_str(&prologue);
         splice.epilogue.insert_str(0, &epilogue);
     }
@@ -238,7 +278,7 @@ fn span_start(
 }
 
 fn kind_const(template: &SpanTemplate) -> &'static str {
-    use crate::rules::model::SpanKind;
+    use crate::model::SpanKind;
     match template.kind {
         SpanKind::Internal => "INTERNAL",
         SpanKind::Server => "SERVER",
@@ -408,7 +448,7 @@ fn weave_layer(info: &FnInfo, layer: &Layer, prelude: &str, n: usize) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::model::SpanKind;
+    use crate::model::SpanKind;
 
     fn info<'a>(params: &'a [Option<String>], shape: Shape) -> FnInfo<'a> {
         FnInfo { shape, params, ret: "u8", ret_nameable: true, track_caller: false, is_const: false, qualified: "m::f" }

@@ -1,4 +1,4 @@
-//! Stage 3, splice: apply text insertions to a source file without moving any line.
+//! Stage 5, splice: apply text insertions to a source file without moving any line.
 //!
 //! Edits are insertions at (line, column) positions taken from syn spans. Every inserted
 //! text is a single line, so the original code keeps its line numbers; only code after an

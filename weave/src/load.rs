@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::model::{Advice, CrateTarget, FnJoin, JoinPoint, Loc, Pack, Rule, RuleSet, SpanKind, SpanTemplate};
+use crate::model::{Advice, CrateTarget, FnJoin, JoinPoint, Loc, Pack, Rule, RuleSet, SpanKind, SpanTemplate};
 
 /// A problem in a rule pack, located in its source.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -416,18 +416,7 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
     if !cx.errors.is_empty() {
         return Err(RuleErrors(cx.errors));
     }
-    let mut digest_input = text.to_string();
-    for (_, source) in &advice {
-        digest_input.push_str(source);
-    }
-    Ok(Pack {
-        name,
-        target,
-        manifest: manifest.to_path_buf(),
-        advice,
-        rules,
-        digest: format!("{:016x}", fnv1a(digest_input.as_bytes())),
-    })
+    Ok(Pack { name, target, manifest: manifest.to_path_buf(), advice, rules })
 }
 
 /// The names a top-level item defines in its module (`use` imports included).
@@ -460,16 +449,6 @@ fn item_names_of(item: &syn::Item) -> Vec<syn::Ident> {
 
 fn split_path(path: &str) -> Vec<String> {
     path.split("::").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
-}
-
-/// FNV-1a: a stable, dependency-free content hash for fingerprints.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf29ce484222325;
-    for b in bytes {
-        hash ^= u64::from(*b);
-        hash = hash.wrapping_mul(0x100000001b3);
-    }
-    hash
 }
 
 /// Load every pack below `dir`: `dir` itself if it holds a pack.toml, else each subfolder

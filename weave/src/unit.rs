@@ -1,0 +1,175 @@
+//! The entry point: one unit (a rustc invocation's crate) through every stage.
+//!
+//! parse → collect → match → codegen → splice → emit, each stage's output the next one's
+//! input. The unit's [`UnitPlan`] is what the subcommand decided for its package; the result
+//! is the woven unit, or a [`WeaveError`] saying whether the unit is skipped (compiled as it
+//! is, with the reason) or the build must stop (`--strict`).
+
+use std::path::{Path, PathBuf};
+
+use crate::codegen::{self, JoinPointReport};
+use crate::matcher::{self, MatchRequest};
+use crate::model::Pack;
+use crate::{collect, emit, parse, splice};
+
+/// What the plan says about one unit.
+#[derive(Clone, Debug)]
+pub struct UnitPlan<'a> {
+    /// `name vX.Y.Z`, for messages.
+    pub package: String,
+    /// The packs that apply to this package (name and version already checked).
+    pub packs: Vec<&'a Pack>,
+    /// Honour `// otel:span` directives (workspace and path packages only).
+    pub directives: bool,
+    /// The unit links the runtime: add `extern crate otel_runtime as _;` and init in `main`.
+    pub links_runtime: bool,
+    /// Relax `#![forbid(unsafe_code)]` (not needed under `--cap-lints allow`).
+    pub relax_forbid: bool,
+    /// Any problem weaving a site is fatal instead of a warning.
+    pub strict: bool,
+}
+
+/// Where the unit's sources are and where the woven copy goes.
+#[derive(Clone, Copy, Debug)]
+pub struct UnitSources<'a> {
+    /// The crate root file (`src/lib.rs`), absolute.
+    pub root: &'a Path,
+    /// The package directory (holding `Cargo.toml`), absolute.
+    pub package_dir: &'a Path,
+    /// The shadow tree to write; `None` only returns the woven text (goldens, benches).
+    pub shadow: Option<&'a Path>,
+}
+
+/// A woven unit.
+#[derive(Debug, Default)]
+pub struct WovenUnit {
+    /// Modified files, relative to the package directory, and their new text.
+    pub files: Vec<(PathBuf, String)>,
+    /// The crate root inside the shadow tree (when one was written).
+    pub root: Option<PathBuf>,
+    pub joins: Vec<JoinPointReport>,
+    /// Problems that did not stop weaving (never set under `strict`: they are fatal there).
+    pub warnings: Vec<String>,
+    /// Packs that advised at least one join point (`user` for directives).
+    pub used_packs: Vec<String>,
+}
+
+/// Why a unit is compiled as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// No rule selected anything: not a problem.
+    NothingToWeave,
+    /// Weaving failed and the plan lets the build fall back.
+    Failed(String),
+}
+
+/// A unit that is not woven.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WeaveError {
+    /// Compile the unit unmodified; `warnings` are worth printing either way.
+    #[error("{}", match reason { SkipReason::NothingToWeave => "nothing to weave", SkipReason::Failed(r) => r.as_str() })]
+    Skip { reason: SkipReason, warnings: Vec<String> },
+    /// Stop the build (`--strict`): every problem found.
+    #[error("{}", errors.join("\n"))]
+    Fatal { errors: Vec<String> },
+}
+
+impl WeaveError {
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, WeaveError::Fatal { .. })
+    }
+}
+
+impl UnitPlan<'_> {
+    /// A failure: fatal under `strict`, else a skip that says why.
+    fn fail(&self, reason: String, mut warnings: Vec<String>) -> WeaveError {
+        if self.strict {
+            warnings.push(reason);
+            WeaveError::Fatal { errors: warnings }
+        } else {
+            WeaveError::Skip { reason: SkipReason::Failed(reason), warnings }
+        }
+    }
+}
+
+/// Weave one unit.
+pub fn weave_unit(plan: &UnitPlan<'_>, input: UnitSources<'_>) -> Result<WovenUnit, WeaveError> {
+    let sources = parse::parse_crate(input.root)
+        .map_err(|e| plan.fail(format!("{} does not parse ({e}); not instrumented", plan.package), Vec::new()))?;
+    let points = collect::collect(&sources, plan.packs.iter().any(|p| p.has_call_rules()));
+    let request = MatchRequest { packs: &plan.packs, directives: plan.directives, links_runtime: plan.links_runtime };
+    let matches = matcher::match_unit(&points, &request);
+    let generated = codegen::generate(&sources, &matches);
+
+    let mut warnings = generated.warnings.clone();
+    for (_, rule, why) in matcher::misses(&plan.packs, &matches, &points) {
+        warnings.push(format!("{}: rule `{}` matched nothing: {why}", rule.loc, rule.id));
+    }
+    for (path, error) in &sources.unparsed {
+        warnings.push(format!("{}: not parsed, not instrumented: {error}", path.display()));
+    }
+    if plan.strict && !warnings.is_empty() {
+        return Err(WeaveError::Fatal { errors: warnings });
+    }
+    if generated.edits.is_empty() && !plan.links_runtime {
+        return Err(WeaveError::Skip { reason: SkipReason::NothingToWeave, warnings });
+    }
+
+    let used_packs = generated.used_packs();
+    let used: Vec<&Pack> = plan.packs.iter().copied().filter(|p| used_packs.contains(&p.name)).collect();
+    let mut edits = generated.edits;
+    edits.entry(0).or_default(); // the root always takes the prelude
+    let mut files = Vec::new();
+    for (index, file_edits) in edits {
+        let file = &sources.files[index];
+        let base = if index == 0 && plan.relax_forbid {
+            splice::relax_forbid_text(&file.text, &file.ast)
+        } else {
+            file.text.clone()
+        };
+        let mut text = match splice::apply(&base, &file_edits) {
+            Ok(text) => text,
+            Err(e) => {
+                let reason = format!("{}: {e}", file.path.display());
+                if plan.strict || index == 0 {
+                    return Err(plan.fail(reason, warnings));
+                }
+                warnings.push(reason);
+                continue;
+            }
+        };
+        if index == 0 {
+            emit::append_modules(&mut text, &used, plan.links_runtime);
+        }
+        let rel = relative_to(&file.path, input.package_dir).ok_or_else(|| {
+            plan.fail(
+                format!("{} is outside the package {}", file.path.display(), input.package_dir.display()),
+                warnings.clone(),
+            )
+        })?;
+        files.push((rel, text));
+    }
+
+    let root = match input.shadow {
+        Some(shadow) => {
+            emit::build_shadow(input.package_dir, shadow, &files).map_err(|e| {
+                plan.fail(format!("cannot create the shadow tree {}: {e}", shadow.display()), warnings.clone())
+            })?;
+            let root_rel = relative_to(input.root, input.package_dir).ok_or_else(|| {
+                plan.fail(format!("crate root {} outside its package", input.root.display()), warnings.clone())
+            })?;
+            Some(shadow.join(root_rel))
+        }
+        None => None,
+    };
+    let mut used_packs = used_packs;
+    used_packs.sort();
+    Ok(WovenUnit { files, root, joins: generated.joins, warnings, used_packs })
+}
+
+/// Relative path of `file` inside `package`, for the shadow tree (`file` may be relative to
+/// the process's cwd, as cargo passes workspace members).
+pub fn relative_to(file: &Path, package: &Path) -> Option<PathBuf> {
+    let abs = if file.is_absolute() { file.to_path_buf() } else { std::env::current_dir().ok()?.join(file) };
+    abs.strip_prefix(package).ok().map(Path::to_path_buf)
+}
