@@ -163,8 +163,8 @@ fn a_crate_that_fails_once_woven_falls_back_with_a_warning_unless_strict() {
     let err = build_ok(dir, &["--rules", &rules, "build", "-p", "app"]);
     assert!(err.contains("warning: no pack covers app v0.1.0 (`future` covers >=2); not instrumented"), "{err}");
     assert!(
-        err.contains("hex v0.4.3: rule stale/gone (")
-            && err.contains("stale/pack.toml:7:6) matched nothing: no fn named `encode_upper_v2` in the crate"),
+        err.contains("hex v0.4.3: ")
+            && err.contains("stale/pack.toml:7:6: rule `stale/gone` matched nothing: no fn named `encode_upper_v2` in the crate"),
         "{err}"
     );
     assert!(
@@ -317,4 +317,99 @@ fn user_rustflags_are_kept_and_an_existing_wrapper_is_chained() {
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("fixture_flag is set"), "the config's rustflags were lost:\n{stdout}");
     span(&read_spans(&dir.join("store")), "checkout");
+}
+
+#[test]
+fn vendored_registry_crates_are_woven_as_registry_crates() {
+    let fixture = copy_fixture("weave-app");
+    let dir = fixture.path();
+    // `cargo vendor` from the local cache, then the source replacement it prints.
+    let vendor = Command::new(env!("CARGO"))
+        .args(["vendor", "--locked", "vendor"])
+        .current_dir(dir)
+        .env("CARGO_NET_OFFLINE", "true")
+        .output()
+        .expect("run cargo vendor");
+    // `--locked` needs a lock file: generate one offline first when the fixture has none.
+    let vendor = if vendor.status.success() {
+        vendor
+    } else {
+        let lock = Command::new(env!("CARGO"))
+            .args(["generate-lockfile", "--offline"])
+            .current_dir(dir)
+            .output()
+            .expect("lock");
+        assert!(lock.status.success(), "{}", stderr(&lock));
+        Command::new(env!("CARGO"))
+            .args(["vendor", "vendor"])
+            .current_dir(dir)
+            .env("CARGO_NET_OFFLINE", "true")
+            .output()
+            .expect("run cargo vendor")
+    };
+    assert!(vendor.status.success(), "cargo vendor failed: {}", stderr(&vendor));
+    std::fs::create_dir_all(dir.join(".cargo")).expect("mkdir");
+    std::fs::write(dir.join(".cargo/config.toml"), &vendor.stdout).expect("write config");
+
+    // A directive inside the vendored hex (it is not the user's code), with its checksum
+    // entry dropped so cargo accepts the edit.
+    let hex = std::fs::read_dir(dir.join("vendor"))
+        .expect("vendor dir")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("hex")))
+        .expect("hex is vendored");
+    let lib = hex.join("src/lib.rs");
+    let text = std::fs::read_to_string(&lib).expect("read hex");
+    let text = text.replacen("pub fn encode<", "// otel:span vendored.directive\npub fn encode<", 1);
+    std::fs::write(&lib, text).expect("write hex");
+    let checksum = hex.join(".cargo-checksum.json");
+    let sums: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&checksum).expect("read")).expect("json");
+    std::fs::write(&checksum, serde_json::json!({ "files": {}, "package": sums["package"] }).to_string())
+        .expect("write checksum");
+
+    // A `@workspace` pack: it must reach the workspace's crates, never vendored ones.
+    let local = dir.join("local-rules/everywhere");
+    std::fs::create_dir_all(&local).expect("mkdir");
+    std::fs::write(
+        local.join("pack.toml"),
+        "[pack]\nname = \"everywhere\"\ncrate = \"@workspace\"\n\n[[rule]]\nid = \"encode\"\nfn = \"encode\"\nspan = { name = \"workspace.encode\" }\n",
+    )
+    .expect("write");
+    let rules = local.parent().expect("parent").display().to_string();
+    let target = dir.join("target-otel");
+    let out = otel_in(dir, &target, &["-v", "--rules", &rules, "build", "-p", "app", "--offline"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("Weaving hex v0.4.3 (1 join point, fixture-hex)"), "hex woven by its pack only:\n{err}");
+
+    let store = dir.join("store");
+    let run = Command::new(target.join(host()).join("debug/app")).env("CARGO_OTEL_STORE", &store).output().expect("run");
+    assert!(run.status.success(), "{}", stderr(&run));
+    let spans = read_spans(&store);
+    span(&spans, "hex.encode");
+    let names: Vec<&str> = spans.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert!(!names.contains(&"vendored.directive"), "a directive in a vendored crate was honoured: {names:?}");
+    assert!(!names.contains(&"workspace.encode"), "a @workspace pack wove a vendored crate: {names:?}");
+}
+
+#[test]
+fn strict_fails_when_the_weave_itself_fails() {
+    let fixture = copy_fixture("weave-app");
+    let dir = fixture.path();
+    let target = dir.join("target-otel");
+    std::fs::create_dir_all(&target).expect("mkdir");
+    // The shadow root is a file: no shadow tree can be written.
+    std::fs::write(target.join("shadow"), "in the way").expect("block the shadow dir");
+
+    let strict = otel_in(dir, &target, &["--strict", "build", "-p", "app"]);
+    let err = stderr(&strict);
+    assert!(!strict.status.success(), "--strict must fail when weaving fails:\n{err}");
+    assert!(err.contains("cannot create the shadow tree"), "{err}");
+    assert!(!err.contains("Weaving"), "no status line for a unit that was not woven:\n{err}");
+
+    let lenient = otel_in(dir, &target, &["build", "-p", "app"]);
+    let err = stderr(&lenient);
+    assert!(lenient.status.success(), "without --strict the build falls back:\n{err}");
+    assert!(err.contains("cannot create the shadow tree") && err.contains("compiling it uninstrumented"), "{err}");
 }

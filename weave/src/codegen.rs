@@ -126,7 +126,7 @@ fn generate_fn(sources: &CrateSources, m: &Match<'_>, site: &FnSite, out: &mut G
             for r in &m.rules {
                 out.joins.push(JoinPointReport {
                     rule: r.rule.id.clone(),
-                    pack: r.pack_name().to_string(),
+                    pack: r.pack.map_or(DIRECTIVE_RULE, |p| p.name.as_str()).to_string(),
                     file: file.path.clone(),
                     line: site.ident_at.line,
                     what: qualified.clone(),

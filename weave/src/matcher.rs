@@ -108,6 +108,33 @@ pub fn misses<'a>(packs: &[&'a Pack], matches: &[Match<'_>], points: &JoinPoints
     out
 }
 
+/// Words a file must contain to hold a join point of `request`: the pre-filter that keeps
+/// files away from syn. `None` when some rule could match anywhere (a `fn = "*"` with no
+/// receiver or trait), so every file must be parsed.
+pub fn needles(request: &MatchRequest<'_>) -> Option<Vec<String>> {
+    /// The longest literal run of a glob: any text it matches contains it.
+    fn literal(glob: &str) -> Option<String> {
+        glob.split('*').max_by_key(|s| s.len()).filter(|s| !s.is_empty()).map(str::to_string)
+    }
+    let mut out = Vec::new();
+    if request.directives {
+        out.push("otel:span".to_string());
+    }
+    for rule in request.packs.iter().flat_map(|p| &p.rules) {
+        let needle = match &rule.join {
+            JoinPoint::Fn(j) => literal(&j.name)
+                .or_else(|| j.receiver.as_deref().and_then(literal))
+                .or_else(|| j.trait_name.clone()),
+            JoinPoint::Call { path } => path.last().cloned(),
+            JoinPoint::MethodCall { method, .. } => Some(method.clone()),
+        };
+        out.push(needle?);
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
 /// `// otel:span [name]`: an INTERNAL span named after the fn (or the given name).
 fn directive_rule(site: &FnSite) -> Rule {
     let name = match site.directive.as_deref() {

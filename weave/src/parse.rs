@@ -30,14 +30,26 @@ pub struct SourceFile {
 
 /// Every file of a crate reachable from its root.
 pub struct CrateSources {
+    /// The parsed files; the crate root is always the first.
     pub files: Vec<SourceFile>,
     /// Files that did not parse, with syn's error (the weaver warns and skips them).
     pub unparsed: Vec<(PathBuf, String)>,
+    /// Files the pre-filter kept away from later stages: their text cannot hold a join point
+    /// (read, and parsed only when they declare child modules).
+    pub filtered: Vec<PathBuf>,
 }
 
 /// Parse the crate rooted at `root` (its `lib.rs`/`main.rs`).
 pub fn parse_crate(root: &Path) -> Result<CrateSources, ParseError> {
-    let mut sources = CrateSources { files: Vec::new(), unparsed: Vec::new() };
+    parse_crate_filtered(root, &|_| true)
+}
+
+/// Parse the crate rooted at `root`, keeping only files for which `may_match(text)` holds
+/// (the root is always kept). A file that fails it is not syn-parsed at all unless it
+/// declares out-of-line modules (`mod x;`), which are needed to find the rest of the tree.
+/// This is the weaver's main saving on large crates: most files of tokio hold no join point.
+pub fn parse_crate_filtered(root: &Path, may_match: &dyn Fn(&str) -> bool) -> Result<CrateSources, ParseError> {
+    let mut sources = CrateSources { files: Vec::new(), unparsed: Vec::new(), filtered: Vec::new() };
     let text = fs::read_to_string(root).map_err(|e| ParseError {
         path: root.to_path_buf(),
         line: 0,
@@ -49,27 +61,75 @@ pub fn parse_crate(root: &Path) -> Result<CrateSources, ParseError> {
         ParseError { path: root.to_path_buf(), line: at.line, column: at.column + 1, message: e.to_string() }
     })?;
     let dir = root.parent().map(Path::to_path_buf).unwrap_or_default();
-    walk(&mut sources, root.to_path_buf(), Vec::new(), dir, text, ast);
+    walk(&mut sources, may_match, root.to_path_buf(), Vec::new(), dir, text, ast, true);
     Ok(sources)
 }
 
+/// Can `text` declare an out-of-line module (`mod name;`, possibly inside a macro call or
+/// an inline module)? Conservative: a match in a comment or string only costs a parse.
+pub fn declares_modules(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut from = 0;
+    while let Some(found) = text[from..].find("mod") {
+        let start = from + found;
+        from = start + 3;
+        if start > 0 && ident(bytes[start - 1]) {
+            continue;
+        }
+        let mut i = start + 3;
+        let spaces = |i: &mut usize| {
+            while *i < bytes.len() && bytes[*i].is_ascii_whitespace() {
+                *i += 1;
+            }
+        };
+        let before = i;
+        spaces(&mut i);
+        if i == before {
+            continue; // `module`, `mod{`
+        }
+        if text[i..].starts_with("r#") {
+            i += 2;
+        }
+        let name = i;
+        while i < bytes.len() && ident(bytes[i]) {
+            i += 1;
+        }
+        if i == name {
+            continue;
+        }
+        spaces(&mut i);
+        if bytes.get(i) == Some(&b';') {
+            return true;
+        }
+    }
+    false
+}
+
+#[allow(clippy::too_many_arguments)]
 fn walk(
     sources: &mut CrateSources,
+    may_match: &dyn Fn(&str) -> bool,
     path: PathBuf,
     module: Vec<String>,
     child_dir: PathBuf,
     text: String,
     mut ast: syn::File,
+    keep: bool,
 ) {
     flatten_macro_items(&mut ast.items);
     let mut decls = Vec::new();
     collect_mod_decls(&ast.items, &child_dir, &path, &[], &mut decls);
-    sources.files.push(SourceFile { path, module: module.clone(), text, ast });
+    if keep {
+        sources.files.push(SourceFile { path, module: module.clone(), text, ast });
+    } else {
+        sources.filtered.push(path);
+    }
     for decl in decls {
         let Some(file) = decl.candidates.iter().find(|p| p.is_file()).cloned() else {
             continue; // cfg'd out (e.g. a windows-only module on unix): nothing to weave
         };
-        if sources.files.iter().any(|f| f.path == file) {
+        if sources.files.iter().any(|f| f.path == file) || sources.filtered.contains(&file) {
             continue;
         }
         let text = match fs::read_to_string(&file) {
@@ -79,6 +139,11 @@ fn walk(
                 continue;
             }
         };
+        let keep = may_match(&text);
+        if !keep && !declares_modules(&text) {
+            sources.filtered.push(file);
+            continue;
+        }
         match syn::parse_file(&text) {
             Ok(ast) => {
                 let child_dir = if decl.mod_rs_like || file.file_name().is_some_and(|n| n == "mod.rs") {
@@ -90,7 +155,7 @@ fn walk(
                 let mut child_module = module.clone();
                 child_module.extend(decl.inline_prefix.iter().cloned());
                 child_module.push(decl.name.clone());
-                walk(sources, file, child_module, child_dir, text, ast);
+                walk(sources, may_match, file, child_module, child_dir, text, ast, keep);
             }
             Err(e) => {
                 let at = e.span().start();
@@ -200,6 +265,31 @@ pub fn unraw(ident: &syn::Ident) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn module_declarations_are_found_conservatively() {
+        assert!(declares_modules("mod a;"));
+        assert!(declares_modules("cfg_rt! {\n    pub(crate) mod  r#task ;\n}"));
+        assert!(declares_modules("#[path = \"x.rs\"]\nmod x;"));
+        assert!(!declares_modules("mod tests { fn a() {} }"));
+        assert!(!declares_modules("use crate::module; fn mod_x() {}"));
+        assert!(!declares_modules("fn f() { let modx; }"));
+    }
+
+    #[test]
+    fn filtered_files_are_not_kept_but_their_children_are() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let src = dir.path();
+        std::fs::write(src.join("lib.rs"), "mod a; mod b;").expect("write");
+        std::fs::write(src.join("a.rs"), "mod c;").expect("write");
+        std::fs::create_dir_all(src.join("a")).expect("mkdir");
+        std::fs::write(src.join("a/c.rs"), "fn wanted() {}").expect("write");
+        std::fs::write(src.join("b.rs"), "fn other() {}").expect("write");
+        let sources = parse_crate_filtered(&src.join("lib.rs"), &|t| t.contains("wanted")).expect("parses");
+        let kept: Vec<_> = sources.files.iter().map(|f| f.module.join("::")).collect();
+        assert_eq!(kept, ["", "a::c"]);
+        assert_eq!(sources.filtered.len(), 2);
+    }
 
     #[test]
     fn follows_mods_paths_and_macro_bodies() {

@@ -94,10 +94,12 @@ impl UnitPlan<'_> {
 
 /// Weave one unit.
 pub fn weave_unit(plan: &UnitPlan<'_>, input: UnitSources<'_>) -> Result<WovenUnit, WeaveError> {
-    let sources = parse::parse_crate(input.root)
+    let request = MatchRequest { packs: &plan.packs, directives: plan.directives, links_runtime: plan.links_runtime };
+    let needles = matcher::needles(&request);
+    let may_match = |text: &str| needles.as_ref().is_none_or(|n| n.iter().any(|n| text.contains(n.as_str())));
+    let sources = parse::parse_crate_filtered(input.root, &may_match)
         .map_err(|e| plan.fail(format!("{} does not parse ({e}); not instrumented", plan.package), Vec::new()))?;
     let points = collect::collect(&sources, plan.packs.iter().any(|p| p.has_call_rules()));
-    let request = MatchRequest { packs: &plan.packs, directives: plan.directives, links_runtime: plan.links_runtime };
     let matches = matcher::match_unit(&points, &request);
     let generated = codegen::generate(&sources, &matches);
 
