@@ -1,6 +1,6 @@
 //! Feature `tracing`: `tracing` spans (through `tracing-opentelemetry`) and woven spans
-//! share one tree, both ways. Run with `--features tracing`.
-#![cfg(feature = "tracing")]
+//! share one tree, both ways. Run with `--features tracing` (`required-features` in
+//! Cargo.toml; `.ci/run` tests with `--all-features`).
 
 use opentelemetry::trace::SpanId;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor};
