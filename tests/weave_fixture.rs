@@ -164,7 +164,9 @@ fn a_crate_that_fails_once_woven_falls_back_with_a_warning_unless_strict() {
     assert!(err.contains("warning: no pack covers app v0.1.0 (`future` covers >=2); not instrumented"), "{err}");
     assert!(
         err.contains("hex v0.4.3: ")
-            && err.contains("stale/pack.toml:7:6: rule `stale/gone` matched nothing: no fn named `encode_upper_v2` in the crate"),
+            && err.contains(
+                "stale/pack.toml:7:6: rule `stale/gone` matched nothing: no fn named `encode_upper_v2` in the crate"
+            ),
         "{err}"
     );
     assert!(
@@ -364,7 +366,8 @@ fn vendored_registry_crates_are_woven_as_registry_crates() {
     let text = text.replacen("pub fn encode<", "// otel:span vendored.directive\npub fn encode<", 1);
     std::fs::write(&lib, text).expect("write hex");
     let checksum = hex.join(".cargo-checksum.json");
-    let sums: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&checksum).expect("read")).expect("json");
+    let sums: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&checksum).expect("read")).expect("json");
     std::fs::write(&checksum, serde_json::json!({ "files": {}, "package": sums["package"] }).to_string())
         .expect("write checksum");
 
@@ -384,7 +387,8 @@ fn vendored_registry_crates_are_woven_as_registry_crates() {
     assert!(err.contains("Weaving hex v0.4.3 (1 join point, fixture-hex)"), "hex woven by its pack only:\n{err}");
 
     let store = dir.join("store");
-    let run = Command::new(target.join(host()).join("debug/app")).env("CARGO_OTEL_STORE", &store).output().expect("run");
+    let run =
+        Command::new(target.join(host()).join("debug/app")).env("CARGO_OTEL_STORE", &store).output().expect("run");
     assert!(run.status.success(), "{}", stderr(&run));
     let spans = read_spans(&store);
     span(&spans, "hex.encode");

@@ -108,31 +108,67 @@ pub fn misses<'a>(packs: &[&'a Pack], matches: &[Match<'_>], points: &JoinPoints
     out
 }
 
-/// Words a file must contain to hold a join point of `request`: the pre-filter that keeps
-/// files away from syn. `None` when some rule could match anywhere (a `fn = "*"` with no
-/// receiver or trait), so every file must be parsed.
-pub fn needles(request: &MatchRequest<'_>) -> Option<Vec<String>> {
-    /// The longest literal run of a glob: any text it matches contains it.
-    fn literal(glob: &str) -> Option<String> {
-        glob.split('*').max_by_key(|s| s.len()).filter(|s| !s.is_empty()).map(str::to_string)
+/// The pre-filter: what a file must contain, given its module path, to hold a join point of
+/// a request. It keeps files away from syn, the weaver's main cost on large crates.
+#[derive(Debug, Default)]
+pub struct Prefilter {
+    /// (module glob of the rule, if any; a word the file must contain).
+    needles: Vec<(Option<String>, String)>,
+    /// Some rule could match anywhere (`fn = "*"` with no receiver or trait).
+    everything: bool,
+}
+
+impl Prefilter {
+    pub fn new(request: &MatchRequest<'_>) -> Prefilter {
+        /// The longest literal run of a glob: any text it matches contains it.
+        fn literal(glob: &str) -> Option<String> {
+            glob.split('*').max_by_key(|s| s.len()).filter(|s| !s.is_empty()).map(str::to_string)
+        }
+        let mut filter = Prefilter::default();
+        if request.directives {
+            filter.needles.push((None, "otel:span".to_string()));
+        }
+        for rule in request.packs.iter().flat_map(|p| &p.rules) {
+            let needle = match &rule.join {
+                JoinPoint::Fn(j) => literal(&j.name)
+                    .or_else(|| j.receiver.as_deref().and_then(literal))
+                    .or_else(|| j.trait_name.clone())
+                    .map(|word| (j.module.clone(), word)),
+                JoinPoint::Call { path } => path.last().map(|word| (None, word.clone())),
+                JoinPoint::MethodCall { method, .. } => Some((None, method.clone())),
+            };
+            match needle {
+                Some(n) => filter.needles.push(n),
+                None => filter.everything = true,
+            }
+        }
+        filter
     }
-    let mut out = Vec::new();
-    if request.directives {
-        out.push("otel:span".to_string());
+
+    /// May a file of module `module` whose text is `text` hold a join point? (Fns of inline
+    /// modules in the file extend `module`, so a module glob is checked as a prefix.)
+    pub fn may_match(&self, module: &[String], text: &str) -> bool {
+        self.everything
+            || self.needles.iter().any(|(glob, word)| {
+                glob.as_deref().is_none_or(|g| module_prefix_may_match(g, module)) && text.contains(word.as_str())
+            })
     }
-    for rule in request.packs.iter().flat_map(|p| &p.rules) {
-        let needle = match &rule.join {
-            JoinPoint::Fn(j) => literal(&j.name)
-                .or_else(|| j.receiver.as_deref().and_then(literal))
-                .or_else(|| j.trait_name.clone()),
-            JoinPoint::Call { path } => path.last().cloned(),
-            JoinPoint::MethodCall { method, .. } => Some(method.clone()),
-        };
-        out.push(needle?);
+}
+
+/// Could `pattern` match `module` followed by some (possibly empty) further segments?
+pub fn module_prefix_may_match(pattern: &str, module: &[String]) -> bool {
+    let pat: Vec<&str> = pattern.split("::").filter(|s| !s.is_empty()).collect();
+    fn go(pat: &[&str], module: &[String]) -> bool {
+        if module.is_empty() {
+            return true; // the rest of the pattern may match inline modules
+        }
+        match pat.split_first() {
+            None => false,
+            Some((&"**", rest)) => (0..=module.len()).any(|i| go(rest, &module[i..])),
+            Some((seg, rest)) => module.split_first().is_some_and(|(m, mrest)| glob(seg, m) && go(rest, mrest)),
+        }
     }
-    out.sort();
-    out.dedup();
-    Some(out)
+    go(&pat, module)
 }
 
 /// `// otel:span [name]`: an INTERNAL span named after the fn (or the given name).
@@ -274,5 +310,17 @@ mod tests {
         assert!(module_matches("**", &[]));
         assert!(module_matches("async_*::client", &["async_impl".into(), "client".into()]));
         assert!(!module_matches("task", &["task".into(), "spawn".into()]));
+    }
+
+    #[test]
+    fn module_prefixes() {
+        let m = |s: &str| s.split("::").filter(|x| !x.is_empty()).map(str::to_string).collect::<Vec<_>>();
+        assert!(module_prefix_may_match("task::spawn", &m("task")));
+        assert!(module_prefix_may_match("task::spawn", &m("task::spawn")));
+        assert!(!module_prefix_may_match("task::spawn", &m("task::spawn::inner")));
+        assert!(!module_prefix_may_match("task::spawn", &m("runtime")));
+        assert!(module_prefix_may_match("client::**", &m("client::legacy::pool")));
+        assert!(module_prefix_may_match("**", &m("a::b")));
+        assert!(module_prefix_may_match("a", &[]));
     }
 }

@@ -41,14 +41,17 @@ pub struct CrateSources {
 
 /// Parse the crate rooted at `root` (its `lib.rs`/`main.rs`).
 pub fn parse_crate(root: &Path) -> Result<CrateSources, ParseError> {
-    parse_crate_filtered(root, &|_| true)
+    parse_crate_filtered(root, &|_, _| true)
 }
 
-/// Parse the crate rooted at `root`, keeping only files for which `may_match(text)` holds
-/// (the root is always kept). A file that fails it is not syn-parsed at all unless it
+/// Parse the crate rooted at `root`, keeping only files for which `may_match(module, text)`
+/// holds, `module` being the file's module path (the root is always kept). A file that fails it is not syn-parsed at all unless it
 /// declares out-of-line modules (`mod x;`), which are needed to find the rest of the tree.
 /// This is the weaver's main saving on large crates: most files of tokio hold no join point.
-pub fn parse_crate_filtered(root: &Path, may_match: &dyn Fn(&str) -> bool) -> Result<CrateSources, ParseError> {
+pub fn parse_crate_filtered(
+    root: &Path,
+    may_match: &dyn Fn(&[String], &str) -> bool,
+) -> Result<CrateSources, ParseError> {
     let mut sources = CrateSources { files: Vec::new(), unparsed: Vec::new(), filtered: Vec::new() };
     let text = fs::read_to_string(root).map_err(|e| ParseError {
         path: root.to_path_buf(),
@@ -109,7 +112,7 @@ pub fn declares_modules(text: &str) -> bool {
 #[allow(clippy::too_many_arguments)]
 fn walk(
     sources: &mut CrateSources,
-    may_match: &dyn Fn(&str) -> bool,
+    may_match: &dyn Fn(&[String], &str) -> bool,
     path: PathBuf,
     module: Vec<String>,
     child_dir: PathBuf,
@@ -139,7 +142,10 @@ fn walk(
                 continue;
             }
         };
-        let keep = may_match(&text);
+        let mut child_module = module.clone();
+        child_module.extend(decl.inline_prefix.iter().cloned());
+        child_module.push(decl.name.clone());
+        let keep = may_match(&child_module, &text);
         if !keep && !declares_modules(&text) {
             sources.filtered.push(file);
             continue;
@@ -152,9 +158,6 @@ fn walk(
                     let stem = file.file_stem().map(|s| s.to_os_string()).unwrap_or_default();
                     file.parent().map(|p| p.join(stem)).unwrap_or_default()
                 };
-                let mut child_module = module.clone();
-                child_module.extend(decl.inline_prefix.iter().cloned());
-                child_module.push(decl.name.clone());
                 walk(sources, may_match, file, child_module, child_dir, text, ast, keep);
             }
             Err(e) => {
@@ -285,7 +288,7 @@ mod tests {
         std::fs::create_dir_all(src.join("a")).expect("mkdir");
         std::fs::write(src.join("a/c.rs"), "fn wanted() {}").expect("write");
         std::fs::write(src.join("b.rs"), "fn other() {}").expect("write");
-        let sources = parse_crate_filtered(&src.join("lib.rs"), &|t| t.contains("wanted")).expect("parses");
+        let sources = parse_crate_filtered(&src.join("lib.rs"), &|_, t| t.contains("wanted")).expect("parses");
         let kept: Vec<_> = sources.files.iter().map(|f| f.module.join("::")).collect();
         assert_eq!(kept, ["", "a::c"]);
         assert_eq!(sources.filtered.len(), 2);

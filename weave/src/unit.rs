@@ -95,8 +95,8 @@ impl UnitPlan<'_> {
 /// Weave one unit.
 pub fn weave_unit(plan: &UnitPlan<'_>, input: UnitSources<'_>) -> Result<WovenUnit, WeaveError> {
     let request = MatchRequest { packs: &plan.packs, directives: plan.directives, links_runtime: plan.links_runtime };
-    let needles = matcher::needles(&request);
-    let may_match = |text: &str| needles.as_ref().is_none_or(|n| n.iter().any(|n| text.contains(n.as_str())));
+    let prefilter = matcher::Prefilter::new(&request);
+    let may_match = |module: &[String], text: &str| prefilter.may_match(module, text);
     let sources = parse::parse_crate_filtered(input.root, &may_match)
         .map_err(|e| plan.fail(format!("{} does not parse ({e}); not instrumented", plan.package), Vec::new()))?;
     let points = collect::collect(&sources, plan.packs.iter().any(|p| p.has_call_rules()));
