@@ -9,6 +9,7 @@
 //! when `CARGO_OTEL_WRAPPER` is set, the rustc wrapper ([`wrapper`]).
 
 pub mod commands;
+pub mod flags;
 pub mod rules;
 pub mod shell;
 pub mod weave;

@@ -9,12 +9,13 @@ use anyhow::Result;
 
 use super::Args;
 use super::build::Workspace;
+use crate::flags::defs::ExplainOpts;
 use crate::rules::{CrateTarget, Pack};
 use crate::shell::Shell;
 use crate::weave::{matcher, parse, plan};
 
-pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
-    let filter = args.rest.iter().find(|a| !a.starts_with('-')).cloned();
+pub fn run(args: &Args, opts: &ExplainOpts, shell: &Shell) -> Result<ExitCode> {
+    let filter = opts.crate_name.clone();
     let Workspace { metadata, rules, graph, .. } = Workspace::load(args)?;
     let mut out = String::new();
     let mut any = false;
