@@ -23,7 +23,8 @@ fn package(config: &str, forbidden: Option<&str>) -> tempfile::TempDir {
         &dir.path().join("Cargo.toml"),
         "[package]\nname = \"flagcheck\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[lints.rust]\nunexpected_cfgs = \"allow\"\n",
     );
-    let mut main = String::from("#[cfg(not(user_flag))]\ncompile_error!(\"the user's --cfg user_flag did not reach rustc\");\n");
+    let mut main =
+        String::from("#[cfg(not(user_flag))]\ncompile_error!(\"the user's --cfg user_flag did not reach rustc\");\n");
     if let Some(f) = forbidden {
         main.push_str(&format!("#[cfg({f})]\ncompile_error!(\"--cfg {f} must not reach rustc\");\n"));
     }
@@ -42,7 +43,7 @@ fn check(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     for var in RUSTFLAG_VARS {
         cmd.env_remove(var);
     }
-    for (k, v) in std::env::vars() {
+    for (k, _) in std::env::vars() {
         if k.starts_with("CARGO_TARGET_") && k.ends_with("_RUSTFLAGS") {
             cmd.env_remove(k);
         }

@@ -179,11 +179,13 @@ fn spec_matches(spec: &str, package: &cargo_metadata::Package) -> bool {
     name_ok && version_ok
 }
 
-/// The exact lines a package needs, for error messages and `init`.
+/// The exact lines a package needs, for error messages: the runtime source `init` would
+/// write (this binary's runtime checkout), so the snippet resolves as pasted.
 pub fn runtime_dependency_snippet() -> String {
+    let dependency = super::init::default_dependency_toml()
+        .unwrap_or_else(|_| "{ path = \"<a checkout of cargo-otel>/runtime\" }".to_string());
     format!(
-        "[target.'cfg(cargo_otel)'.dependencies]\n{RUNTIME_PACKAGE} = \"{}\"\n\n[lints.rust]\nunexpected_cfgs = {{ level = \"warn\", check-cfg = [\"cfg(cargo_otel)\"] }}",
-        env!("CARGO_PKG_VERSION")
+        "[target.'cfg(cargo_otel)'.dependencies]\n{RUNTIME_PACKAGE} = {dependency}\n\n[lints.rust]\nunexpected_cfgs = {{ level = \"warn\", check-cfg = [\"cfg(cargo_otel)\"] }}"
     )
 }
 

@@ -174,6 +174,11 @@ fn installed_git_source() -> Option<RuntimeSource> {
     })
 }
 
+/// The default source as a TOML value, for messages.
+pub fn default_dependency_toml() -> Result<String> {
+    Ok(default_source()?.value().to_string().trim().to_string())
+}
+
 /// The source the options ask for.
 fn requested_source(opts: &InitOpts) -> Result<RuntimeSource> {
     if let Some(path) = &opts.path {
