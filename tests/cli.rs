@@ -166,3 +166,30 @@ fn exclude_takes_a_package_out_of_the_selection() {
     let (_, stderr) = text(&out);
     assert!(stderr.contains("package ID specification `nosuch` did not match any packages"), "{stderr}");
 }
+
+#[test]
+fn init_path_is_written_absolute_and_survives_a_move() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let project = dir.path().join("before");
+    demo_package(&project);
+    let runtime = std::fs::canonicalize(cargo_otel_tests::workspace_root().join("runtime")).expect("runtime");
+    // A relative --path, from the project's directory.
+    let depth = project.components().count();
+    let relative: std::path::PathBuf = std::iter::repeat_n("..", depth - 1)
+        .collect::<std::path::PathBuf>()
+        .join(runtime.strip_prefix("/").expect("abs"));
+    let out = otel(&project, &["init", "--path", relative.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let manifest = std::fs::read_to_string(project.join("Cargo.toml")).expect("read");
+    assert!(manifest.contains(&format!("otel-runtime = {{ path = \"{}\" }}", runtime.display())), "{manifest}");
+    // Moved elsewhere, the manifest still resolves.
+    let moved = dir.path().join("elsewhere/after");
+    std::fs::create_dir_all(moved.parent().expect("parent")).expect("mkdir");
+    std::fs::rename(&project, &moved).expect("move");
+    let out = Command::new(env!("CARGO")).args(["metadata", "--format-version", "1"]).current_dir(&moved).output();
+    let out = out.expect("cargo metadata");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Not a runtime: refused, nothing edited.
+    let out = otel(&moved, &["init", "--path", "."]);
+    assert!(text(&out).1.contains("no Cargo.toml of package `otel-runtime`"), "{:?}", text(&out));
+}

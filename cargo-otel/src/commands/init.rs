@@ -163,8 +163,14 @@ fn installed_git_source() -> Option<RuntimeSource> {
     let home =
         std::env::var_os("CARGO_HOME").map(PathBuf::from).or_else(|| std::env::home_dir().map(|h| h.join(".cargo")))?;
     let text = std::fs::read_to_string(home.join(".crates2.json")).ok()?;
-    let record: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let prefix = format!("cargo-otel {} (git+", env!("CARGO_PKG_VERSION"));
+    git_source_in_install_record(&text, env!("CARGO_PKG_VERSION"))
+}
+
+/// The git source of `cargo-otel <version>` in cargo's `.crates2.json`, when it was
+/// installed from git at a full commit.
+fn git_source_in_install_record(text: &str, version: &str) -> Option<RuntimeSource> {
+    let record: serde_json::Value = serde_json::from_str(text).ok()?;
+    let prefix = format!("cargo-otel {version} (git+");
     record.get("installs")?.as_object()?.keys().find_map(|key| {
         let rest = key.strip_prefix(&prefix)?.strip_suffix(')')?;
         let (url, rev) = rest.split_once('#')?;
@@ -290,6 +296,27 @@ mod tests {
         );
         assert!(once.contains("check-cfg = [\"cfg(cargo_otel)\"]"), "{once}");
         assert_eq!(edit_manifest(&once, &RuntimeSource::Path("/abs/runtime".into())).expect("edit"), None);
+    }
+
+    #[test]
+    fn git_install_record_gives_url_and_commit() {
+        let rev = "0123456789abcdef0123456789abcdef01234567";
+        let record = format!(
+            "{{\"installs\": {{\"ripgrep 14.1.0 (registry+https://github.com/rust-lang/crates.io-index)\": {{}}, \
+             \"cargo-otel 0.1.0 (git+https://example.invalid/cargo-otel?branch=main#{rev})\": {{}}}}}}"
+        );
+        let source = git_source_in_install_record(&record, "0.1.0").expect("a git source");
+        assert_eq!(source, RuntimeSource::Git { url: "https://example.invalid/cargo-otel".into(), rev: rev.into() });
+        assert_eq!(
+            source.value().to_string().trim(),
+            format!("{{ git = \"https://example.invalid/cargo-otel\", rev = \"{rev}\" }}")
+        );
+        // Another version, or a path install, is not ours.
+        assert_eq!(git_source_in_install_record(&record, "0.2.0"), None);
+        assert_eq!(
+            git_source_in_install_record("{\"installs\": {\"cargo-otel 0.1.0 (path+file:///x)\": {}}}", "0.1.0"),
+            None
+        );
     }
 
     #[test]
