@@ -11,6 +11,7 @@
 //! `CARGO_OTEL_WRAPPER` is set, the rustc wrapper.
 
 pub mod commands;
+pub mod flags;
 pub mod plan;
 pub mod shell;
 pub mod wrapper;

@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context as _, Result, bail};
-use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, PackageId};
+use cargo_metadata::{DependencyKind, Metadata, PackageId};
 
-use super::{Args, config, packs};
+use super::config::UserConfig;
+use super::{Args, packs};
+use crate::flags::CargoSelection;
 use crate::model::{CrateTarget, RuleSet};
 use crate::plan::{PackageDecision, Plan, SourceKind};
 use crate::shell::Shell;
@@ -100,7 +102,7 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn load(args: &Args) -> Result<Workspace> {
-        let metadata = metadata_for(&args.rest)?;
+        let metadata = metadata_for(args)?;
         let otel_dir = otel_target_dir(args, &metadata);
         std::fs::create_dir_all(&otel_dir).with_context(|| format!("cannot create {}", otel_dir.display()))?;
         let root = metadata.workspace_root.as_std_path();
@@ -167,43 +169,60 @@ pub fn graph_plan(metadata: &Metadata, rules: &RuleSet) -> GraphPlan {
     GraphPlan { packages, woven, declares_runtime }
 }
 
-/// The packages a cargo command line selects.
-fn selected_packages(metadata: &Metadata, rest: &[String], cwd: &Path) -> Vec<PackageId> {
-    let mut names = Vec::new();
-    let mut workspace = false;
-    let mut it = rest.iter().take_while(|a| *a != "--");
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "-p" | "--package" => names.extend(it.next().cloned()),
-            "--workspace" | "--all" => workspace = true,
-            s if s.starts_with("--package=") => names.push(s["--package=".len()..].to_string()),
-            s if s.starts_with("-p") && s.len() > 2 => names.push(s[2..].to_string()),
-            _ => {}
+/// The packages a cargo command line selects, as cargo selects them: clap-cargo's
+/// partition of the workspace (`-p`, `--workspace`/`--all`, `--exclude`; with none of them
+/// the default members, which `cargo metadata` already computes from the current directory
+/// or `--manifest-path`). clap-cargo compares plain names among workspace members only, so
+/// a `-p` spec it does not match is looked up as cargo does: `name`, `name@version`,
+/// `name:version` or a glob, over every package of the graph; one matching nothing is the
+/// error cargo would give.
+fn selected_packages(metadata: &Metadata, selection: &CargoSelection) -> Result<Vec<PackageId>> {
+    let ws = &selection.workspace;
+    let (selected, _) = ws.partition_packages(metadata);
+    let mut ids: Vec<PackageId> =
+        selected.iter().filter(|p| !ws.exclude.iter().any(|e| spec_matches(e, p))).map(|p| p.id.clone()).collect();
+    for spec in &ws.package {
+        if selected.iter().any(|p| p.name.as_str() == spec) {
+            continue;
         }
+        let matching: Vec<&cargo_metadata::Package> =
+            metadata.packages.iter().filter(|p| spec_matches(spec, p)).collect();
+        if matching.is_empty() {
+            bail!("package ID specification `{spec}` did not match any packages");
+        }
+        ids.extend(matching.iter().filter(|p| !ws.exclude.iter().any(|e| spec_matches(e, p))).map(|p| p.id.clone()));
     }
-    let members: Vec<&cargo_metadata::Package> = metadata.workspace_packages();
-    if workspace {
-        return members.iter().map(|p| p.id.clone()).collect();
-    }
-    if !names.is_empty() {
-        return metadata
-            .packages
-            .iter()
-            .filter(|p| names.iter().any(|n| n.split('@').next() == Some(p.name.as_str())))
-            .map(|p| p.id.clone())
-            .collect();
-    }
-    if let Some(p) = members.iter().find(|p| p.manifest_path.parent().is_some_and(|d| d.as_std_path() == cwd)) {
-        return vec![p.id.clone()];
-    }
-    metadata.workspace_default_packages().iter().map(|p| p.id.clone()).collect()
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
 }
 
-/// The exact lines a package needs, for error messages and `init`.
+/// Does a cargo package spec (`name`, `name@1.2`, `name:1.2.3`, `na*`) name this package?
+fn spec_matches(spec: &str, package: &cargo_metadata::Package) -> bool {
+    let (name, version) = match spec.split_once(['@', ':']) {
+        Some((n, v)) if !spec.contains("://") => (n, Some(v)),
+        _ => (spec, None),
+    };
+    let name_ok = if name.contains(['*', '?', '[']) {
+        glob::Pattern::new(name).is_ok_and(|g| g.matches(&package.name))
+    } else {
+        name == package.name.as_str()
+    };
+    // A partial version (`1`, `1.2`) matches every version it prefixes, as in cargo.
+    let version_ok = version.is_none_or(|v| {
+        let full = package.version.to_string();
+        full == v || full.starts_with(&format!("{v}."))
+    });
+    name_ok && version_ok
+}
+
+/// The exact lines a package needs, for error messages: the runtime source `init` would
+/// write (this binary's runtime checkout), so the snippet resolves as pasted.
 pub fn runtime_dependency_snippet() -> String {
+    let dependency = super::init::default_dependency_toml()
+        .unwrap_or_else(|_| "{ path = \"<a checkout of cargo-otel>/runtime\" }".to_string());
     format!(
-        "[target.'cfg(cargo_otel)'.dependencies]\n{RUNTIME_PACKAGE} = \"{}\"\n\n[lints.rust]\nunexpected_cfgs = {{ level = \"warn\", check-cfg = [\"cfg(cargo_otel)\"] }}",
-        env!("CARGO_PKG_VERSION")
+        "[target.'cfg(cargo_otel)'.dependencies]\n{RUNTIME_PACKAGE} = {dependency}\n\n[lints.rust]\nunexpected_cfgs = {{ level = \"warn\", check-cfg = [\"cfg(cargo_otel)\"] }}"
     )
 }
 
@@ -288,18 +307,17 @@ fn check_runtime_links(
     Ok(())
 }
 
-fn metadata_for(rest: &[String]) -> Result<Metadata> {
-    let mut cmd = MetadataCommand::new();
-    let mut it = rest.iter().take_while(|a| *a != "--");
-    while let Some(a) = it.next() {
-        if a == "--manifest-path" {
-            if let Some(p) = it.next() {
-                cmd.manifest_path(p);
-            }
-        } else if let Some(p) = a.strip_prefix("--manifest-path=") {
-            cmd.manifest_path(p);
-        }
+/// `cargo metadata` for the command line: its `--manifest-path` (clap-cargo), `--config`
+/// values and `--offline`/`--locked`/`--frozen`, so it resolves the graph cargo will build.
+fn metadata_for(args: &Args) -> Result<Metadata> {
+    let mut cmd = args.cargo.manifest.metadata();
+    let mut other: Vec<String> = Vec::new();
+    for config in &args.cargo.configs {
+        other.extend(["--config".to_string(), config.clone()]);
     }
+    let cargo_args = args.rest.iter().take_while(|a| *a != "--");
+    other.extend(cargo_args.filter(|a| matches!(a.as_str(), "--offline" | "--locked" | "--frozen")).cloned());
+    cmd.other_options(other);
     cmd.exec().context("`cargo metadata` failed (is this a cargo project?)")
 }
 
@@ -345,7 +363,7 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     let cwd = std::env::current_dir().context("no current directory")?;
     let Workspace { metadata, otel_dir, rules, graph } = Workspace::load(args)?;
-    let selected = selected_packages(&metadata, &args.rest, &cwd);
+    let selected = selected_packages(&metadata, &args.cargo)?;
     check_runtime_links(&metadata, &rules, &selected, &args.command, &graph.declares_runtime)?;
 
     let plan = Plan {
@@ -364,16 +382,17 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     let plan_json = serde_json::to_vec(&plan)?;
     let plan_path = otel_dir.join(format!("plan-{:016x}.json", fnv1a(&plan_json)));
     std::fs::write(&plan_path, &plan_json).with_context(|| format!("cannot write {}", plan_path.display()))?;
-    let host = config::host_triple()?;
-    let config_flags = config::read_config(&config::config_files(&cwd), &host)?;
+    let user = UserConfig::load(&cwd, &args.cargo.targets, &args.cargo.configs)?;
     let mut rest = args.rest.clone();
-    let has_target = rest.iter().take_while(|a| *a != "--").any(|a| a == "--target" || a.starts_with("--target="));
-    let target = if has_target || config_flags.build_target.is_some() { None } else { Some(host.clone()) };
-    if let Some(t) = &target {
+    // No `--target` given or configured: the host's, explicitly (design.md, section 3).
+    if user.configured_targets.is_empty() {
         let at = rest.iter().position(|a| a == "--").unwrap_or(rest.len());
-        rest.splice(at..at, ["--target".to_string(), t.clone()]);
+        rest.splice(at..at, ["--target".to_string(), user.host.clone()]);
     }
-    let mut flags = config::effective_user_flags(&config_flags);
+    shell.verbose("Rustflags", format!("yours: {:?}", user.rustflags));
+    // The user's flags from every source cargo reads, then ours (CARGO_ENCODED_RUSTFLAGS
+    // replaces all of those sources).
+    let mut flags = user.rustflags.clone();
     flags.extend([
         "--cfg".into(),
         "cargo_otel".into(),
@@ -407,6 +426,9 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     cmd.env("CARGO_TARGET_DIR", &otel_dir);
     cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
     cmd.env_remove("RUSTFLAGS");
+    if let Some(color) = args.color {
+        cmd.env("CARGO_TERM_COLOR", color.as_str());
+    }
     for (k, v) in cargo_plan_env(&plan_path, &plan) {
         cmd.env(k, v);
     }

@@ -12,11 +12,12 @@ use super::build::Workspace;
 use otel_weave::matcher::{self, At, MatchRequest};
 use otel_weave::{collect, parse};
 
+use crate::flags::defs::ExplainOpts;
 use crate::model::{CrateTarget, Pack};
 use crate::shell::Shell;
 
-pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
-    let filter = args.rest.iter().find(|a| !a.starts_with('-')).cloned();
+pub fn run(args: &Args, opts: &ExplainOpts, shell: &Shell) -> Result<ExitCode> {
+    let filter = opts.crate_name.clone();
     let Workspace { metadata, rules, graph, .. } = Workspace::load(args)?;
     let kinds = super::build::source_kinds(&metadata);
     let mut out = String::new();

@@ -1,7 +1,5 @@
-//! Subcommand mode: `cargo otel <command> [args…]`.
-//!
-//! Our own options (`--strict`, `--rules DIR`, `--otel-target-dir DIR`, `-v`, `-q`) are
-//! taken from anywhere before `--`; everything else goes to cargo unchanged.
+//! Subcommand mode: `cargo otel <command> [args…]`. The command line is parsed and
+//! resolved by [`crate::flags`]; this module dispatches it.
 
 mod build;
 mod config;
@@ -10,134 +8,56 @@ mod init;
 mod packs;
 mod view;
 
-use std::path::PathBuf;
-use std::process::ExitCode;
+use std::io::IsTerminal as _;
+use std::process::{Command, ExitCode};
 
+use anyhow::{Context as _, Result};
+
+use crate::flags::{self, Color, Invocation};
 use crate::shell::{Shell, Verbosity};
 
 pub use build::{RUNTIME_PACKAGE, cargo_plan_env};
+pub use config::UserConfig;
+pub use flags::Args;
 pub use packs::load_rule_set;
 
-/// What the user typed, split into ours and cargo's.
-#[derive(Debug, Default, Clone)]
-pub struct Args {
-    pub command: String,
-    pub strict: bool,
-    pub rules: Vec<PathBuf>,
-    pub target_dir: Option<PathBuf>,
-    pub verbose: u8,
-    pub quiet: bool,
-    /// Arguments after the command, for cargo (or the command's own parser).
-    pub rest: Vec<String>,
-}
-
-impl Args {
-    pub fn verbosity(&self) -> Verbosity {
-        if self.quiet {
-            Verbosity::Quiet
-        } else if self.verbose > 0 {
-            Verbosity::Verbose
-        } else {
-            Verbosity::Normal
-        }
+fn shell_for(args: Option<&Args>) -> Shell {
+    let verbosity = args.map(Args::verbosity).unwrap_or(Verbosity::Normal);
+    let mut shell = Shell::for_terminal(verbosity);
+    match args.and_then(|a| a.color) {
+        Some(Color::Always) => shell.color = true,
+        Some(Color::Never) => shell.color = false,
+        Some(Color::Auto) => shell.color = std::io::stderr().is_terminal(),
+        None => {}
     }
-
-    /// Parse `argv` (without the program name and cargo's `otel`).
-    pub fn parse(argv: &[String]) -> Result<Args, String> {
-        let mut args = Args::default();
-        let mut it = argv.iter().peekable();
-        let mut after_dashes = false;
-        while let Some(a) = it.next() {
-            if after_dashes {
-                args.rest.push(a.clone());
-                continue;
-            }
-            match a.as_str() {
-                "--" => {
-                    after_dashes = true;
-                    args.rest.push(a.clone());
-                }
-                "--strict" => args.strict = true,
-                "--rules" | "--otel-target-dir" => {
-                    let value = it.next().ok_or_else(|| format!("`{a}` needs a directory"))?;
-                    if a == "--rules" {
-                        args.rules.push(PathBuf::from(value));
-                    } else {
-                        args.target_dir = Some(PathBuf::from(value));
-                    }
-                }
-                s if s.starts_with("--rules=") => args.rules.push(PathBuf::from(&s["--rules=".len()..])),
-                s if s.starts_with("--otel-target-dir=") => {
-                    args.target_dir = Some(PathBuf::from(&s["--otel-target-dir=".len()..]))
-                }
-                "-v" | "--verbose" | "-vv" => {
-                    args.verbose += if a == "-vv" { 2 } else { 1 };
-                    if !args.command.is_empty() {
-                        args.rest.push(a.clone());
-                    }
-                }
-                "-q" | "--quiet" => {
-                    args.quiet = true;
-                    if !args.command.is_empty() {
-                        args.rest.push(a.clone());
-                    }
-                }
-                _ if args.command.is_empty() && !a.starts_with('-') => args.command = a.clone(),
-                _ => args.rest.push(a.clone()),
-            }
-        }
-        Ok(args)
-    }
+    shell
 }
-
-const HELP: &str = "\
-Zero-code OpenTelemetry for Rust: build, run and test with instrumentation woven in.
-
-Usage: cargo otel [OPTIONS] <COMMAND> [ARGS]...
-
-Commands:
-    build, run, test, bench, check, doc, …   any cargo command, instrumented
-    init                                     add the cfg-gated otel-runtime dependency
-    explain [CRATE]                          which rules match what, and why others do not
-    view [--all] [--last N] [TRACE_ID]       show recorded traces as a waterfall
-
-Options:
-    --strict               fail instead of falling back to the uninstrumented crate
-    --rules <DIR>          load extra rule packs (repeatable)
-    --otel-target-dir <DIR>  target dir for instrumented builds [default: target/otel]
-    -v, --verbose          show every join point (and cargo's verbose output)
-    -q, --quiet            no status lines
-    -h, --help             this help
-    -V, --version          version
-";
 
 /// Entry point of subcommand mode.
 pub fn main() -> ExitCode {
-    let mut argv: Vec<String> = std::env::args().skip(1).collect();
-    if argv.first().is_some_and(|a| a == "otel") {
-        argv.remove(0);
-    }
-    let args = match Args::parse(&argv) {
+    let argv: Vec<String> = match std::env::args_os().skip(1).map(|a| a.into_string()).collect() {
         Ok(a) => a,
-        Err(e) => {
-            Shell::for_terminal(Verbosity::Normal).error(e);
+        Err(bad) => {
+            Shell::for_terminal(Verbosity::Normal).error(format!("argument {bad:?} is not valid UTF-8"));
             return ExitCode::from(2);
         }
     };
-    let shell = Shell::for_terminal(args.verbosity());
-    let result = match args.command.as_str() {
-        "" | "help" => {
-            if args.rest.iter().any(|a| a == "-V" || a == "--version") {
-                println!("cargo-otel {}", env!("CARGO_PKG_VERSION"));
-            } else {
-                print!("{HELP}");
-            }
+    let invocation = match flags::parse(&argv) {
+        Ok(i) => i,
+        // --help, --version and usage errors, printed (and exit-coded) the clap way.
+        Err(e) => e.exit(),
+    };
+    let shell = shell_for(invocation.args());
+    let result = match invocation {
+        Invocation::Help => {
+            print!("{}", flags::long_help());
             Ok(ExitCode::SUCCESS)
         }
-        "init" => init::run(&args, &shell),
-        "explain" => explain::run(&args, &shell),
-        "view" => view::run(&args),
-        _ => build::run(&args, &shell),
+        Invocation::Passthrough(args) => passthrough(&args),
+        Invocation::Init(args, opts) => init::run(&args, &opts, &shell),
+        Invocation::Explain(args, opts) => explain::run(&args, &opts, &shell),
+        Invocation::View(args, opts) => view::run(&args, &opts),
+        Invocation::Compile(args) => build::run(&args, &shell),
     };
     match result {
         Ok(code) => code,
@@ -151,21 +71,18 @@ pub fn main() -> ExitCode {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A cargo subcommand that compiles nothing we weave: `cargo <args…>`, nothing else done.
+fn passthrough(args: &[String]) -> Result<ExitCode> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let status = Command::new(&cargo).args(args).status().with_context(|| format!("cannot run `{cargo}`"))?;
+    Ok(exit_code(status))
+}
 
-    fn parse(args: &[&str]) -> Args {
-        Args::parse(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>()).expect("parse")
-    }
-
-    #[test]
-    fn our_options_are_taken_cargos_are_kept() {
-        let a = parse(&["--strict", "run", "-p", "x", "--rules", "r", "-v", "--", "--rules", "y"]);
-        assert_eq!(a.command, "run");
-        assert!(a.strict);
-        assert_eq!(a.rules, vec![PathBuf::from("r")]);
-        assert_eq!(a.verbose, 1);
-        assert_eq!(a.rest, vec!["-p", "x", "-v", "--", "--rules", "y"]);
+/// cargo's exit status as ours.
+pub(crate) fn exit_code(status: std::process::ExitStatus) -> ExitCode {
+    match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(c) => ExitCode::from(u8::try_from(c).unwrap_or(1)),
+        None => ExitCode::FAILURE,
     }
 }

@@ -13,6 +13,7 @@ use anyhow::{Context as _, Result, bail};
 use serde::Deserialize;
 
 use super::Args;
+use crate::flags::defs::ViewOpts;
 
 /// One span as the file store writes it.
 #[derive(Debug, Clone, Deserialize)]
@@ -164,38 +165,20 @@ pub fn render(trace: &[StoredSpan], width: usize) -> String {
     out
 }
 
-fn store_dir(args: &Args) -> Result<PathBuf> {
-    let mut it = args.rest.iter();
-    while let Some(a) = it.next() {
-        if a == "--store" {
-            return it.next().map(PathBuf::from).context("`--store` needs a directory");
-        }
+fn store_dir(args: &Args, opts: &ViewOpts) -> Result<PathBuf> {
+    if let Some(dir) = &opts.store {
+        return Ok(dir.clone());
     }
     if let Some(dir) = std::env::var_os("CARGO_OTEL_STORE") {
         return Ok(PathBuf::from(dir));
     }
-    let metadata =
-        cargo_metadata::MetadataCommand::new().no_deps().exec().context("`cargo metadata` failed; pass --store DIR")?;
+    let metadata = opts.manifest.metadata().no_deps().exec().context("`cargo metadata` failed; pass --store DIR")?;
     Ok(super::build::otel_target_dir(args, &metadata).join("traces"))
 }
 
-pub fn run(args: &Args) -> Result<ExitCode> {
-    let dir = store_dir(args)?;
-    let mut last = 5usize;
-    let mut all = false;
-    let mut wanted: Option<String> = None;
-    let mut it = args.rest.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--all" => all = true,
-            "--last" => last = it.next().and_then(|n| n.parse().ok()).context("`--last` needs a number")?,
-            "--store" => {
-                it.next();
-            }
-            s if !s.starts_with('-') => wanted = Some(s.to_string()),
-            other => bail!("unknown option `{other}` for `cargo otel view`"),
-        }
-    }
+pub fn run(args: &Args, opts: &ViewOpts) -> Result<ExitCode> {
+    let dir = store_dir(args, opts)?;
+    let (last, all, wanted) = (opts.last, opts.all, opts.trace.clone());
     let mut list = traces(read_store(&dir)?);
     if let Some(id) = &wanted {
         list.retain(|t| t.first().is_some_and(|s| s.trace_id.starts_with(id.as_str())));
