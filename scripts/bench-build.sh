@@ -3,7 +3,7 @@
 #  1. wrapper overhead on a rustc call it does not touch (probe, and a non-matching crate);
 #  2. a clean `cargo otel build` of the two-services graph against a plain `cargo build`
 #     of the same graph with the same rustflags (--cfg cargo_otel, --target <host>).
-# The time to weave a large crate is a criterion bench: cargo bench -p cargo-otel --bench weave
+# The time to weave a large crate is a criterion bench: cargo bench -p otel-weave --bench weave
 #
 #   ./scripts/bench-build.sh [RUNS]      (default 2 runs of each clean build)
 set -euo pipefail
@@ -23,7 +23,7 @@ hyperfine -N --warmup 50 --runs 1000 --export-markdown target/bench-wrapper.md \
     -n "env → /bin/true" "env CARGO_OTEL_WRAPPER=1 /bin/true -vV" \
     -n "env → cargo-otel → /bin/true (probe: -vV)" "env CARGO_OTEL_WRAPPER=1 $wrapper /bin/true -vV" \
     -n "env → cargo-otel → /bin/true (target unit of a crate no pack names)" \
-    "env CARGO_OTEL_WRAPPER=1 CARGO_OTEL_CRATES=tokio,reqwest,axum CARGO_PKG_NAME=itoa CARGO_MANIFEST_DIR=$registry_crate $wrapper /bin/true --cfg cargo_otel --crate-name itoa -vV"
+    "env CARGO_OTEL_WRAPPER=1 CARGO_OTEL_PACKAGES=tokio,reqwest,axum CARGO_PKG_NAME=itoa CARGO_MANIFEST_DIR=$registry_crate $wrapper /bin/true --cfg cargo_otel --crate-name itoa -vV"
 cat target/bench-wrapper.md
 
 echo "## clean build of the two-services graph"

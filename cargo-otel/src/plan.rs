@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::shell::Verbosity;
 
+/// The runtime's package name: the packages that declare it root the weavable graph.
+pub const RUNTIME_PACKAGE: &str = "otel-runtime";
+
 /// Where a package's sources come from, as cargo resolved it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SourceKind {

@@ -10,15 +10,14 @@ use anyhow::{Context as _, Result, bail};
 use cargo_metadata::{DependencyKind, Metadata, PackageId};
 
 use super::config::UserConfig;
-use super::{Args, packs};
+use super::packs;
+use crate::flags::Args;
 use crate::flags::CargoSelection;
 use crate::model::{CrateTarget, RuleSet};
-use crate::plan::{PackageDecision, Plan, SourceKind};
+use crate::plan::{PackageDecision, Plan, RUNTIME_PACKAGE, SourceKind};
 use crate::shell::Shell;
 use crate::wrapper::{CHAIN_ENV, PACKAGES_ENV, PLAN_ENV, STRICT_ENV, WRAPPER_ENV};
 
-/// The runtime's package name.
-pub const RUNTIME_PACKAGE: &str = "otel-runtime";
 /// Runtime versions that serve the ABI this weaver emits (`__otel_v1_*`).
 const RUNTIME_VERSIONS: &str = ">=0.1, <0.2";
 
@@ -216,16 +215,6 @@ fn spec_matches(spec: &str, package: &cargo_metadata::Package) -> bool {
     name_ok && version_ok
 }
 
-/// The exact lines a package needs, for error messages: the runtime source `init` would
-/// write (this binary's runtime checkout), so the snippet resolves as pasted.
-pub fn runtime_dependency_snippet() -> String {
-    let dependency = super::init::default_dependency_toml()
-        .unwrap_or_else(|_| "{ path = \"<a checkout of cargo-otel>/runtime\" }".to_string());
-    format!(
-        "[target.'cfg(cargo_otel)'.dependencies]\n{RUNTIME_PACKAGE} = {dependency}\n\n[lints.rust]\nunexpected_cfgs = {{ level = \"warn\", check-cfg = [\"cfg(cargo_otel)\"] }}"
-    )
-}
-
 /// Does `command` link an artifact of this package (so woven code in its graph needs the
 /// runtime)? `check`/`doc` link nothing; `build`/`run` link binaries and dynamic libraries;
 /// `test`/`bench` link every target's harness.
@@ -290,7 +279,7 @@ fn check_runtime_links(
                 package.0,
                 targeted.join(", "),
                 package.1,
-                runtime_dependency_snippet(),
+                super::init::runtime_dependency_snippet(),
                 package.0
             );
         }

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::Args;
 use super::build::Workspace;
+use crate::flags::Args;
 use otel_weave::matcher::{self, At, MatchRequest};
 use otel_weave::{collect, parse};
 

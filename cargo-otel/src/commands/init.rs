@@ -13,9 +13,9 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, Value};
 
-use super::Args;
-use super::build::RUNTIME_PACKAGE;
+use crate::flags::Args;
 use crate::flags::defs::InitOpts;
+use crate::plan::RUNTIME_PACKAGE;
 use crate::shell::Shell;
 
 const CFG_TABLE: &str = "cfg(cargo_otel)";
@@ -277,6 +277,16 @@ fn restore(edited: &[(PathBuf, String)]) {
             eprintln!("error: could not restore {}: {e}", path.display());
         }
     }
+}
+
+/// The exact lines a package needs, for error messages: the runtime source `init` would
+/// write (this binary's runtime checkout), so the snippet resolves as pasted.
+pub fn runtime_dependency_snippet() -> String {
+    let dependency =
+        default_dependency_toml().unwrap_or_else(|_| "{ path = \"<a checkout of cargo-otel>/runtime\" }".to_string());
+    format!(
+        "[target.'cfg(cargo_otel)'.dependencies]\n{RUNTIME_PACKAGE} = {dependency}\n\n[lints.rust]\nunexpected_cfgs = {{ level = \"warn\", check-cfg = [\"cfg(cargo_otel)\"] }}"
+    )
 }
 
 #[cfg(test)]

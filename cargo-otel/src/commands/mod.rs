@@ -16,7 +16,7 @@ use anyhow::{Context as _, Result};
 use crate::flags::{self, Color, Invocation};
 use crate::shell::{Shell, Verbosity};
 
-pub use build::{RUNTIME_PACKAGE, cargo_plan_env};
+pub use build::cargo_plan_env;
 pub use config::UserConfig;
 pub use flags::Args;
 pub use packs::load_rule_set;

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result, bail};
 use serde::Deserialize;
 
-use super::Args;
+use crate::flags::Args;
 use crate::flags::defs::ViewOpts;
 
 /// One span as the file store writes it.
