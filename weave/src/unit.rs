@@ -175,3 +175,146 @@ pub fn relative_to(file: &Path, package: &Path) -> Option<PathBuf> {
     let abs = if file.is_absolute() { file.to_path_buf() } else { std::env::current_dir().ok()?.join(file) };
     abs.strip_prefix(package).ok().map(Path::to_path_buf)
 }
+
+#[cfg(all(test, feature = "packs"))]
+mod tests {
+    use super::*;
+    use crate::load::parse_pack;
+
+    const PACK: &str = r#"[pack]
+name = "demo"
+crate = "demo"
+
+[[rule]]
+id = "outer"
+fn = "work"
+priority = 10
+span = { name = "outer" }
+
+[[rule]]
+id = "inner"
+fn = "work"
+span = { name = "inner {arg.n}" }
+
+[[rule]]
+id = "typo"
+fn = "helper"
+span = { name = "{arg.missing}" }
+
+[[rule]]
+id = "gone"
+fn = "renamed_long_ago"
+span = { name = "x" }
+"#;
+
+    struct Crate {
+        dir: tempfile::TempDir,
+    }
+
+    impl Crate {
+        fn new(files: &[(&str, &str)]) -> Crate {
+            let dir = tempfile::tempdir().expect("tempdir");
+            for (path, text) in files {
+                let path = dir.path().join(path);
+                std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+                std::fs::write(path, text).expect("write");
+            }
+            Crate { dir }
+        }
+        fn weave(&self, pack: &Pack, strict: bool, shadow: bool) -> Result<WovenUnit, WeaveError> {
+            let plan = UnitPlan {
+                package: "demo v0.1.0".into(),
+                packs: vec![pack],
+                directives: true,
+                links_runtime: false,
+                relax_forbid: false,
+                strict,
+            };
+            let root = self.dir.path().join("src/lib.rs");
+            let shadow_dir = self.dir.path().join("shadow");
+            let input = UnitSources {
+                root: &root,
+                package_dir: self.dir.path(),
+                shadow: shadow.then_some(shadow_dir.as_path()),
+            };
+            weave_unit(&plan, input)
+        }
+    }
+
+    fn pack(dir: &Path) -> Pack {
+        parse_pack(&dir.join("pack.toml"), PACK).expect("pack parses")
+    }
+
+    #[test]
+    fn layers_nest_by_priority_and_problems_cite_the_rule() {
+        let krate = Crate::new(&[("src/lib.rs", "pub fn work(n: u8) -> u8 {\n    n\n}\npub fn helper() {}\n")]);
+        let pack = pack(krate.dir.path());
+        let woven = krate.weave(&pack, false, true).expect("woven");
+        let (rel, text) = &woven.files[0];
+        assert_eq!(rel, Path::new("src/lib.rs"));
+        let outer = text.find("\"outer\"").expect("outer span");
+        let inner = text.find("\"inner {}\"").expect("inner span");
+        assert!(outer < inner, "the higher priority is outermost:\n{text}");
+        assert_eq!(text.lines().nth(1), Some("    n"), "no original line moved");
+        assert!(text.contains("mod __otel"), "the prelude is appended to the root");
+        let rules: Vec<&str> = woven.joins.iter().map(|j| j.rule.as_str()).collect();
+        assert_eq!(rules, ["demo/outer", "demo/inner"]);
+        assert_eq!(woven.used_packs, ["demo"]);
+        // The template error names the rule's pack.toml line and the fn; the miss says why.
+        assert!(
+            woven.warnings.iter().any(|w| w.contains("pack.toml:")
+                && w.contains("rule `demo/typo` not applied to fn `helper`")
+                && w.contains("`missing`")),
+            "{:?}",
+            woven.warnings
+        );
+        assert!(woven.warnings.iter().any(|w| w.contains("rule `demo/gone` matched nothing")), "{:?}", woven.warnings);
+        // The shadow holds the woven root and links the rest.
+        let root = woven.root.expect("shadow root");
+        assert_eq!(std::fs::read_to_string(root).expect("read"), *text);
+    }
+
+    #[test]
+    fn strict_turns_every_problem_into_a_fatal_error() {
+        let krate = Crate::new(&[("src/lib.rs", "pub fn work(n: u8) -> u8 { n }\npub fn helper() {}\n")]);
+        let pack = pack(krate.dir.path());
+        match krate.weave(&pack, true, false) {
+            Err(WeaveError::Fatal { errors }) => {
+                assert!(errors.iter().any(|e| e.contains("demo/typo")), "{errors:?}");
+                assert!(errors.iter().any(|e| e.contains("demo/gone")), "{errors:?}");
+            }
+            other => panic!("expected a fatal error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_crate_without_join_points_is_skipped_and_one_that_does_not_parse_fails() {
+        let krate = Crate::new(&[("src/lib.rs", "pub fn unrelated() {}\n")]);
+        let pack = pack(krate.dir.path());
+        match krate.weave(&pack, false, true) {
+            Err(WeaveError::Skip { reason: SkipReason::NothingToWeave, .. }) => {}
+            other => panic!("expected a skip, got {other:?}"),
+        }
+        assert!(!krate.dir.path().join("shadow").exists(), "nothing written for a skipped unit");
+
+        let broken = Crate::new(&[("src/lib.rs", "pub fn work( {\n")]);
+        match broken.weave(&pack, false, false) {
+            Err(WeaveError::Skip { reason: SkipReason::Failed(r), .. }) => assert!(r.contains("does not parse"), "{r}"),
+            other => panic!("expected a failed skip, got {other:?}"),
+        }
+        assert!(broken.weave(&pack, true, false).is_err_and(|e| e.is_fatal()));
+    }
+
+    #[test]
+    fn the_prefilter_keeps_files_without_join_points_from_later_stages() {
+        let krate = Crate::new(&[
+            ("src/lib.rs", "mod a;\nmod b;\n"),
+            ("src/a.rs", "pub fn work(n: u8) -> u8 { n }\n"),
+            ("src/b.rs", "pub fn other() {}\n"),
+        ]);
+        let pack = pack(krate.dir.path());
+        let woven = krate.weave(&pack, false, false).expect("woven");
+        let files: Vec<&Path> = woven.files.iter().map(|(p, _)| p.as_path()).collect();
+        assert_eq!(files, [Path::new("src/lib.rs"), Path::new("src/a.rs")]);
+    }
+}
