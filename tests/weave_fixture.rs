@@ -325,30 +325,19 @@ fn user_rustflags_are_kept_and_an_existing_wrapper_is_chained() {
 fn vendored_registry_crates_are_woven_as_registry_crates() {
     let fixture = copy_fixture("weave-app");
     let dir = fixture.path();
-    // `cargo vendor` from the local cache, then the source replacement it prints.
-    let vendor = Command::new(env!("CARGO"))
-        .args(["vendor", "--locked", "vendor"])
-        .current_dir(dir)
-        .env("CARGO_NET_OFFLINE", "true")
-        .output()
-        .expect("run cargo vendor");
-    // `--locked` needs a lock file: generate one offline first when the fixture has none.
-    let vendor = if vendor.status.success() {
-        vendor
-    } else {
-        let lock = Command::new(env!("CARGO"))
-            .args(["generate-lockfile", "--offline"])
-            .current_dir(dir)
-            .output()
-            .expect("lock");
-        assert!(lock.status.success(), "{}", stderr(&lock));
+    // A lock file, then `cargo vendor`, both from the local cache, and the source
+    // replacement it prints.
+    let cargo = |args: &[&str]| {
         Command::new(env!("CARGO"))
-            .args(["vendor", "vendor"])
+            .args(args)
             .current_dir(dir)
             .env("CARGO_NET_OFFLINE", "true")
             .output()
-            .expect("run cargo vendor")
+            .expect("cargo")
     };
+    let lock = cargo(&["generate-lockfile", "--offline"]);
+    assert!(lock.status.success(), "{}", stderr(&lock));
+    let vendor = cargo(&["vendor", "vendor"]);
     assert!(vendor.status.success(), "cargo vendor failed: {}", stderr(&vendor));
     std::fs::create_dir_all(dir.join(".cargo")).expect("mkdir");
     std::fs::write(dir.join(".cargo/config.toml"), &vendor.stdout).expect("write config");
