@@ -32,6 +32,7 @@ fn weave(fixture: &Path) -> Woven {
         links_runtime: false,
         relax_forbid: true,
         strict: false,
+        app_sources: Vec::new(),
     };
     let dir = weave_dir();
     let woven =

@@ -94,6 +94,14 @@ pub struct Plan {
     /// Status lines go here, for `cargo otel` to print: cargo replays a fresh unit's cached
     /// stderr, so lines printed by the wrapper would reappear on every no-op build.
     pub status_log: PathBuf,
+    /// The application's sources outside the workspace (path dependencies' directories), as
+    /// `file!()` names them; workspace members' files are named relative to the workspace
+    /// root. Woven code answers `__otel::in_app(file)` from this, so advice running in a
+    /// registry crate (tokio's spawn) knows whether its caller is the user's code.
+    pub app_sources: Vec<String>,
+    /// A file holding `app_sources`, rewritten only when they change and listed in every
+    /// woven unit's dep-info, so a new path dependency re-weaves the woven crates.
+    pub app_sources_file: PathBuf,
 }
 
 impl Plan {
@@ -107,6 +115,20 @@ impl Plan {
     /// The packs a decision names, resolved in the rule set.
     pub fn packs_of<'a>(&'a self, decision: &PackageDecision) -> Vec<&'a Pack> {
         self.rules.packs.iter().filter(|p| decision.packs.contains(&p.name)).collect()
+    }
+
+    /// `app_sources` of a plan's packages: the directories of local packages that are not
+    /// workspace members.
+    pub fn app_sources_of(packages: &BTreeMap<PathBuf, PackageDecision>) -> Vec<String> {
+        let mut out: Vec<String> = packages
+            .iter()
+            .filter(|(_, d)| d.source == SourceKind::Path)
+            .filter_map(|(manifest, _)| manifest.parent())
+            .map(|dir| format!("{}{}", dir.display(), std::path::MAIN_SEPARATOR))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// Package names the plan holds: the wrapper's pre-filter, before the plan is read.
@@ -129,5 +151,27 @@ mod tests {
         for kind in [SourceKind::Registry, SourceKind::Vendored, SourceKind::Git] {
             assert!(!kind.is_local(), "{kind:?}");
         }
+    }
+
+    #[test]
+    fn app_sources_are_the_path_dependencies_outside_the_workspace() {
+        let decision = |source| PackageDecision {
+            id: String::new(),
+            name: "x".into(),
+            version: "0.1.0".into(),
+            source,
+            packs: vec![],
+            uncovered: vec![],
+            directives: source.is_local(),
+        };
+        let packages: BTreeMap<PathBuf, PackageDecision> = [
+            ("/ws/app/Cargo.toml", SourceKind::Workspace),
+            ("/elsewhere/lib/Cargo.toml", SourceKind::Path),
+            ("/ws/vendor/hex/Cargo.toml", SourceKind::Vendored),
+        ]
+        .into_iter()
+        .map(|(p, s)| (PathBuf::from(p), decision(s)))
+        .collect();
+        assert_eq!(Plan::app_sources_of(&packages), ["/elsewhere/lib/"]);
     }
 }

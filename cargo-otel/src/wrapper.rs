@@ -248,6 +248,7 @@ fn weave_and_compile(inv: &Invocation) -> Result<ExitCode> {
         links_runtime,
         relax_forbid: !cap_lints_allow,
         strict: plan.strict,
+        app_sources: plan.app_sources.clone(),
     };
     let woven = match weave_unit(&unit, UnitSources { root: &root, package_dir: &package_dir, shadow: Some(&shadow) }) {
         Ok(woven) => woven,
@@ -303,8 +304,10 @@ fn weave_and_compile(inv: &Invocation) -> Result<ExitCode> {
                 .filter(|p| woven.used_packs.contains(&p.name))
                 .flat_map(|p| std::iter::once(p.manifest.clone()).chain(p.advice.iter().map(|(f, _)| f.clone())))
                 .collect();
-            // The weaver itself: a new cargo-otel re-weaves exactly the woven crates.
+            // The weaver itself: a new cargo-otel re-weaves exactly the woven crates; so do
+            // new application sources, which the prelude's `in_app` embeds.
             extra.extend(std::env::current_exe().ok());
+            extra.push(plan.app_sources_file.clone());
             extra.retain(|p| p.is_absolute());
             if dep_info.is_file() {
                 emit::rewrite_dep_info(&dep_info, &shadow, &package_dir, &extra)

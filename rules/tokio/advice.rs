@@ -48,19 +48,6 @@ pub fn joinset_spawn_local_on() -> Api {
     api("JoinSet::spawn_local_on")
 }
 
-/// Was the spawn written in the application (a workspace member or a path dependency)?
-/// Cargo compiles registry and git dependencies from absolute paths under `registry/src/`
-/// and `git/checkouts/`: their spawns (tokio's own, hyper's connection tasks, a client's
-/// pool) only propagate the context and never get a span, so a connection task started
-/// inside a request does not become a span that lives as long as the connection.
-fn in_app(file: &str) -> bool {
-    !(file.contains("/registry/src/")
-        || file.contains("\\registry\\src\\")
-        || file.contains("/git/checkouts/")
-        || file.contains("\\git\\checkouts\\")
-        || file.starts_with("/rustc/"))
-}
-
 /// `code.function.name` from the task's type: the fn that wrote the future or closure
 /// (`service_b::quote::{{closure}}` → `service_b::quote`), boxes unwrapped.
 fn function_name(type_name: &'static str) -> &'static str {
@@ -81,7 +68,7 @@ fn start(
     function: &'static str,
     thread: bool,
 ) -> __otel::Span {
-    if parent.is_empty() || !in_app(at.file()) || !__otel::enabled("tokio") {
+    if parent.is_empty() || !__otel::in_app(at.file()) || !__otel::enabled("tokio") {
         return __otel::Span::none();
     }
     let span = __otel::Span::start_with_parent(parent, name, __otel::INTERNAL);

@@ -36,6 +36,7 @@ fn weave_crate(c: &mut Criterion, name: &str) {
         links_runtime: false,
         relax_forbid: false,
         strict: false,
+        app_sources: Vec::new(),
     };
     c.bench_function(&format!("weave {name} ({files} files)"), |b| {
         b.iter(|| {

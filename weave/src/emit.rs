@@ -17,7 +17,23 @@ pub const ALLOW_ALL: &str = "#[allow(warnings, unsafe_code, missing_docs, unreac
 
 /// The `mod __otel` prelude: ABI declarations plus safe wrappers, std only.
 pub fn prelude_module() -> String {
-    format!("{ALLOW_ALL}\n#[doc(hidden)]\n#[macro_use]\nmod __otel {{\n{ABI_DECLARE}\n{ABI_LIST}\n{ABI_PRELUDE}\n}}\n")
+    prelude_module_with(&[])
+}
+
+/// The prelude, with the plan's one definition of the application's code: `in_app(file)`
+/// says whether a source file (as `file!()` or `Location::file()` names it) is the user's.
+/// Workspace members are compiled from paths relative to the workspace root, everything
+/// else from absolute paths; `app_sources` lists the absolute directories of the other
+/// local packages (path dependencies). Vendored, registry and git crates are never the app.
+pub fn prelude_module_with(app_sources: &[String]) -> String {
+    let sources: Vec<String> = app_sources.iter().map(|s| format!("{s:?}")).collect();
+    format!(
+        "{ALLOW_ALL}\n#[doc(hidden)]\n#[macro_use]\nmod __otel {{\n{ABI_DECLARE}\n{ABI_LIST}\n{ABI_PRELUDE}\n\
+         pub const APP_SOURCES: &[&str] = &[{}];\n\
+         /// Is `file` the application's code (a workspace member or a path dependency)?\n\
+         pub fn in_app(file: &str) -> bool {{ !::std::path::Path::new(file).is_absolute() || APP_SOURCES.iter().any(|s| file.starts_with(s)) }}\n}}\n",
+        sources.join(", ")
+    )
 }
 
 /// A pack's advice as a module of the crate root: its files, in order, as one module.
@@ -35,11 +51,11 @@ pub fn advice_module(module: &str, files: &[(PathBuf, String)]) -> String {
 /// Append what the crate root of a woven unit needs: the prelude, the advice module of every
 /// pack that advised something, and (when the unit links it) `extern crate otel_runtime`,
 /// without which an unused runtime dependency is not linked (design.md §3).
-pub fn append_modules(root_text: &mut String, used: &[&crate::model::Pack], links_runtime: bool) {
+pub fn append_modules(root_text: &mut String, used: &[&crate::model::Pack], links_runtime: bool, app: &[String]) {
     if !root_text.ends_with('\n') {
         root_text.push('\n');
     }
-    root_text.push_str(&prelude_module());
+    root_text.push_str(&prelude_module_with(app));
     for pack in used {
         if !pack.advice.is_empty() {
             root_text.push_str(&advice_module(&pack.advice_module(), &pack.advice));
@@ -180,5 +196,8 @@ mod tests {
     #[test]
     fn prelude_parses_as_rust() {
         syn::parse_file(&prelude_module()).expect("prelude is valid Rust");
+        let with = prelude_module_with(&["/elsewhere/lib/".to_string()]);
+        syn::parse_file(&with).expect("prelude with app sources is valid Rust");
+        assert!(with.contains(r#"APP_SOURCES: &[&str] = &["/elsewhere/lib/"]"#));
     }
 }

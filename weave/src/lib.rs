@@ -30,6 +30,7 @@
 //!     links_runtime: false,
 //!     relax_forbid: false,
 //!     strict: true,
+//!     app_sources: Vec::new(),
 //! };
 //! let package = Path::new("/src/reqwest-0.12.4");
 //! let root = package.join("src/lib.rs");

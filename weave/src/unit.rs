@@ -27,6 +27,9 @@ pub struct UnitPlan<'a> {
     pub relax_forbid: bool,
     /// Any problem weaving a site is fatal instead of a warning.
     pub strict: bool,
+    /// The application's sources outside the workspace, for the prelude's `in_app` (see
+    /// [`emit::prelude_module_with`]).
+    pub app_sources: Vec<String>,
 }
 
 /// Where the unit's sources are and where the woven copy goes.
@@ -141,7 +144,7 @@ pub fn weave_unit(plan: &UnitPlan<'_>, input: UnitSources<'_>) -> Result<WovenUn
             }
         };
         if index == 0 {
-            emit::append_modules(&mut text, &used, plan.links_runtime);
+            emit::append_modules(&mut text, &used, plan.links_runtime, &plan.app_sources);
         }
         let rel = relative_to(&file.path, input.package_dir).ok_or_else(|| {
             plan.fail(
@@ -229,6 +232,7 @@ span = { name = "x" }
                 links_runtime: false,
                 relax_forbid: false,
                 strict,
+                app_sources: Vec::new(),
             };
             let root = self.dir.path().join("src/lib.rs");
             let shadow_dir = self.dir.path().join("shadow");

@@ -363,7 +363,15 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
         shadow_root: otel_dir.join("shadow"),
         packages: graph.packages.clone(),
         status_log: otel_dir.join(format!("status-{}.log", std::process::id())),
+        app_sources: Plan::app_sources_of(&graph.packages),
+        app_sources_file: otel_dir.join("app-sources"),
     };
+    // Rewritten only when it changes: woven units list it in their dep-info.
+    let app_sources = plan.app_sources.join("\n");
+    if std::fs::read_to_string(&plan.app_sources_file).ok().as_deref() != Some(app_sources.as_str()) {
+        std::fs::write(&plan.app_sources_file, &app_sources)
+            .with_context(|| format!("cannot write {}", plan.app_sources_file.display()))?;
+    }
     // A fresh log per build: the wrappers append, we print as they go.
     std::fs::write(&plan.status_log, "").with_context(|| format!("cannot write {}", plan.status_log.display()))?;
     // Named by content: concurrent `cargo otel` runs on one target dir with different rule
