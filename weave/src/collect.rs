@@ -348,6 +348,44 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::parse_crate;
+
+    fn points_of(text: &str) -> JoinPoints {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("lib.rs");
+        std::fs::write(&root, text).expect("write");
+        collect(&parse_crate(&root).expect("parses"), true)
+    }
+
+    #[test]
+    fn sites_carry_module_receiver_trait_and_shape() {
+        let points = points_of(
+            "mod net {\n    pub struct Client;\n    impl Client {\n        pub async fn send(&self) {}\n    }\n    \
+             impl Clone for Client {\n        fn clone(&self) -> Self { Client }\n    }\n}\nfn main() {}\n",
+        );
+        let site = |name: &str| points.fns.iter().find(|s| s.name == name).expect("site");
+        let send = site("send");
+        assert_eq!(send.module, ["net"]);
+        assert_eq!(send.receiver.as_deref(), Some("Client"));
+        assert_eq!(send.shape, Shape::Async);
+        assert_eq!(send.params, [Some("self".to_string())]);
+        assert_eq!(site("clone").trait_name.as_deref(), Some("Clone"));
+        assert!(site("main").is_main);
+        assert_eq!(send.qualified(), "net::Client::send");
+    }
+
+    #[test]
+    fn call_sites_record_paths_receivers_and_closure_scopes() {
+        let points = points_of(
+            "fn f() {\n    std::thread::spawn(|| {});\n    std::thread::Builder::new().name(x).spawn(|| {});\n    \
+             std::thread::scope(|s| { s.spawn(|| {}); });\n}\n",
+        );
+        assert!(points.calls.iter().any(|c| c.path == ["std", "thread", "spawn"] && c.args.len() == 1));
+        let built = points.calls.iter().find(|c| c.method.as_deref() == Some("spawn") && !c.receiver_root.is_empty());
+        assert_eq!(built.expect("builder spawn").receiver_root, ["std", "thread", "Builder", "new"]);
+        let scoped = points.calls.iter().find(|c| c.method.as_deref() == Some("spawn") && !c.receiver_scope.is_empty());
+        assert_eq!(scoped.expect("scoped spawn").receiver_scope, ["std", "thread", "scope"]);
+    }
 
     #[test]
     fn directive_must_be_in_the_comment_block_above() {
