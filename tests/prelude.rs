@@ -12,7 +12,10 @@ const MAX_LINES: usize = 350;
 #[test]
 fn prelude_fits_its_budget() {
     let lines = prelude_module().lines().count();
-    assert!(lines <= MAX_LINES, "the injected prelude has {lines} lines (budget {MAX_LINES}): move policy into the runtime");
+    assert!(
+        lines <= MAX_LINES,
+        "the injected prelude has {lines} lines (budget {MAX_LINES}): move policy into the runtime"
+    );
 }
 
 /// Compile `body` (the body of `fn main`, with `span: __otel::Span` in scope) next to the

@@ -11,9 +11,15 @@
 //! ends the span at once (the span's end and the measurement agree); the handle itself is
 //! freed by `__otel_v1_span_end` (the prelude's `Drop`).
 
+// Each module defines its `extern "C"` entry points as safe fns, as `exports.rs` does: the
+// pointer contracts are those of `abi/abi.rs`, upheld by the prelude.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub mod db;
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub mod http;
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub mod messaging;
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub mod rpc;
 
 use crate::abi::OtelStrV1;
