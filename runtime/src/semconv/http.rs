@@ -236,6 +236,9 @@ pub fn server_start(parent: Option<&Context>, f: &OtelHttpServerV1<'_>) -> u64 {
 /// The outcome of a SERVER call: status (0: none arrived), error, route; metric.
 pub fn server_end(rec: &Rec<'_>, call: &Call, seconds: f64, status: u32, given_error: &str, description: &str) {
     let Facts::HttpServer(server) = call.facts() else { return };
+    // Claimed from now on: a task that outlives the request (its context still carries this
+    // call) must not mistake it for the server of a later in-process request.
+    server.slot.offer("");
     let route = server.slot.route();
     if let Some(route) = &route {
         rec.name(format!("{} {}", server.method, route));
@@ -457,8 +460,8 @@ mod tests {
         assert!(!route(0, ""), "claimed once");
         assert!(route(0, "/users/{id}"));
         assert!(!route(0, "/other"), "set once");
-        crate::exports::__otel_v1_ctx_detach(token);
         __otel_v1_http_server_end(h, 404, S::default(), S::default());
+        crate::exports::__otel_v1_ctx_detach(token);
         crate::exports::__otel_v1_span_end(h);
         let s = span("GET /users/{id}", "user_agent.original", "ua-server-test");
         assert_eq!(s.span_kind, opentelemetry::trace::SpanKind::Server);
@@ -472,7 +475,10 @@ mod tests {
 
         let fields = OtelHttpServerV1 { method: S::new("BREW"), user_agent: S::new("ua-5xx"), ..Default::default() };
         let h = __otel_v1_http_server_start(0, &fields);
+        let token = crate::exports::__otel_v1_span_attach(h);
         __otel_v1_http_server_end(h, 503, S::default(), S::default());
+        assert!(!route(0, ""), "an ended server call cannot be claimed");
+        crate::exports::__otel_v1_ctx_detach(token);
         crate::exports::__otel_v1_span_end(h);
         let s = span("_OTHER", "user_agent.original", "ua-5xx");
         assert_eq!(attr(&s, "http.request.method_original").as_deref(), Some("BREW"));
