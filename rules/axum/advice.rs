@@ -1,5 +1,6 @@
-// Advice for axum 0.8, spliced as `mod __otel_advice_axum` at axum's crate root.
-// Uses axum's own types (`crate::…`) and its dependencies (`http`, `tower_service`) only.
+// Advice for axum 0.8, spliced as `mod __otel_advice_axum` at axum's crate root after the
+// shared `../http/request.rs`. Uses axum's own types (`crate::…`) and its dependencies
+// (`http`, `tower_service`) only.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -8,7 +9,6 @@ use std::future::Future;
 use std::hash::Hash;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use crate::body::Body;
 use crate::response::Response;
@@ -27,44 +27,26 @@ thread_local! {
 #[derive(Clone, Copy)]
 struct ServerSpanStarted;
 
-/// What OnEnter hands to the exit advice.
-pub struct ServerCall {
-    span: __otel::Span,
-    method: &'static str,
-    scheme: &'static str,
-    version: &'static str,
-    started: Instant,
-}
-
-http_glue!();
-
-/// What OnEnter hands to the exit advice: this router owns the request's SERVER span, or
-/// the server under it (hyper's pack) does and only needs the route.
+/// What OnEnter hands to the exit advice: this router owns the request's SERVER span, or a
+/// server under it (hyper's pack) does and only needs the route.
 pub enum Call {
-    Own(ServerCall),
-    Enrich(__otel::ServerSpanSlot),
+    Own(__otel::Span),
+    Enrich,
 }
 
-/// OnEnter of `Router::call_with_state`: extract the remote parent, start the SERVER span;
-/// or, when hyper's pack already started one (a `ServerSpanSlot` in the extensions), only
-/// take the slot to report the route into.
+/// OnEnter of `Router::call_with_state`: when hyper's pack already started the request's
+/// SERVER span (it is current now, and this router claims it in the runtime), only report the
+/// route later; otherwise extract the remote parent and start the span here.
 pub fn router_enter<B>(req: &mut ::http::Request<B>) -> Option<Call> {
     if req.extensions().get::<ServerSpanStarted>().is_some() || !__otel::enabled("axum") {
         return None;
     }
     req.extensions_mut().insert(ServerSpanStarted);
-    if let Some(slot) = req.extensions().get::<__otel::ServerSpanSlot>() {
-        let slot = slot.clone();
-        ROUTE.with(|r| *r.borrow_mut() = None);
-        return Some(Call::Enrich(slot));
-    }
-    router_enter_own(req).map(Call::Own)
-}
-
-fn router_enter_own<B>(req: &mut ::http::Request<B>) -> Option<ServerCall> {
     ROUTE.with(|r| *r.borrow_mut() = None);
-    let __otel::ServerSpan { span, method, scheme, version } = __otel::start_server_span(&Incoming(req));
-    Some(ServerCall { span: span, method: method, scheme: scheme, version: version, started: Instant::now() })
+    if __otel::http_server_route("") {
+        return Some(Call::Enrich);
+    }
+    Some(Call::Own(server_start(req)))
 }
 
 /// OnEnter of `set_matched_path_for_request`: remember the template this routing step matched
@@ -105,51 +87,30 @@ impl ::tower_service::Service<::http::Request<Body>> for Once {
     }
 }
 
-/// Exit of `Router::call_with_state`: name the span after the route and wrap the future so
-/// the span is current while the handler runs and ends with the response.
+/// Exit of `Router::call_with_state`: report the route, and for a span of our own wrap the
+/// future so the span is current while the handler runs and ends with the response.
 pub fn router_exit(call: Option<Call>, future: RouteFuture<Infallible>) -> RouteFuture<Infallible> {
     let Some(call) = call else { return future };
     let route = ROUTE.with(|r| r.borrow_mut().take()).filter(|r| !r.ends_with(NEST_TAIL));
-    let call = match call {
-        Call::Own(call) => call,
-        Call::Enrich(slot) => {
-            // hyper's span names itself after the route and records the metric.
-            if let Some(route) = route {
-                match slot.1.lock() {
-                    Ok(mut r) => *r = Some(route),
-                    Err(poisoned) => *poisoned.into_inner() = Some(route),
-                }
+    let span = match call {
+        Call::Own(span) => span,
+        Call::Enrich => {
+            // hyper's span (current here) names itself after the route and records the metric.
+            if let Some(route) = &route {
+                __otel::http_server_route(route);
             }
             return future;
         }
     };
     if let Some(route) = &route {
-        call.span.set_name(&format!("{} {}", call.method, route));
-        call.span.str("http.route", route);
+        span.http_route(route);
     }
-    let ServerCall { span, method, scheme, version, started } = call;
     let instrumented = __otel::instrument_with(span, future, move |span: &__otel::Span, out: &Result<Response, Infallible>| {
         let status = match out {
             Ok(response) => response.status().as_u16(),
             Err(never) => match *never {},
         };
-        span.i64("http.response.status_code", i64::from(status));
-        if status >= 500 {
-            span.error(&status.to_string(), "");
-        }
-        let status = i64::from(status);
-        let code = status.to_string();
-        let metric = __otel::HttpMetric {
-            method: method,
-            scheme: scheme,
-            status: Some(status),
-            route: route.as_deref(),
-            version: version,
-            error_type: if status >= 500 { &code } else { "" },
-            address: None,
-            port: None,
-        };
-        __otel::record_http(__otel::HTTP_SERVER_DURATION, started.elapsed().as_secs_f64(), &metric);
+        span.http_server_end(status, "", "");
     });
     let boxed: BoxedResponse = Box::pin(instrumented);
     let once = Once(Arc::new(Mutex::new(Some(boxed))));

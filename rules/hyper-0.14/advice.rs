@@ -1,5 +1,5 @@
 // Advice for hyper 0.14, spliced as `mod __otel_advice_hyper_0_14` at hyper's crate root
-// after `../hyper/h1_server.rs` (the HTTP/1 server advice shared with the 1.x pack: hyper
+// after `../http/request.rs` and `../hyper/h1_server.rs` (the HTTP/1 server advice shared with the 1.x pack: hyper
 // 0.14's `proto::h1::dispatch` has the same shape). This file is the client half. Uses
 // hyper's `http` (0.2) dependency only; everything is generic, so it compiles whatever hyper
 // features are on (`poll_exit` in the shared file is cfg-gated like the type it names).
@@ -21,9 +21,9 @@ thread_local! {
     static IN_REQUEST: Cell<u32> = Cell::new(0);
 }
 
-/// One outgoing request being traced.
+/// One outgoing request being traced (a runtime HTTP client call).
 pub struct ClientCall {
-    client: __otel::ClientSpan,
+    span: __otel::Span,
     /// `error.type` if `Client::request` rejects the request before sending it.
     rejected: &'static str,
 }
@@ -39,7 +39,7 @@ impl Drop for PendingCall {
         let Some(call) = self.0.take() else { return };
         if IN_REQUEST.with(|depth| depth.get()) > 0 {
             let description = "the request was rejected before it was sent";
-            call.client.finish(&call.client.span, None, "", call.rejected, description);
+            call.span.http_client_end(0, "", call.rejected, description);
         }
     }
 }
@@ -73,12 +73,12 @@ impl Drop for InRequest {
 }
 
 /// OnEnter of `Client::request`: start the CLIENT span and inject it (see
-/// `start_http_client_span`), and put it into the request for `retryably_send_request`.
+/// `client_start`), and put it into the request for `retryably_send_request`.
 pub fn client_enter<B>(req: &mut ::http::Request<B>) -> InRequest {
     IN_REQUEST.with(|depth| depth.set(depth.get() + 1));
-    if let Some(client) = start_http_client_span(PACK, req) {
+    if let Some(span) = client_start(PACK, req) {
         let rejected = rejection(req);
-        req.extensions_mut().insert(PendingCall(Some(ClientCall { client, rejected })));
+        req.extensions_mut().insert(PendingCall(Some(ClientCall { span, rejected })));
     }
     InRequest(())
 }
@@ -99,13 +99,11 @@ where
     E: ::std::fmt::Debug + ::std::fmt::Display,
 {
     let Some(call) = call else { return };
-    let client = &call.client;
     match out {
         Ok(response) => {
-            let version = __otel::http_version(&response.version());
-            client.finish(&client.span, Some(response.status().as_u16()), version, "", "");
+            call.span.http_client_end(response.status().as_u16(), protocol_version(response.version()), "", "")
         }
-        Err(e) => client.finish(&client.span, None, "", &error_kind(e), &e.to_string()),
+        Err(e) => call.span.http_client_end(0, "", &error_kind(e), &e.to_string()),
     }
 }
 

@@ -12,10 +12,8 @@ use crate::client::legacy::Error;
 thread_local! {
     /// The span `Client::request` started, waiting for `ResponseFuture::new` to wrap the
     /// future (same synchronous call).
-    static PENDING: RefCell<Option<__otel::ClientSpan>> = RefCell::new(None);
+    static PENDING: RefCell<Option<__otel::Span>> = RefCell::new(None);
 }
-
-http_glue!();
 
 /// Clears the hand-off when `Client::request` returns (or unwinds).
 pub struct Armed(());
@@ -27,9 +25,9 @@ impl Drop for Armed {
 }
 
 /// OnEnter of `Client::request`: start the CLIENT span and inject it (see
-/// `start_http_client_span`), leaving it for `ResponseFuture::new`.
+/// `client_start`), leaving it for `ResponseFuture::new`.
 pub fn client_enter<B>(req: &mut ::http::Request<B>) -> Armed {
-    let call = start_http_client_span("hyper-util", req);
+    let call = client_start("hyper-util", req);
     PENDING.with(|p| *p.borrow_mut() = call);
     Armed(())
 }
@@ -57,18 +55,13 @@ pub fn client_future<F>(future: F) -> impl Future<Output = Result<::http::Respon
 where
     F: Future<Output = Result<::http::Response<::hyper::body::Incoming>, Error>>,
 {
-    let call = PENDING.with(|p| p.borrow_mut().take());
-    let (span, call) = match call {
-        Some(mut call) => (std::mem::replace(&mut call.span, __otel::Span::none()), Some(call)),
-        None => (__otel::Span::none(), None),
-    };
+    let span = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_else(__otel::Span::none);
     __otel::instrument_with(span, future, move |span: &__otel::Span, out: &Result<::http::Response<::hyper::body::Incoming>, Error>| {
-        let Some(call) = call else { return };
         match out {
             Ok(response) => {
-                call.finish(span, Some(response.status().as_u16()), __otel::http_version(&response.version()), "", "")
+                span.http_client_end(response.status().as_u16(), protocol_version(response.version()), "", "")
             }
-            Err(e) => call.finish(span, None, "", &error_kind(e), &e.to_string()),
+            Err(e) => span.http_client_end(0, "", &error_kind(e), &e.to_string()),
         }
     })
 }

@@ -4,7 +4,7 @@
 // Each pack lists this file before its own `advice.rs`, which defines `PACK` (the pack's name,
 // its run-time switch); the files of a pack are one module, so this file names std items by
 // full path and imports nothing. Uses hyper's crate-visible `crate::proto::MessageHead` and
-// its `http` dependency only.
+// its `http` dependency only, and the shared `../http/request.rs` (listed before this file).
 //
 // Ownership: the SERVER span of an HTTP/1 request lives in `CALLS`, keyed by the address of
 // the connection's in-flight future slot (`Server::in_flight`, a `Pin<Box<Option<F>>>`
@@ -12,8 +12,9 @@
 // the connection future moves). Exactly one place ends it: `poll_exit` when the response
 // is ready, `dispatcher_exit` when the connection finishes first, or a later request on a
 // connection that reuses the address (a connection dropped mid-request without finishing).
-
-http_glue!();
+// The span is a runtime semconv call: it remembers the method, scheme and start, and takes
+// the route a framework pack (axum) sets through the current context while the span is
+// current (`__otel::http_server_route`), so nothing but the handle is kept here.
 
 fn addr<T: ?Sized>(value: &T) -> usize {
     value as *const T as *const u8 as usize
@@ -54,11 +55,6 @@ static LIVE: ::std::sync::atomic::AtomicUsize = ::std::sync::atomic::AtomicUsize
 
 struct ServerCall {
     span: __otel::Span,
-    method: &'static str,
-    scheme: &'static str,
-    version: &'static str,
-    started: ::std::time::Instant,
-    slot: __otel::ServerSpanSlot,
     /// Address of the dispatcher's `Server` (`Dispatcher::dispatch`), for `dispatcher_exit`.
     server: usize,
 }
@@ -97,19 +93,14 @@ pub fn service_call<B>(req: &mut ::http::Request<B>) -> Option<__otel::Entered> 
     if key == 0 || !__otel::enabled(PACK) {
         return None;
     }
-    if req.extensions().get::<__otel::ServerSpanSlot>().is_some() {
-        return None;
-    }
-    let __otel::ServerSpan { span, method, scheme, version } = __otel::start_server_span(&Incoming(req));
-    let slot = __otel::server_span_slot();
-    req.extensions_mut().insert(slot.clone());
+    let span = server_start(req);
     let entered = span.enter();
-    let call = ServerCall { span, method, scheme, version, started: ::std::time::Instant::now(), slot, server };
+    let call = ServerCall { span, server };
     // A connection dropped mid-request leaves its entry behind; a new connection whose slot
     // reuses the address replaces (and so ends) it.
     let stale = with_calls(|calls| calls.insert(key, call));
     if let Some(stale) = stale {
-        stale.span.error("connection_closed", "connection closed before the response was sent");
+        stale.span.http_server_end(0, "connection_closed", "connection closed before the response was sent");
     }
     Some(entered)
 }
@@ -152,45 +143,13 @@ pub fn poll_exit<B, E>(
     }
 }
 
-/// Record the outcome, rename after the route a framework reported, record the metric;
-/// the span ends when `call` drops.
+/// Record the outcome (the runtime names the span after the route, maps the status and
+/// records the metric); the handle is freed when `call` drops.
 fn finish_server(call: ServerCall, outcome: Result<u16, &str>) {
-    let route: Option<::std::sync::Arc<str>> = match call.slot.1.lock() {
-        Ok(route) => route.clone(),
-        Err(poisoned) => poisoned.into_inner().clone(),
-    };
-    let span = &call.span;
-    if let (Some(route), true) = (&route, span.is_recording()) {
-        span.set_name(&format!("{} {}", call.method, route));
-        span.str("http.route", route);
-    }
-    let mut status = None;
-    let mut error_type = String::new();
     match outcome {
-        Ok(code) => {
-            span.i64("http.response.status_code", i64::from(code));
-            status = Some(i64::from(code));
-            if code >= 500 {
-                error_type = code.to_string();
-                span.error(&error_type, "");
-            }
-        }
-        Err(type_name) => {
-            error_type = type_name.to_string();
-            span.error(&error_type, "the service returned an error");
-        }
+        Ok(code) => call.span.http_server_end(code, "", ""),
+        Err(type_name) => call.span.http_server_end(0, type_name, "the service returned an error"),
     }
-    let metric = __otel::HttpMetric {
-        method: call.method,
-        scheme: call.scheme,
-        status,
-        route: route.as_deref(),
-        version: call.version,
-        error_type: &error_type,
-        address: None,
-        port: None,
-    };
-    __otel::record_http(__otel::HTTP_SERVER_DURATION, call.started.elapsed().as_secs_f64(), &metric);
 }
 
 /// OnEnter of `Dispatcher::poll_catch`: which connection this is.
@@ -209,7 +168,6 @@ pub fn dispatcher_exit<T>(server: usize, out: &::std::task::Poll<T>) {
         keys.iter().filter_map(|k| calls.remove(k)).collect()
     });
     for call in orphans {
-        call.span.error("connection_closed", "connection closed before the response was sent");
-        drop(call);
+        call.span.http_server_end(0, "connection_closed", "connection closed before the response was sent");
     }
 }

@@ -1,5 +1,6 @@
 // Advice for reqwest 0.11 / 0.12, spliced as `mod __otel_advice_reqwest` at reqwest's crate
-// root. Uses reqwest's own re-exports (`crate::header`, `crate::Url`, ...) only, so one file
+// root, after the shared `../http/request.rs` (carriers, `protocol_version`). Uses reqwest's
+// own re-exports (`crate::header`, `crate::Url`, ...) and its `http` dependency, so one file
 // fits both the http 0.2 (0.11) and http 1 (0.12) lines.
 
 use std::cell::{Cell, RefCell};
@@ -11,61 +12,42 @@ thread_local! {
     /// Set while `send`/`execute` builds its future: `execute_request` may start a span.
     static ARMED: Cell<bool> = Cell::new(false);
     /// The span `execute_request` started, waiting for `send`/`execute` to wrap the future.
-    static PENDING: RefCell<Option<__otel::ClientSpan>> = RefCell::new(None);
-}
-
-http_glue!();
-
-/// `url.full` without credentials and with sensitive query values redacted.
-fn full_url(url: &crate::Url) -> String {
-    let mut url = url.clone();
-    if !url.username().is_empty() {
-        let _ = url.set_username("REDACTED");
-    }
-    if url.password().is_some() {
-        let _ = url.set_password(Some("REDACTED"));
-    }
-    let redacted = url.query().map(__otel::redact_query);
-    if let Some(query) = redacted {
-        url.set_query(Some(&query));
-    }
-    url.set_fragment(None);
-    url.as_str().to_string()
+    static PENDING: RefCell<Option<__otel::Span>> = RefCell::new(None);
 }
 
 /// Start the CLIENT span for `method url` under the current context and inject it into
 /// `headers`. `None` when instrumentation is off, or when the request already carries a
 /// trace context and nothing is current (the blocking client's worker, or an app that
-/// propagates by hand): then the headers are left as they are.
-fn start(method: &crate::Method, url: &crate::Url, headers: &mut HeaderMap) -> Option<__otel::ClientSpan> {
+/// propagates by hand): then the headers are left as they are. The runtime redacts the URL.
+fn start(method: &crate::Method, url: &crate::Url, headers: &mut HeaderMap) -> Option<__otel::Span> {
     if !__otel::enabled("reqwest") {
         return None;
     }
     if headers.contains_key("traceparent") && __otel::Context::current().is_empty() {
         return None;
     }
-    let address = url.host_str().unwrap_or("");
-    let port = url.port_or_known_default().map(i64::from);
-    let call = __otel::start_client_span(method.as_str(), url.scheme(), address, port, || full_url(url));
+    let span = __otel::HttpClient {
+        method: method.as_str().into(),
+        scheme: url.scheme().into(),
+        host: url.host_str().unwrap_or("").into(),
+        port: url.port_or_known_default().map_or(0, u32::from),
+        url: url.as_str().into(),
+        ..Default::default()
+    }
+    .start();
     {
-        let _entered = call.span.enter();
+        let _entered = span.enter();
         __otel::inject(&mut Carrier(headers));
     }
-    Some(call)
+    Some(span)
 }
 
-/// Record the outcome on the span and the duration metric.
-fn finish(
-    call: &__otel::ClientSpan,
-    span: &__otel::Span,
-    status: Option<u16>,
-    version: Option<crate::Version>,
-    error: Option<&crate::Error>,
-) {
-    let version = version.as_ref().map_or("", __otel::http_version);
+/// Record the outcome (status, version or error) of the request on its span.
+fn finish(span: &__otel::Span, status: Option<u16>, version: Option<crate::Version>, error: Option<&crate::Error>) {
+    let version = version.map_or("", protocol_version);
     match error {
-        Some(e) => call.finish(span, status, version, error_kind(e), &e.to_string()),
-        None => call.finish(span, status, version, "", ""),
+        Some(e) => span.http_client_end(status.unwrap_or(0), version, error_kind(e), &e.to_string()),
+        None => span.http_client_end(status.unwrap_or(0), version, "", ""),
     }
 }
 
@@ -123,25 +105,17 @@ pub fn client_future<F>(armed: Armed, future: F) -> impl Future<Output = Result<
 where
     F: Future<Output = Result<crate::Response, crate::Error>>,
 {
-    let call = PENDING.with(|p| p.borrow_mut().take());
+    let span = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_else(__otel::Span::none);
     drop(armed);
-    let (span, call) = match call {
-        Some(mut call) => (std::mem::replace(&mut call.span, __otel::Span::none()), Some(call)),
-        None => (__otel::Span::none(), None),
-    };
-    __otel::instrument_with(span, future, move |span: &__otel::Span, out: &Result<crate::Response, crate::Error>| {
-        if let Some(call) = &call {
-            match out {
-                Ok(response) => finish(call, span, Some(response.status().as_u16()), Some(response.version()), None),
-                Err(e) => finish(call, span, e.status().map(|s| s.as_u16()), None, Some(e)),
-            }
-        }
+    __otel::instrument_with(span, future, move |span: &__otel::Span, out: &Result<crate::Response, crate::Error>| match out {
+        Ok(response) => finish(span, Some(response.status().as_u16()), Some(response.version()), None),
+        Err(e) => finish(span, e.status().map(|s| s.as_u16()), None, Some(e)),
     })
 }
 
 /// OnEnter of `blocking::Client::execute`.
 #[cfg(feature = "blocking")]
-pub fn blocking_enter(request: &mut crate::blocking::Request) -> Option<__otel::ClientSpan> {
+pub fn blocking_enter(request: &mut crate::blocking::Request) -> Option<__otel::Span> {
     let method = request.method().clone();
     let url = request.url().clone();
     start(&method, &url, request.headers_mut())
@@ -149,12 +123,11 @@ pub fn blocking_enter(request: &mut crate::blocking::Request) -> Option<__otel::
 
 /// OnExit of `blocking::Client::execute`.
 #[cfg(feature = "blocking")]
-pub fn blocking_exit(call: Option<__otel::ClientSpan>, out: &crate::Result<crate::blocking::Response>) {
-    if let Some(mut call) = call {
-        let span = std::mem::replace(&mut call.span, __otel::Span::none());
+pub fn blocking_exit(span: Option<__otel::Span>, out: &crate::Result<crate::blocking::Response>) {
+    if let Some(span) = span {
         match out {
-            Ok(response) => finish(&call, &span, Some(response.status().as_u16()), Some(response.version()), None),
-            Err(e) => finish(&call, &span, e.status().map(|s| s.as_u16()), None, Some(e)),
+            Ok(response) => finish(&span, Some(response.status().as_u16()), Some(response.version()), None),
+            Err(e) => finish(&span, e.status().map(|s| s.as_u16()), None, Some(e)),
         }
     }
 }

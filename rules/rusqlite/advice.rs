@@ -7,11 +7,11 @@
 // - `Statement::query` (and `query_map`/`query_and_then`, which go through it) returns a lazy
 //   `Rows`: its span starts at the call and ends when the rows are reset — iteration finished,
 //   a step failed, or the `Rows` was dropped — so it covers the stepping where SQLite works.
-// The SQL is recorded as written (`db.query.text`): rusqlite binds parameters separately,
-// so values never appear in it.
+// The SQL is handed to the runtime as written; it derives the summary, operation and
+// collection and replaces literals (rusqlite binds parameters separately, but an application
+// may still inline values) in `db.query.text`.
 
 use std::cell::{Cell, RefCell};
-use std::time::Instant;
 
 thread_local! {
     /// A query span is open on this thread: inner join points add nothing.
@@ -20,14 +20,8 @@ thread_local! {
     static ROWS: RefCell<Vec<(usize, DbCall)>> = RefCell::new(Vec::new());
 }
 
-/// One query being traced.
-pub struct DbCall {
-    span: __otel::Span,
-    operation: Option<&'static str>,
-    collection: Option<String>,
-    namespace: Option<String>,
-    started: Instant,
-}
+/// One query being traced: a runtime database call (it keeps what the end and the metric need).
+pub type DbCall = __otel::Span;
 
 /// Clears `ACTIVE` when the outermost call returns or unwinds.
 pub struct Outer(Option<DbCall>);
@@ -44,50 +38,6 @@ fn active() -> bool {
     ACTIVE.try_with(|a| a.get()).unwrap_or(true)
 }
 
-const OPERATIONS: &[&str] = &[
-    "SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT", "WITH", "VALUES", "CREATE", "DROP", "ALTER",
-    "PRAGMA", "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "ATTACH", "DETACH", "VACUUM",
-    "ANALYZE", "REINDEX", "EXPLAIN",
-];
-
-/// Words of `sql` (identifiers, keywords, quoted names unquoted), skipping comments.
-fn words(sql: &str) -> impl Iterator<Item = &str> {
-    sql.lines()
-        .map(|line| line.split("--").next().unwrap_or(""))
-        .flat_map(|line| line.split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',' || c == ';'))
-        .filter(|w| !w.is_empty())
-}
-
-fn unquote(name: &str) -> &str {
-    name.trim_matches(|c| c == '"' || c == '`' || c == '[' || c == ']')
-}
-
-/// `db.operation.name` (the first keyword, from a fixed list: bounded cardinality) and
-/// `db.collection.name` (the first name after FROM, INTO, UPDATE or TABLE), cheaply: no parser.
-pub fn parse(sql: &str) -> (Option<&'static str>, Option<String>) {
-    const BEFORE_NAME: &[&str] = &["FROM", "INTO", "UPDATE", "TABLE"];
-    const SKIPPED: &[&str] = &["IF", "NOT", "EXISTS", "OR", "ROLLBACK", "ABORT", "REPLACE", "FAIL", "IGNORE", "ONLY"];
-    let is = |word: &str, list: &[&str]| list.iter().any(|k| word.eq_ignore_ascii_case(k));
-    let mut words = words(sql);
-    let Some(first) = words.next() else { return (None, None) };
-    let operation = OPERATIONS.iter().copied().find(|op| first.eq_ignore_ascii_case(op));
-    let mut collection = None;
-    let mut pending = is(first, BEFORE_NAME);
-    for word in words {
-        if pending {
-            if is(word, SKIPPED) {
-                continue;
-            }
-            if !word.starts_with('?') && !is(word, OPERATIONS) {
-                collection = Some(unquote(word).to_string());
-            }
-            break;
-        }
-        pending = is(word, BEFORE_NAME);
-    }
-    (operation, collection)
-}
-
 /// `db.namespace`: the database file's name (`Connection::path` is `&str` in some versions,
 /// `&Path` in others); none for in-memory and temporary databases.
 fn file_name<P: AsRef<std::path::Path>>(path: Option<P>) -> Option<String> {
@@ -95,32 +45,20 @@ fn file_name<P: AsRef<std::path::Path>>(path: Option<P>) -> Option<String> {
     path.as_ref().file_name().and_then(|n| n.to_str()).filter(|n| !n.is_empty()).map(str::to_string)
 }
 
+/// Start the query's span: the runtime derives operation, collection and summary from the
+/// SQL, names the span and replaces literals in `db.query.text`.
 fn start<P: AsRef<std::path::Path>>(sql: &str, path: Option<P>) -> Option<DbCall> {
     if !__otel::enabled("rusqlite") || __otel::Context::current().is_empty() {
         return None;
     }
-    let (operation, collection) = parse(sql);
-    let name = match (operation, &collection) {
-        (Some(op), Some(coll)) => format!("{op} {coll}"),
-        (Some(op), None) => op.to_string(),
-        (None, _) => "sqlite".to_string(),
-    };
-    let span = __otel::Span::start(&name, __otel::CLIENT);
     let namespace = file_name(path);
-    if span.is_recording() {
-        span.str("db.system.name", "sqlite");
-        if let Some(ns) = &namespace {
-            span.str("db.namespace", ns);
-        }
-        span.str("db.query.text", sql);
-        if let Some(op) = operation {
-            span.str("db.operation.name", op);
-        }
-        if let Some(coll) = &collection {
-            span.str("db.collection.name", coll);
-        }
-    }
-    Some(DbCall { span: span, operation: operation, collection: collection, namespace: namespace, started: Instant::now() })
+    let fields = __otel::Db {
+        system: "sqlite".into(),
+        namespace: namespace.as_deref().unwrap_or("").into(),
+        query_text: sql.into(),
+        ..Default::default()
+    };
+    Some(fields.start())
 }
 
 /// `error.type` and `db.response.status_code` of a rusqlite error; `None` for outcomes that
@@ -140,26 +78,10 @@ fn classify(e: &crate::Error) -> Option<(String, Option<String>)> {
 }
 
 fn finish(call: DbCall, failure: Option<(String, Option<String>)>, description: &str) {
-    let mut attributes: Vec<(&str, __otel::Value)> = vec![("db.system.name", __otel::Value::Str("sqlite"))];
-    if let Some(op) = call.operation {
-        attributes.push(("db.operation.name", __otel::Value::Str(op)));
+    match &failure {
+        Some((error_type, code)) => call.db_end(code.as_deref().unwrap_or(""), error_type, description),
+        None => call.db_end("", "", ""),
     }
-    if let Some(coll) = &call.collection {
-        attributes.push(("db.collection.name", __otel::Value::Str(coll)));
-    }
-    if let Some(ns) = &call.namespace {
-        attributes.push(("db.namespace", __otel::Value::Str(ns)));
-    }
-    if let Some((error_type, code)) = &failure {
-        if let Some(code) = code {
-            call.span.str("db.response.status_code", code);
-            attributes.push(("db.response.status_code", __otel::Value::Str(code)));
-        }
-        call.span.error(error_type, description);
-        attributes.push(("error.type", __otel::Value::Str(error_type)));
-    }
-    __otel::record(__otel::DB_CLIENT_DURATION, call.started.elapsed().as_secs_f64(), &attributes);
-    drop(call);
 }
 
 fn outer<P: AsRef<std::path::Path>>(sql: &str, path: Option<P>) -> Outer {

@@ -22,15 +22,24 @@ use crate::lifecycle::{self, DISABLED, ENABLED, SPANS_OFF, UNINIT};
 use crate::metrics::AttrValue;
 use crate::propagators::{CExtractor, CInjector};
 use crate::span::{Live, Lock, SpanRef, SpanState};
-use crate::{context, span};
+use crate::{context, semconv, span};
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::{Context, Value};
 use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+// The semconv ABI is defined beside its policy (`semconv/*`); the door is still this module.
+pub use crate::semconv::db::{__otel_v1_db_end, __otel_v1_db_start};
+pub use crate::semconv::http::{
+    __otel_v1_http_client_end, __otel_v1_http_client_start, __otel_v1_http_server_end, __otel_v1_http_server_route,
+    __otel_v1_http_server_start,
+};
+pub use crate::semconv::messaging::{__otel_v1_messaging_end, __otel_v1_messaging_start};
+pub use crate::semconv::rpc::{__otel_v1_rpc_end, __otel_v1_rpc_start};
+
 /// Run `f`, turning a panic into `default`.
 #[inline(always)]
-fn guard<R>(default: R, f: impl FnOnce() -> R) -> R {
+pub(crate) fn guard<R>(default: R, f: impl FnOnce() -> R) -> R {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(default)
 }
 
@@ -44,7 +53,7 @@ unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
 /// # Safety
 /// As for [`bytes`].
 #[inline]
-unsafe fn text<'a>(ptr: *const u8, len: usize) -> Cow<'a, str> {
+pub(crate) unsafe fn text<'a>(ptr: *const u8, len: usize) -> Cow<'a, str> {
     let raw = unsafe { bytes(ptr, len) };
     match utf8(raw) {
         Some(s) => Cow::Borrowed(s),
@@ -85,13 +94,15 @@ fn utf8(raw: &[u8]) -> Option<&str> {
     std::str::from_utf8(raw).ok()
 }
 
-/// Borrow the state behind a non-zero span handle.
+/// Borrow the state behind a span handle (a semconv call resolved to its span); `None`
+/// for 0 and for a call whose span has ended.
 ///
 /// # Safety
-/// `handle` must be a live span handle returned by `__otel_v1_span_start`.
+/// `handle` must be 0 or a live handle returned by `__otel_v1_span_start` or a `*_start`.
 #[inline]
-unsafe fn span_ref<'a>(handle: u64) -> SpanRef<'a> {
-    unsafe { SpanRef::from_handle(handle) }
+unsafe fn span_ref<'a>(handle: u64) -> Option<SpanRef<'a>> {
+    let span = unsafe { semconv::resolve(handle) };
+    (span != 0).then(|| unsafe { SpanRef::from_handle(span) })
 }
 
 /// The state behind `handle` when it is a recording span (0 and non-recording: `None`,
@@ -101,7 +112,11 @@ unsafe fn span_ref<'a>(handle: u64) -> SpanRef<'a> {
 /// As for [`span_ref`].
 #[inline(always)]
 unsafe fn recording<'a>(handle: u64) -> Option<&'a Lock<Live>> {
-    unsafe { SpanRef::recording(handle) }
+    // Plain recording spans first: the semconv tag costs others one more bit test.
+    if handle & 1 != 0 {
+        return unsafe { SpanRef::recording(handle) };
+    }
+    unsafe { SpanRef::recording(semconv::resolve(handle)) }
 }
 
 /// True when the runtime is up (initialising it if needed) and not disabled.
@@ -252,7 +267,7 @@ pub extern "C" fn __otel_v1_span_is_recording(span: u64) -> u32 {
     if span == 0 {
         return 0;
     }
-    guard(0, || u32::from(unsafe { span_ref(span) }.is_recording()))
+    guard(0, || u32::from(unsafe { span_ref(span) }.is_some_and(SpanRef::is_recording)))
 }
 
 #[unsafe(no_mangle)]
@@ -260,7 +275,13 @@ pub extern "C" fn __otel_v1_span_end(span: u64) {
     if span == 0 {
         return;
     }
-    guard((), || span::end(unsafe { SpanState::from_handle(span) }))
+    guard((), || {
+        if span & semconv::CALL != 0 {
+            unsafe { semconv::free(span) }
+        } else {
+            span::end(unsafe { SpanState::from_handle(span) })
+        }
+    })
 }
 
 #[unsafe(no_mangle)]
@@ -268,7 +289,7 @@ pub extern "C" fn __otel_v1_span_attach(span: u64) -> u64 {
     if span == 0 {
         return 0;
     }
-    guard(0, || context::attach(unsafe { span_ref(span) }.context()))
+    guard(0, || unsafe { span_ref(span) }.map_or(0, |s| context::attach(s.context())))
 }
 
 #[unsafe(no_mangle)]

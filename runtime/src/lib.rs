@@ -16,7 +16,9 @@ ordinary OpenTelemetry 0.33:
 - [`intern`]: attribute keys and span names copied once into bounded `'static` tables, so
   the literals woven code passes cost no allocation per span;
 - [`propagators`]: W3C tracecontext/baggage, B3 (single and multi), Jaeger;
-- [`metrics`]: the semconv duration histograms and their cardinality limiter;
+- [`semconv`]: semantic-convention policy (HTTP, database, RPC, messaging): span names,
+  redaction, status mapping and the duration metrics, behind the semconv ABI calls;
+- [`metrics`]: the duration histograms and their cardinality limiter;
 - [`export`]: OTLP/HTTP over `std::net`, the local JSON Lines store read by
   `cargo otel view`, console output.
 
@@ -47,6 +49,7 @@ pub mod intern;
 pub mod lifecycle;
 pub mod metrics;
 pub mod propagators;
+pub mod semconv;
 pub mod span;
 
 #[cfg(feature = "tracing")]
@@ -78,6 +81,9 @@ pub mod abi {
     missing_docs
 )]
 pub mod __prelude {
+    /// What the weaver generates from the plan; code linked with the runtime directly
+    /// (otel-macros) is the app's only through relative paths.
+    pub const APP_SOURCES: &[&str] = &[];
     include!("abi/declare.rs");
     include!("abi/abi.rs");
     include!("abi/prelude.rs");
@@ -91,35 +97,5 @@ pub mod __test {
     /// Whether the runtime counted spans dropped by a full queue, and how many.
     pub fn dropped_spans() -> u64 {
         crate::lifecycle::runtime().map(|rt| rt.dropped.load(std::sync::atomic::Ordering::Relaxed)).unwrap_or(0)
-    }
-}
-
-#[cfg(test)]
-mod prelude_tests {
-    use crate::__prelude::{full_url, http_version};
-
-    #[test]
-    fn full_url_redacts_user_info_and_secrets() {
-        let url = full_url(Some("https"), Some("user:pw@example.com:8443"), "/a/b", Some("q=1&token=abc"));
-        assert_eq!(url, "https://REDACTED:REDACTED@example.com:8443/a/b?q=1&token=REDACTED");
-        assert_eq!(full_url(Some("http"), Some("user@h"), "/", None), "http://REDACTED@h/");
-        assert_eq!(full_url(None, None, "/only/path", None), "/only/path");
-    }
-
-    #[test]
-    fn http_version_reads_the_debug_form() {
-        #[derive(Debug)]
-        struct Version;
-        struct As(&'static str);
-        impl std::fmt::Debug for As {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.0)
-            }
-        }
-        assert_eq!(http_version(&http::Version::HTTP_11), "1.1");
-        assert_eq!(http_version(&http::Version::HTTP_2), "2");
-        assert_eq!(http_version(&http::Version::HTTP_10), "1.0");
-        assert_eq!(http_version(&Version), "");
-        assert_eq!(http_version(&As("HTTP/1.1 but longer than the buffer")), "");
     }
 }

@@ -1,4 +1,4 @@
-//! Built-in metrics: the three semconv duration histograms behind
+//! Built-in metrics: the semconv duration histograms behind
 //! `__otel_v1_metric_record`, and the cardinality limiter every attribute passes through.
 //!
 //! Cardinality is bounded twice, as design.md section 8 asks:
@@ -35,10 +35,14 @@ pub const DURATION_BUCKETS: [f64; 14] =
     [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
 
 /// Instrument ids of the ABI, and their names.
-pub const INSTRUMENTS: [(u32, &str, &str); 3] = [
+pub const INSTRUMENTS: [(u32, &str, &str); 7] = [
     (1, "http.server.request.duration", "Duration of HTTP server requests."),
     (2, "http.client.request.duration", "Duration of HTTP client requests."),
     (3, "db.client.operation.duration", "Duration of database client operations."),
+    (4, "rpc.server.call.duration", "Duration of RPC server calls."),
+    (5, "rpc.client.call.duration", "Duration of RPC client calls."),
+    (6, "messaging.client.operation.duration", "Duration of messaging operations."),
+    (7, "messaging.process.duration", "Duration of processing a message."),
 ];
 
 /// Keys whose values are paths and get [`normalize_path`].
@@ -246,7 +250,7 @@ impl<T> Resolved<T> {
     }
 }
 
-/// The three duration histograms and their limiter.
+/// The duration histograms and their limiter.
 pub struct Metrics {
     histograms: Vec<(u32, Histogram<f64>)>,
     limiter: Limiter,

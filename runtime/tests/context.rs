@@ -401,15 +401,23 @@ fn bad_input_never_panics() {
 #[test]
 fn client_spans_record_the_outcome_by_the_semantic_conventions() {
     exporter();
-    let url = || otel::full_url(Some("https"), Some("user:pw@example.com"), "/x", Some("token=1&a=2"));
-    let ok = otel::start_client_span("PATCH", "https", "example.com", Some(443), url);
-    ok.finish(&ok.span, Some(204), "1.1", "", "");
+    let ok = otel::HttpClient {
+        method: "PATCH".into(),
+        scheme: "https".into(),
+        host: "example.com".into(),
+        authority: "user:pw@example.com".into(),
+        path: "/x".into(),
+        query: "token=1&a=2".into(),
+        ..Default::default()
+    }
+    .start();
+    ok.http_client_end(204, "1.1", "", "");
     drop(ok);
-    let teapot = otel::start_client_span("BREW", "http", "", None, || "http://pot/".to_owned());
-    teapot.finish(&teapot.span, Some(503), "2", "", "");
+    let teapot = otel::HttpClient { method: "BREW".into(), url: "http://pot/".into(), ..Default::default() }.start();
+    teapot.http_client_end(503, "2", "", "");
     drop(teapot);
-    let timed_out = otel::start_client_span("PUT", "http", "h", Some(80), || "http://h/".to_owned());
-    timed_out.finish(&timed_out.span, Some(500), "", "timeout", "operation timed out");
+    let timed_out = otel::HttpClient { method: "PUT".into(), host: "h".into(), port: 80, ..Default::default() }.start();
+    timed_out.http_client_end(500, "", "timeout", "operation timed out");
     drop(timed_out);
 
     let all = spans("");

@@ -28,10 +28,7 @@ pub fn prelude_module() -> String {
 pub fn prelude_module_with(app_sources: &[String]) -> String {
     let sources: Vec<String> = app_sources.iter().map(|s| format!("{s:?}")).collect();
     format!(
-        "{ALLOW_ALL}\n#[doc(hidden)]\n#[macro_use]\nmod __otel {{\n{ABI_DECLARE}\n{ABI_LIST}\n{ABI_PRELUDE}\n\
-         pub const APP_SOURCES: &[&str] = &[{}];\n\
-         /// Is `file` the application's code (a workspace member or a path dependency)?\n\
-         pub fn in_app(file: &str) -> bool {{ !::std::path::Path::new(file).is_absolute() || APP_SOURCES.iter().any(|s| file.starts_with(s)) }}\n}}\n",
+        "{ALLOW_ALL}\n#[doc(hidden)]\n#[macro_use]\nmod __otel {{\n{ABI_DECLARE}\n{ABI_LIST}\n{ABI_PRELUDE}\npub const APP_SOURCES: &[&str] = &[{}];\n}}\n",
         sources.join(", ")
     )
 }

@@ -1,18 +1,13 @@
-// The otel-runtime link-time ABI, version 1. This file is the one source of truth:
-// - the runtime `include!`s it to check that every `#[unsafe(no_mangle)]` definition has
-//   exactly the declared signature (see `runtime/src/exports.rs`);
-// - the weaver embeds it, with `declare.rs` and `prelude.rs`, as the `mod __otel` it splices
-//   into every woven crate, where it expands to an `unsafe extern "C"` block.
-//
-// Rules: only FFI-plain types (pointers + lengths, integers, floats, opaque `u64` handles,
-// `#[repr(C)]` structs); no panic crosses it; a handle of 0 means "nothing" and every entry
-// point accepts it as a cheap no-op. A breaking change is a new `__otel_v2_*` set, never an
-// edit of a v1 signature.
-//
-// Span kinds: 0 internal, 1 server, 2 client, 3 producer, 4 consumer.
-// Status codes: 0 unset, 1 ok, 2 error.
-// Instruments: 1 http.server.request.duration, 2 http.client.request.duration,
-//              3 db.client.operation.duration (all in seconds).
+// The otel-runtime link-time ABI, version 1, and its one source of truth: the runtime checks
+// its `#[unsafe(no_mangle)]` definitions against it (lib.rs); the weaver embeds it with
+// `declare.rs` and `prelude.rs` as the `mod __otel` of woven crates (an `unsafe extern "C"` block).
+// Only FFI-plain types (pointers + lengths, integers, `u64` handles, `#[repr(C)]` structs); no
+// panic crosses it; handle 0 means "nothing", a cheap no-op everywhere. Within v1 only new
+// symbols are added; a breaking change is a new `__otel_v2_*` set.
+// Span kinds: 0 internal, 1 server, 2 client, 3 producer, 4 consumer. Status: 0 unset, 1 ok, 2 error.
+// Instruments (seconds): 1 http.server.request.duration, 2 http.client.request.duration,
+// 3 db.client.operation.duration, 4 rpc.server.call.duration, 5 rpc.client.call.duration,
+// 6 messaging.client.operation.duration, 7 messaging.process.duration.
 
 otel_abi_v1! {
     /// The ABI version the linked runtime serves (1).
@@ -23,8 +18,7 @@ otel_abi_v1! {
     fn __otel_v1_shutdown();
     /// 1 when the SDK is enabled and instrumentation `pack` is switched on, else 0.
     fn __otel_v1_enabled(pack_ptr: *const u8, pack_len: usize) -> u32;
-    /// Start a span. `parent` is a context handle, or 0 for the current context.
-    /// Returns a span handle, 0 when nothing is recorded or propagated.
+    /// Start a span under `parent` (a context handle; 0: current). 0 when nothing is recorded or propagated.
     fn __otel_v1_span_start(parent: u64, name_ptr: *const u8, name_len: usize, kind: u32) -> u64;
     fn __otel_v1_span_set_str(span: u64, key_ptr: *const u8, key_len: usize, val_ptr: *const u8, val_len: usize);
     fn __otel_v1_span_set_i64(span: u64, key_ptr: *const u8, key_len: usize, val: i64);
@@ -48,26 +42,86 @@ otel_abi_v1! {
     /// Restore what was current before the matching attach. Tokens detach in LIFO order.
     fn __otel_v1_ctx_detach(token: u64);
     fn __otel_v1_ctx_drop(ctx: u64);
-    /// Inject the current context through the configured propagators: `set` is called once
-    /// per header with (carrier, key, key_len, value, value_len).
+    /// Inject the current context through the propagators: `set(carrier, key, len, value, len)` per header.
     fn __otel_v1_inject(carrier: *mut u8, set: extern "C" fn(*mut u8, *const u8, usize, *const u8, usize));
-    /// Extract a context from a carrier: `get` returns the value's pointer (null when absent)
-    /// and writes its length. Returns a context handle (0 when nothing was found).
+    /// Extract a context handle (0: none found); `get` returns a value's pointer (null: absent), writes its length.
     fn __otel_v1_extract(carrier: *mut u8, get: extern "C" fn(*mut u8, *const u8, usize, *mut usize) -> *const u8) -> u64;
     /// Record one measurement on a built-in instrument (see ids above).
     fn __otel_v1_metric_record(instrument: u32, value: f64, attrs: *const OtelAttrV1, attrs_len: usize);
+    // The semconv ABI (docs/rules.md): packs pass plain facts; the runtime names the span,
+    // redacts, maps the status, records the duration metric. `*_start` returns a span handle
+    // for every `span_*` call (0 only when disabled); `*_end` records outcome and metric and
+    // ends the span; `span_end` frees the handle (alone: ends it with no outcome, no metric).
+    /// HTTP SERVER span under `parent` (0: current).
+    fn __otel_v1_http_server_start(parent: u64, fields: *const OtelHttpServerV1) -> u64;
+    /// Route of `span`'s server call, or (span 0) the current context's: empty claims it for a
+    /// framework (1 if unclaimed); else sets it if unset (1 if set). Names it `{method} {route}`.
+    fn __otel_v1_http_server_route(span: u64, route_ptr: *const u8, route_len: usize) -> u32;
+    /// `status` 0: no response. Server errors: 5xx, or `error_type`.
+    fn __otel_v1_http_server_end(span: u64, status: u32, error_type: OtelStrV1, description: OtelStrV1);
+    /// HTTP CLIENT span under the current context. Errors: 4xx, 5xx, or `error_type`.
+    fn __otel_v1_http_client_start(fields: *const OtelHttpClientV1) -> u64;
+    fn __otel_v1_http_client_end(span: u64, status: u32, protocol_version: OtelStrV1, error_type: OtelStrV1, description: OtelStrV1);
+    /// Database CLIENT span under the current context; `status_code`: SQLSTATE or driver code.
+    fn __otel_v1_db_start(fields: *const OtelDbV1) -> u64;
+    fn __otel_v1_db_end(span: u64, status_code: OtelStrV1, error_type: OtelStrV1, description: OtelStrV1);
+    /// RPC span, `kind` 1 server (under `parent`, 0: current) or 2 client; `status`: the gRPC
+    /// code (0 OK … 16 UNAUTHENTICATED), -1 when none arrived.
+    fn __otel_v1_rpc_start(parent: u64, kind: u32, fields: *const OtelRpcV1) -> u64;
+    fn __otel_v1_rpc_end(span: u64, status: i32, error_type: OtelStrV1, description: OtelStrV1);
+    /// Messaging span: PRODUCER for send/create, else CONSUMER, under `parent` (0: current).
+    fn __otel_v1_messaging_start(parent: u64, fields: *const OtelMessagingV1) -> u64;
+    fn __otel_v1_messaging_end(span: u64, error_type: OtelStrV1, description: OtelStrV1);
 }
 
-/// One metric attribute. `kind`: 0 string (`str_ptr`/`str_len`), 1 i64 (`int`),
-/// 2 f64 (`float`), 3 bool (`int` != 0).
+/// One metric attribute. `kind`: 0 string (`str_ptr`/`str_len`), 1 i64 (`int`), 2 f64 (`float`), 3 bool (`int` != 0).
 #[repr(C)]
 #[derive(Clone, Copy)]
-pub struct OtelAttrV1 {
-    pub key_ptr: *const u8,
-    pub key_len: usize,
-    pub kind: u32,
-    pub str_ptr: *const u8,
-    pub str_len: usize,
-    pub int: i64,
-    pub float: f64,
+pub struct OtelAttrV1 { pub key_ptr: *const u8, pub key_len: usize, pub kind: u32, pub str_ptr: *const u8, pub str_len: usize, pub int: i64, pub float: f64 }
+
+/// A string of the semconv structs (empty: absent). Private fields: safe code builds one only
+/// from a `&str` that outlives it.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct OtelStrV1<'a> { ptr: *const u8, len: usize, life: ::std::marker::PhantomData<&'a str> }
+impl<'a> OtelStrV1<'a> {
+    pub fn new(s: &'a str) -> OtelStrV1<'a> { OtelStrV1 { ptr: s.as_ptr(), len: s.len(), life: ::std::marker::PhantomData } }
+    pub fn parts(&self) -> (*const u8, usize) { (self.ptr, self.len) }
+}
+impl<'a> Default for OtelStrV1<'a> { fn default() -> OtelStrV1<'a> { OtelStrV1::new("") } }
+impl<'a> From<&'a str> for OtelStrV1<'a> { fn from(s: &'a str) -> OtelStrV1<'a> { OtelStrV1::new(s) } }
+
+/// An incoming request. `host`: URI authority or Host header; `protocol_version`: `1.1` or `HTTP/1.1`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct OtelHttpServerV1<'a> {
+    pub method: OtelStrV1<'a>, pub scheme: OtelStrV1<'a>, pub path: OtelStrV1<'a>, pub query: OtelStrV1<'a>, pub route: OtelStrV1<'a>,
+    pub host: OtelStrV1<'a>, pub user_agent: OtelStrV1<'a>, pub protocol_version: OtelStrV1<'a>, pub client_address: OtelStrV1<'a>,
+}
+/// An outgoing request. `url`: the whole URL if known, else built from scheme, `authority` (may
+/// hold user info; default host[:port]), path, query; redacted. `port` 0: the scheme's default.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct OtelHttpClientV1<'a> {
+    pub method: OtelStrV1<'a>, pub scheme: OtelStrV1<'a>, pub host: OtelStrV1<'a>, pub port: u32, pub authority: OtelStrV1<'a>,
+    pub path: OtelStrV1<'a>, pub query: OtelStrV1<'a>, pub url: OtelStrV1<'a>, pub resend_count: u32,
+}
+/// A database operation. `query_text` as sent (literals become `?`); operation, collection and
+/// summary if the driver knows them, else derived from the text.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct OtelDbV1<'a> {
+    pub system: OtelStrV1<'a>, pub namespace: OtelStrV1<'a>, pub query_text: OtelStrV1<'a>, pub operation: OtelStrV1<'a>,
+    pub collection: OtelStrV1<'a>, pub summary: OtelStrV1<'a>, pub batch_size: u32, pub server_address: OtelStrV1<'a>, pub server_port: u32,
+}
+/// An RPC. `method`: `package.Service/Method`; `system` defaults to grpc.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct OtelRpcV1<'a> { pub system: OtelStrV1<'a>, pub method: OtelStrV1<'a>, pub server_address: OtelStrV1<'a>, pub server_port: u32 }
+/// A messaging operation. `operation_type`: send, create, receive, process, settle.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct OtelMessagingV1<'a> {
+    pub system: OtelStrV1<'a>, pub operation_type: OtelStrV1<'a>, pub operation_name: OtelStrV1<'a>, pub destination: OtelStrV1<'a>,
+    pub message_id: OtelStrV1<'a>, pub batch_count: u32, pub server_address: OtelStrV1<'a>, pub server_port: u32,
 }

@@ -1,0 +1,350 @@
+//! Database client spans (semconv 1.33+): span name `db.query.summary`, else
+//! `{db.operation.name} {db.collection.name}`, else the operation, the collection or the
+//! system; `db.query.text` with literals replaced by `?`; the summary, operation and
+//! collection derived from SQL when the driver does not know them (a cheap scan, no parser);
+//! `db.client.operation.duration`.
+
+use super::{Attrs, Call, Facts, Rec, finish, record, start, text};
+use crate::abi::{OtelDbV1, OtelStrV1};
+use crate::exports::guard;
+use crate::lifecycle;
+use std::borrow::Cow;
+
+pub const DURATION: u32 = 3;
+
+/// What a database call's end needs (the metric's attributes).
+pub struct Db {
+    system: Box<str>,
+    namespace: Box<str>,
+    operation: Box<str>,
+    collection: Box<str>,
+    address: Box<str>,
+    port: i64,
+}
+
+/// First keywords that name an operation (a fixed list: bounded cardinality).
+const OPERATIONS: &[&str] = &[
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "REPLACE",
+    "UPSERT",
+    "MERGE",
+    "WITH",
+    "VALUES",
+    "CREATE",
+    "DROP",
+    "ALTER",
+    "TRUNCATE",
+    "PRAGMA",
+    "BEGIN",
+    "COMMIT",
+    "END",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "RELEASE",
+    "ATTACH",
+    "DETACH",
+    "VACUUM",
+    "ANALYZE",
+    "REINDEX",
+    "EXPLAIN",
+    "CALL",
+    "SET",
+    "SHOW",
+    "GRANT",
+    "REVOKE",
+];
+/// Keywords followed by a collection name.
+const BEFORE_NAME: &[&str] = &["FROM", "INTO", "UPDATE", "TABLE", "JOIN"];
+/// Words between such a keyword and the name.
+const SKIPPED: &[&str] = &["IF", "NOT", "EXISTS", "OR", "ROLLBACK", "ABORT", "REPLACE", "FAIL", "IGNORE", "ONLY"];
+
+fn is(word: &str, list: &[&str]) -> bool {
+    list.iter().any(|k| word.eq_ignore_ascii_case(k))
+}
+
+/// Words of `sql` (identifiers, keywords, quoted names), skipping `--` comments.
+fn words(sql: &str) -> impl Iterator<Item = &str> {
+    sql.lines()
+        .map(|line| line.split("--").next().unwrap_or(""))
+        .flat_map(|line| line.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';')))
+        .filter(|w| !w.is_empty())
+}
+
+fn unquote(name: &str) -> &str {
+    name.trim_matches(|c| matches!(c, '"' | '`' | '[' | ']'))
+}
+
+/// What a scan of the SQL finds.
+#[derive(Debug, Default, PartialEq)]
+pub struct Parsed {
+    /// `db.operation.name`: the first keyword, upper case.
+    pub operation: Option<&'static str>,
+    /// `db.collection.name`: the first collection named.
+    pub collection: Option<String>,
+    /// `db.query.summary`: the operation and each collection and nested `SELECT`, in order.
+    pub summary: Option<String>,
+}
+
+/// Operation, collection and summary of `sql`.
+pub fn parse(sql: &str) -> Parsed {
+    let mut words = words(sql);
+    let Some(first) = words.next() else { return Parsed::default() };
+    let operation = OPERATIONS.iter().copied().find(|op| first.eq_ignore_ascii_case(op));
+    let mut parts: Vec<String> = operation.map(|op| vec![op.to_owned()]).unwrap_or_default();
+    let mut collection = None;
+    let mut pending = is(first, BEFORE_NAME);
+    for word in words {
+        if pending {
+            if is(word, SKIPPED) {
+                continue;
+            }
+            pending = false;
+            if !word.starts_with(['?', ':', '$', '@']) && !is(word, OPERATIONS) {
+                let name = unquote(word).to_owned();
+                if parts.last() != Some(&name) {
+                    parts.push(name.clone());
+                }
+                collection.get_or_insert(name);
+                continue;
+            }
+        }
+        if word.eq_ignore_ascii_case("SELECT") && operation.is_some() {
+            parts.push("SELECT".to_owned());
+        }
+        pending = is(word, BEFORE_NAME);
+    }
+    let summary = (operation.is_some() && !parts.is_empty()).then(|| {
+        let mut summary = parts.join(" ");
+        let mut end = summary.len().min(255);
+        while !summary.is_char_boundary(end) {
+            end -= 1;
+        }
+        summary.truncate(end);
+        summary
+    });
+    Parsed { operation, collection, summary }
+}
+
+/// `db.query.text` without literals: strings (`'..'`, with `''` escapes) and numbers become
+/// `?`; placeholders (`?1`, `$1`, `:name`, `@name`), identifiers and quoted names stay.
+pub fn sanitize(sql: &str) -> String {
+    let b = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    let mut i = 0;
+    let mut last = 0;
+    while i < b.len() {
+        let c = b[i];
+        let word_before =
+            i > 0 && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'_' | b'$' | b'?' | b':' | b'@'));
+        if c == b'\'' {
+            out.push_str(&sql[last..i]);
+            i += 1;
+            while i < b.len() {
+                if b[i] == b'\'' {
+                    if b.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                i += 1;
+            }
+            i = (i + 1).min(b.len());
+            // `X'ab'` blobs: the prefix goes with the literal.
+            if out.ends_with(['x', 'X']) && !out[..out.len() - 1].ends_with(|c: char| c.is_alphanumeric()) {
+                out.pop();
+            }
+            out.push('?');
+            last = i;
+        } else if c.is_ascii_digit() && !word_before {
+            out.push_str(&sql[last..i]);
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.') {
+                i += 1;
+            }
+            out.push('?');
+            last = i;
+        } else if c == b'"' || c == b'`' {
+            // Quoted identifiers are kept as they are.
+            let close = c;
+            i += 1;
+            while i < b.len() && b[i] != close {
+                i += 1;
+            }
+            i = (i + 1).min(b.len());
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&sql[last..]);
+    out
+}
+
+pub fn db_start(f: &OtelDbV1<'_>) -> u64 {
+    let sql = text(&f.query_text);
+    let parsed = parse(&sql);
+    let system = text(&f.system);
+    let operation = match text(&f.operation) {
+        op if !op.is_empty() => op.into_owned(),
+        _ => parsed.operation.unwrap_or("").to_owned(),
+    };
+    let collection = match text(&f.collection) {
+        c if !c.is_empty() => c.into_owned(),
+        _ => parsed.collection.clone().unwrap_or_default(),
+    };
+    let summary = match text(&f.summary) {
+        s if !s.is_empty() => s.into_owned(),
+        _ => parsed.summary.clone().unwrap_or_default(),
+    };
+    let name = match (summary.is_empty(), operation.is_empty(), collection.is_empty()) {
+        (false, _, _) => summary.clone(),
+        (_, false, false) => format!("{operation} {collection}"),
+        (_, false, true) => operation.clone(),
+        (_, true, false) => collection.clone(),
+        _ => system.clone().into_owned(),
+    };
+    let facts = Facts::Db(Db {
+        system: system.as_ref().into(),
+        namespace: text(&f.namespace).as_ref().into(),
+        operation: operation.as_str().into(),
+        collection: collection.as_str().into(),
+        address: text(&f.server_address).as_ref().into(),
+        port: i64::from(f.server_port),
+    });
+    start(
+        None,
+        || Cow::Owned(name),
+        2,
+        facts,
+        |rec, facts| {
+            let Facts::Db(db) = facts else { return };
+            if !rec.recording() {
+                return;
+            }
+            rec.str("db.system.name", &db.system);
+            rec.str("db.namespace", &db.namespace);
+            rec.str("db.query.text", &sanitize(&sql));
+            rec.str("db.query.summary", &summary);
+            rec.str("db.operation.name", &db.operation);
+            rec.str("db.collection.name", &db.collection);
+            if f.batch_size >= 2 {
+                rec.i64("db.operation.batch.size", i64::from(f.batch_size));
+            }
+            rec.str("server.address", &db.address);
+            if db.port != 0 {
+                rec.i64("server.port", db.port);
+            }
+        },
+    )
+}
+
+pub fn db_end(rec: &Rec<'_>, call: &Call, seconds: f64, status_code: &str, error: &str, description: &str) {
+    let Facts::Db(db) = call.facts() else { return };
+    rec.str("db.response.status_code", status_code);
+    if !error.is_empty() {
+        rec.error(error, description);
+    }
+    let mut attrs = Attrs::default();
+    attrs.str("db.system.name", &db.system).str("db.operation.name", &db.operation);
+    attrs.str("db.collection.name", &db.collection).str("db.namespace", &db.namespace);
+    attrs.str("db.response.status_code", status_code).str("error.type", error);
+    attrs.str("server.address", &db.address).int("server.port", db.port);
+    record(DURATION, seconds, &attrs.0);
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_db_start(fields: *const OtelDbV1<'_>) -> u64 {
+    if lifecycle::state() == lifecycle::DISABLED || fields.is_null() {
+        return 0;
+    }
+    guard(0, || db_start(unsafe { &*fields }))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_db_end(
+    span: u64,
+    status_code: OtelStrV1<'_>,
+    error_type: OtelStrV1<'_>,
+    description: OtelStrV1<'_>,
+) {
+    if span == 0 {
+        return;
+    }
+    guard((), || {
+        finish(span, |rec, call, s| db_end(rec, call, s, &text(&status_code), &text(&error_type), &text(&description)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::OtelStrV1 as S;
+    use crate::semconv::testing::{self, attr, span};
+
+    #[test]
+    fn parse_finds_operation_collection_and_summary() {
+        let p = parse("SELECT name, price_cents FROM items WHERE id = ?1");
+        assert_eq!(p.operation, Some("SELECT"));
+        assert_eq!(p.collection.as_deref(), Some("items"));
+        assert_eq!(p.summary.as_deref(), Some("SELECT items"));
+        let p = parse("insert into \"orders\" (id) select id from carts join users on 1");
+        assert_eq!(p.summary.as_deref(), Some("INSERT orders SELECT carts users"));
+        assert_eq!(p.collection.as_deref(), Some("orders"));
+        let p = parse("CREATE TABLE IF NOT EXISTS stock (item_id INTEGER)");
+        assert_eq!(p.summary.as_deref(), Some("CREATE stock"));
+        assert_eq!(parse("-- only a comment"), Parsed::default());
+        assert_eq!(parse("FROB x").summary, None, "no summary without a known operation");
+        assert_eq!(parse("DELETE FROM ?1").collection, None, "placeholders are not names");
+    }
+
+    #[test]
+    fn sanitize_replaces_literals_only() {
+        assert_eq!(sanitize("SELECT a FROM t WHERE id = ?1 AND w = ?2"), "SELECT a FROM t WHERE id = ?1 AND w = ?2");
+        assert_eq!(
+            sanitize("SELECT * FROM t2 WHERE n = 'it''s' AND x=42 OR y = 1.5e3"),
+            "SELECT * FROM t2 WHERE n = ? AND x=? OR y = ?"
+        );
+        assert_eq!(
+            sanitize("INSERT INTO \"t 1\" VALUES (X'00ff', $1, :name, @p)"),
+            "INSERT INTO \"t 1\" VALUES (?, $1, :name, @p)"
+        );
+        assert_eq!(sanitize("SELECT 'unterminated"), "SELECT ?");
+        assert_eq!(sanitize("é = 'ü'"), "é = ?");
+    }
+
+    #[test]
+    fn db_span_is_named_by_summary_and_fails_with_status() {
+        testing::install();
+        let fields = OtelDbV1 {
+            system: S::new("sqlite"),
+            namespace: S::new("db-test.db"),
+            query_text: S::new("SELECT name FROM items WHERE id = 7"),
+            ..Default::default()
+        };
+        let h = __otel_v1_db_start(&fields);
+        __otel_v1_db_end(h, S::new("2067"), S::new("ConstraintViolation"), S::new("UNIQUE failed"));
+        crate::exports::__otel_v1_span_end(h);
+        let s = span("SELECT items", "db.namespace", "db-test.db");
+        assert_eq!(s.span_kind, opentelemetry::trace::SpanKind::Client);
+        assert_eq!(attr(&s, "db.query.text").as_deref(), Some("SELECT name FROM items WHERE id = ?"));
+        assert_eq!(attr(&s, "db.operation.name").as_deref(), Some("SELECT"));
+        assert_eq!(attr(&s, "db.collection.name").as_deref(), Some("items"));
+        assert_eq!(attr(&s, "db.query.summary").as_deref(), Some("SELECT items"));
+        assert_eq!(attr(&s, "db.response.status_code").as_deref(), Some("2067"));
+        assert_eq!(attr(&s, "error.type").as_deref(), Some("ConstraintViolation"));
+
+        let fields = OtelDbV1 {
+            system: S::new("redis"),
+            operation: S::new("GET"),
+            namespace: S::new("db-redis"),
+            ..Default::default()
+        };
+        let h = __otel_v1_db_start(&fields);
+        __otel_v1_db_end(h, S::default(), S::default(), S::default());
+        crate::exports::__otel_v1_span_end(h);
+        let s = span("GET", "db.namespace", "db-redis");
+        assert_eq!(s.status, opentelemetry::trace::Status::Unset);
+    }
+}

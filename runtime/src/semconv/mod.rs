@@ -1,0 +1,249 @@
+//! Semantic-convention policy, one tested copy for every pack (design.md §8 and §11).
+//!
+//! Packs hand the runtime plain facts through the `__otel_v1_{http_server,http_client,db,
+//! rpc,messaging}_*` calls; this module names the spans, redacts, maps statuses to span
+//! status and `error.type`, and records the duration histograms.
+//!
+//! A semconv call is a [`Call`] behind a span handle tagged [`CALL`]: the `span_*` entry
+//! points resolve it to the span it owns ([`resolve`]), so woven code holds one `Span` for
+//! both. The call keeps what its end needs (start instant, method, address, …), so the
+//! woven side never carries policy state. `*_end` records the outcome and the metric and
+//! ends the span at once (the span's end and the measurement agree); the handle itself is
+//! freed by `__otel_v1_span_end` (the prelude's `Drop`).
+
+// Each module defines its `extern "C"` entry points as safe fns, as `exports.rs` does: the
+// pointer contracts are those of `abi/abi.rs`, upheld by the prelude.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
+pub mod db;
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
+pub mod http;
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
+pub mod messaging;
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
+pub mod rpc;
+
+use crate::abi::OtelStrV1;
+use crate::lifecycle::{self, ENABLED};
+use crate::metrics::AttrValue;
+use crate::span::{self, Live, Lock, SpanRef, SpanState};
+use opentelemetry::{Context, Key, Value};
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Tag bit of a call handle (span handles use bit 0; boxes are 8-aligned).
+pub const CALL: u64 = 2;
+
+/// One semantic-convention operation: the span it owns and what its end needs.
+pub struct Call {
+    /// The span handle (0 once `*_end` ended it).
+    span: AtomicU64,
+    started: Instant,
+    facts: Facts,
+}
+
+pub enum Facts {
+    HttpServer(http::Server),
+    HttpClient(http::Client),
+    Db(db::Db),
+    Rpc(rpc::Rpc),
+    Messaging(messaging::Messaging),
+}
+
+/// The span handle behind `handle`: itself for a plain span, the owned span for a call.
+///
+/// # Safety
+/// `handle` must be 0 or a live handle from `__otel_v1_span_start` or a `*_start` call.
+#[inline(always)]
+pub unsafe fn resolve(handle: u64) -> u64 {
+    if handle & CALL == 0 {
+        handle
+    } else {
+        unsafe { &*((handle & !CALL) as *const Call) }.span.load(Ordering::Acquire)
+    }
+}
+
+/// The call behind a handle, `None` for plain spans and 0.
+///
+/// # Safety
+/// As for [`resolve`].
+pub unsafe fn call<'a>(handle: u64) -> Option<&'a Call> {
+    (handle & CALL != 0).then(|| unsafe { &*((handle & !CALL) as *const Call) })
+}
+
+/// Free a call handle, ending its span (with no outcome) if `*_end` did not.
+///
+/// # Safety
+/// `handle` must be a call handle, freed once.
+pub unsafe fn free(handle: u64) {
+    let call = unsafe { Box::from_raw((handle & !CALL) as *mut Call) };
+    end_span(&call);
+}
+
+/// Start the span of a call under `parent` (the current context when `None`): an SDK span
+/// when spans are on, else the bare context (so attach and propagation still work).
+/// Returns the call handle.
+pub(crate) fn start(
+    parent: Option<&Context>,
+    name: impl FnOnce() -> Cow<'static, str>,
+    kind: u32,
+    facts: Facts,
+    record: impl FnOnce(&Rec<'_>, &Facts),
+) -> u64 {
+    let Some(rt) = lifecycle::runtime() else { return 0 };
+    let mut parent_cx = match parent {
+        Some(cx) => cx.clone(),
+        None => Context::current(),
+    };
+    if let Facts::HttpServer(server) = &facts {
+        // The route hand-off rides in the context: see `http::RouteSlot`.
+        parent_cx = parent_cx.with_value(http::CurrentServer(server.slot.clone()));
+    }
+    let state = if lifecycle::state() == ENABLED {
+        span::start(rt, Some(&parent_cx), name, kind)
+    } else {
+        SpanState::Inert(Box::new(parent_cx))
+    };
+    let handle = state.into_handle();
+    record(&Rec(unsafe { SpanRef::recording(handle) }), &facts);
+    let call = Box::new(Call { span: AtomicU64::new(handle), started: Instant::now(), facts });
+    Box::into_raw(call) as u64 | CALL
+}
+
+/// Run `end` on a live call (records outcome and metric), then end its span. A second end,
+/// a plain span or 0 is a no-op.
+pub(crate) fn finish(handle: u64, end: impl FnOnce(&Rec<'_>, &Call, f64)) {
+    let Some(call) = (unsafe { call(handle) }) else { return };
+    let span = call.span.load(Ordering::Acquire);
+    if span == 0 {
+        return;
+    }
+    let seconds = call.started.elapsed().as_secs_f64();
+    end(&Rec(unsafe { SpanRef::recording(span) }), call, seconds);
+    end_span(call);
+}
+
+fn end_span(call: &Call) {
+    let span = call.span.swap(0, Ordering::AcqRel);
+    if span != 0 {
+        span::end(unsafe { SpanState::from_handle(span) });
+    }
+}
+
+impl Call {
+    pub fn facts(&self) -> &Facts {
+        &self.facts
+    }
+}
+
+/// Attribute writes on a call's span; all no-ops when it does not record.
+pub struct Rec<'a>(Option<&'a Lock<Live>>);
+
+impl Rec<'_> {
+    pub fn recording(&self) -> bool {
+        self.0.is_some()
+    }
+    pub fn str(&self, key: &'static str, value: &str) {
+        if let (Some(state), false) = (self.0, value.is_empty()) {
+            span::set(state, Key::from_static_str(key), span::str_value(value.as_bytes()));
+        }
+    }
+    pub fn i64(&self, key: &'static str, value: i64) {
+        if let Some(state) = self.0 {
+            span::set(state, Key::from_static_str(key), Value::I64(value));
+        }
+    }
+    pub fn name(&self, name: String) {
+        if let Some(state) = self.0 {
+            span::update_name(state, Cow::Owned(name));
+        }
+    }
+    /// Mark the span failed: `error.type` and an error status with `description`.
+    pub fn error(&self, error_type: &str, description: &str) {
+        if let Some(state) = self.0 {
+            self.str("error.type", error_type);
+            span::set_status(state, 2, || description.to_owned());
+        }
+    }
+    #[cfg(test)]
+    pub fn none() -> Rec<'static> {
+        Rec(None)
+    }
+}
+
+/// Record a duration measurement (metrics off: nothing).
+pub(crate) fn record(instrument: u32, seconds: f64, attrs: &[(&str, AttrValue<'_>)]) {
+    if let Some(metrics) = lifecycle::runtime().and_then(|rt| rt.metrics.as_ref()) {
+        metrics.record(instrument, seconds, attrs);
+    }
+}
+
+/// A string of the semconv structs, decoded (invalid UTF-8 replaced).
+pub(crate) fn text<'a>(s: &OtelStrV1<'a>) -> Cow<'a, str> {
+    let (ptr, len) = s.parts();
+    unsafe { crate::exports::text(ptr, len) }
+}
+
+/// `v` when non-empty, else `default`.
+pub(crate) fn or<'a>(v: &'a str, default: &'a str) -> &'a str {
+    if v.is_empty() { default } else { v }
+}
+
+/// Metric attributes, skipping empty strings and zero ports.
+#[derive(Default)]
+pub(crate) struct Attrs<'a>(pub Vec<(&'static str, AttrValue<'a>)>);
+
+impl<'a> Attrs<'a> {
+    pub fn str(&mut self, key: &'static str, value: &'a str) -> &mut Self {
+        if !value.is_empty() {
+            self.0.push((key, AttrValue::Str(value)));
+        }
+        self
+    }
+    pub fn int(&mut self, key: &'static str, value: i64) -> &mut Self {
+        if value != 0 {
+            self.0.push((key, AttrValue::I64(value)));
+        }
+        self
+    }
+}
+
+/// An `error.type` chosen from the caller's, else the one the status implies.
+pub(crate) fn error_type<'a>(given: &'a str, from_status: &'a str) -> &'a str {
+    or(given, from_status)
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! An in-memory pipeline for the semconv unit tests: one process-wide runtime, spans
+    //! read back from the exporter by name.
+    use crate::config::Config;
+    use crate::lifecycle::TraceSink;
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor, SpanData};
+    use std::sync::OnceLock;
+
+    static EXPORTER: OnceLock<InMemorySpanExporter> = OnceLock::new();
+
+    pub fn install() {
+        let exporter = EXPORTER.get_or_init(InMemorySpanExporter::default).clone();
+        let env = [("OTEL_METRICS_EXPORTER".to_owned(), "none".to_owned())].into_iter().collect();
+        crate::lifecycle::install(
+            || Config::from_env_map(&env, Some("semconv-test")),
+            Some(TraceSink::Processor(Box::new(SimpleSpanProcessor::new(exporter)))),
+        );
+    }
+
+    /// The finished span named `name` carrying attribute `key` = `value` (tests run in
+    /// parallel in one process: each test filters on its own marker).
+    pub fn span(name: &str, key: &str, value: &str) -> SpanData {
+        let spans = EXPORTER.get().expect("installed").get_finished_spans().expect("spans");
+        spans
+            .into_iter()
+            .find(|s| s.name == name && attr(s, key).as_deref() == Some(value))
+            .unwrap_or_else(|| panic!("no span {name:?} with {key}={value}"))
+    }
+
+    pub fn attr(span: &SpanData, key: &str) -> Option<String> {
+        span.attributes.iter().find(|kv| kv.key.as_str() == key).map(|kv| kv.value.to_string())
+    }
+}
