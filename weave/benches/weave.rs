@@ -49,6 +49,15 @@ fn weave_crate(c: &mut Criterion, name: &str) {
             woven.files.len()
         })
     });
+    // The peer in the same run: what the weaver did before the pre-filter, syn-parsing every
+    // file of the crate (and nothing else).
+    c.bench_function(&format!("parse every file of {name} (no pre-filter)"), |b| {
+        b.iter(|| {
+            let parsed = parse::parse_crate(&root).expect("parses").files.len();
+            proc_macro2::extra::invalidate_current_thread_spans();
+            parsed
+        })
+    });
 }
 
 fn benches(c: &mut Criterion) {
