@@ -135,4 +135,4 @@ macro_rules! golden {
     };
 }
 
-golden!(free_fns, async_fns, methods, generics, traits, patterns, misc, call_sites);
+golden!(free_fns, async_fns, methods, generics, traits, patterns, misc, call_sites, no_std, no_implicit_prelude);

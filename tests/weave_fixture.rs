@@ -258,6 +258,21 @@ fn explain_lists_matches_and_misses_without_building() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(text.contains("pack fixture-hex → hex v0.4"), "{text}");
     assert!(text.contains("fixture-hex/encode"), "{text}");
+
+    // A crate of the runtime's own graph gets the real reason, not "run cargo otel init".
+    let rules = dir.join("itoa-rules/itoa");
+    std::fs::create_dir_all(&rules).expect("mkdir");
+    std::fs::write(
+        rules.join("pack.toml"),
+        "[pack]\nname = \"itoa\"\ncrate = \"itoa\"\n\n[[rule]]\nid = \"fmt\"\nfn = \"format\"\nspan = { name = \"x\" }\n",
+    )
+    .expect("write");
+    let extra = rules.parent().expect("parent").display().to_string();
+    let out = otel(dir, &["--rules", &extra, "explain", "itoa"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(text.contains("otel-runtime itself depends on itoa"), "{text}");
+    assert!(!text.contains("cargo otel init"), "{text}");
 }
 
 #[test]

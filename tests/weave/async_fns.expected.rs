@@ -33,23 +33,23 @@ pub async fn span_async_unit() { let __otel_s0 = crate::__otel::Span::start_in("
 
 pub fn span_impl_future(x: u32) -> impl Future<Output = u32> { let __otel_s0 = crate::__otel::Span::start_in("golden", "span_impl_future", crate::__otel::INTERNAL); if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_impl_future"); } let __otel_e0 = __otel_s0.enter(); let __otel_f0 = crate::__otel::run(move || {
     async move { x * 2 }
-}); ::std::mem::drop(__otel_e0); crate::__otel::instrument(__otel_s0, __otel_f0) }
+}); crate::__otel::std::mem::drop(__otel_e0); crate::__otel::instrument(__otel_s0, __otel_f0) }
 
 pub fn span_boxed(x: u32) -> Pin<Box<dyn Future<Output = u32> + Send>> { let __otel_s0 = crate::__otel::Span::start_in("golden", "span_boxed", crate::__otel::INTERNAL); if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_boxed"); } let __otel_e0 = __otel_s0.enter(); let __otel_f0 = crate::__otel::run(move || {
     Box::pin(async move { x })
-}); ::std::mem::drop(__otel_e0); ::std::boxed::Box::pin(crate::__otel::instrument(__otel_s0, __otel_f0)) }
+}); crate::__otel::std::mem::drop(__otel_e0); crate::__otel::std::boxed::Box::pin(crate::__otel::instrument(__otel_s0, __otel_f0)) }
 
 pub fn future_wrapped(x: u32) -> impl Future<Output = u32> + Send { crate::__otel_advice_golden::propagate_future(crate::__otel::run(move || {
     async move { x }
 })) }
 
-pub fn future_boxed(x: u32) -> Pin<Box<dyn Future<Output = u32> + Send + 'static>> { ::std::boxed::Box::pin(crate::__otel_advice_golden::propagate_future(crate::__otel::run(move || {
+pub fn future_boxed(x: u32) -> Pin<Box<dyn Future<Output = u32> + Send + 'static>> { crate::__otel::std::boxed::Box::pin(crate::__otel_advice_golden::propagate_future(crate::__otel::run(move || {
     Box::pin(async move { x })
 }))) }
 
 pub fn hook_impl_future(x: u32) -> impl Future<Output = u32> { let __otel_cx0 = crate::__otel_advice_golden::enter(); let __otel_s0 = crate::__otel::Span::none(); let __otel_e0 = __otel_s0.enter(); let __otel_f0 = crate::__otel::run(move || {
     async move { x }
-}); ::std::mem::drop(__otel_e0); crate::__otel::instrument_with(__otel_s0, __otel_f0, move |_, __otel_out| crate::__otel_advice_golden::exit(__otel_cx0, __otel_out)) }
+}); crate::__otel::std::mem::drop(__otel_e0); crate::__otel::instrument_with(__otel_s0, __otel_f0, move |_, __otel_out| crate::__otel_advice_golden::exit(__otel_cx0, __otel_out)) }
 
 pub async fn plain_async(x: u32) -> u32 {
     x

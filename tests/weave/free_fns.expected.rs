@@ -42,7 +42,7 @@ pub fn hook_impl_trait(n: u32) -> impl Iterator<Item = u32> { let __otel_cx0 = c
     0..n
 }) }
 
-pub fn skip_value(x: u32) -> u32 { let __otel_cx0 = match crate::__otel_advice_golden::maybe_skip() { ::std::ops::ControlFlow::Break(__otel_r) => return __otel_r, ::std::ops::ControlFlow::Continue(__otel_c) => __otel_c };
+pub fn skip_value(x: u32) -> u32 { let __otel_cx0 = match crate::__otel_advice_golden::maybe_skip() { crate::__otel::std::ops::ControlFlow::Break(__otel_r) => return __otel_r, crate::__otel::std::ops::ControlFlow::Continue(__otel_c) => __otel_c };
     x * 3
 }
 

@@ -71,4 +71,3 @@ pub fn plain_with_directive(x: u8) -> u8 { let __otel_s0 = crate::__otel::Span::
     x
 }
 // warning: tests/weave/pack.toml:14:6: rule `golden/hook` not applied to fn `hook_track_caller` at tests/weave/misc.rs:18:8: `#[track_caller]` fn: moving the body into a closure would change `Location::caller()`
-// warning: tests/weave/pack.toml:9:6: rule `golden/span` not applied to fn `span_const_fn` at tests/weave/misc.rs:55:14: a `const fn` cannot call the runtime; it is not instrumentable

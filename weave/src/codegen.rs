@@ -217,7 +217,7 @@ fn has_param(info: &FnInfo, name: &str) -> bool {
 }
 
 /// Expand `{arg.path}` and `{fn}` placeholders into a Rust expression of type `&str`.
-pub fn template_expr(template: &str, info: &FnInfo) -> Result<String, String> {
+pub fn template_expr(template: &str, info: &FnInfo, prelude: &str) -> Result<String, String> {
     let mut literal = String::new();
     let mut args: Vec<String> = Vec::new();
     let mut rest = template;
@@ -249,9 +249,9 @@ pub fn template_expr(template: &str, info: &FnInfo) -> Result<String, String> {
         return Ok(format!("{:?}", literal.replace("{{", "{").replace("}}", "}")));
     }
     if literal == "{}" && args.len() == 1 {
-        return Ok(format!("&::std::string::ToString::to_string(&{})", args[0]));
+        return Ok(format!("&{prelude}::std::string::ToString::to_string(&{})", args[0]));
     }
-    Ok(format!("&::std::format!({:?}, {})", literal, args.join(", ")))
+    Ok(format!("&{prelude}::std::format!({:?}, {})", literal, args.join(", ")))
 }
 
 fn span_start(
@@ -261,7 +261,7 @@ fn span_start(
     layer: &Layer,
     prelude: &str,
 ) -> Result<String, String> {
-    let name = template_expr(&template.name, info)?;
+    let name = template_expr(&template.name, info, prelude)?;
     let mut code = format!(
         "let {var} = {prelude}::Span::start_in({:?}, {name}, {prelude}::{}); ",
         layer.pack,
@@ -270,7 +270,7 @@ fn span_start(
     if !template.attributes.is_empty() {
         code.push_str(&format!("if {var}.is_recording() {{ "));
         for (key, value) in &template.attributes {
-            code.push_str(&format!("{var}.str({key:?}, {}); ", template_expr(value, info)?));
+            code.push_str(&format!("{var}.str({key:?}, {}); ", template_expr(value, info, prelude)?));
         }
         code.push_str("} ");
     }
@@ -335,7 +335,7 @@ fn weave_layer(info: &FnInfo, layer: &Layer, prelude: &str, n: usize) -> Result<
                 let call = format!("{}({})", resolve(func, layer, prelude), args.join(", "));
                 if *skip_call {
                     pro.push_str(&format!(
-                        "let __otel_cx{n} = match {call} {{ ::std::ops::ControlFlow::Break(__otel_r) => return __otel_r, ::std::ops::ControlFlow::Continue(__otel_c) => __otel_c }}; "
+                        "let __otel_cx{n} = match {call} {{ {prelude}::std::ops::ControlFlow::Break(__otel_r) => return __otel_r, {prelude}::std::ops::ControlFlow::Continue(__otel_c) => __otel_c }}; "
                     ));
                 } else {
                     pro.push_str(&format!("let __otel_cx{n} = {call}; "));
@@ -408,7 +408,8 @@ fn weave_layer(info: &FnInfo, layer: &Layer, prelude: &str, n: usize) -> Result<
             }
         }
         Shape::FutureReturn { rebox } => {
-            let (rebox_open, rebox_close) = if rebox { ("::std::boxed::Box::pin(", ")") } else { ("", "") };
+            let rebox_open = format!("{prelude}::std::boxed::Box::pin(");
+            let (rebox_open, rebox_close) = if rebox { (rebox_open.as_str(), ")") } else { ("", "") };
             if let Some(wrap) = wrap_return {
                 if span.is_some() {
                     return Err("`span` with `wrap_return`: start the span in the wrap function".into());
@@ -438,7 +439,7 @@ fn weave_layer(info: &FnInfo, layer: &Layer, prelude: &str, n: usize) -> Result<
                     ),
                     None => format!("{prelude}::instrument({span_var}, __otel_f{n})"),
                 };
-                epi = format!(" }}); ::std::mem::drop(__otel_e{n}); {rebox_open}{wrapped}{rebox_close}");
+                epi = format!(" }}); {prelude}::std::mem::drop(__otel_e{n}); {rebox_open}{wrapped}{rebox_close}");
             }
         }
     }
@@ -458,15 +459,15 @@ mod tests {
     fn templates_expand_args_and_fn() {
         let params = [Some("req".to_string())];
         let i = info(&params, Shape::Sync);
-        assert_eq!(template_expr("static", &i).as_deref(), Ok("\"static\""));
-        assert_eq!(template_expr("{fn}", &i).as_deref(), Ok("\"m::f\""));
+        assert_eq!(template_expr("static", &i, "P").as_deref(), Ok("\"static\""));
+        assert_eq!(template_expr("{fn}", &i, "P").as_deref(), Ok("\"m::f\""));
         assert_eq!(
-            template_expr("{arg.req.method}", &i).as_deref(),
-            Ok("&::std::string::ToString::to_string(&(req.method))")
+            template_expr("{arg.req.method}", &i, "P").as_deref(),
+            Ok("&P::std::string::ToString::to_string(&(req.method))")
         );
-        assert_eq!(template_expr("GET {arg.req}", &i).as_deref(), Ok("&::std::format!(\"GET {}\", (req))"));
-        assert!(template_expr("{arg.nope}", &i).unwrap_err().contains("not a parameter"));
-        assert!(template_expr("{what}", &i).unwrap_err().contains("unknown placeholder"));
+        assert_eq!(template_expr("GET {arg.req}", &i, "P").as_deref(), Ok("&P::std::format!(\"GET {}\", (req))"));
+        assert!(template_expr("{arg.nope}", &i, "P").unwrap_err().contains("not a parameter"));
+        assert!(template_expr("{what}", &i, "P").unwrap_err().contains("unknown placeholder"));
     }
 
     #[test]

@@ -140,8 +140,39 @@ fn item_start(attrs: &[syn::Attribute], fallback: proc_macro2::Span) -> LineColu
         .unwrap_or(fallback.start())
 }
 
-/// The `// otel:span [name]` directive in the comment lines right above `line` (1-based).
-fn directive_above(lines: &[&str], line: usize) -> Option<String> {
+/// Where advice goes in a body: after its `{`, or after its inner attributes (`fn f() {
+/// #![allow(..)] .. }`), which must stay first. syn keeps a fn's inner attributes with its
+/// outer ones; they are the ones inside the braces.
+fn body_start(attrs: &[syn::Attribute], block: &syn::Block) -> LineColumn {
+    let open = block.brace_token.span.open().end();
+    attrs
+        .iter()
+        .filter(|a| matches!(a.style, syn::AttrStyle::Inner(_)))
+        .map(|a| a.bracket_token.span.close().end())
+        .filter(|end| (end.line, end.column) > (open.line, open.column))
+        .max_by_key(|end| (end.line, end.column))
+        .unwrap_or(open)
+}
+
+/// The line of the signature itself (after attributes and doc comments).
+fn sig_line(vis_start: proc_macro2::Span, sig: &syn::Signature) -> usize {
+    let starts = [vis_start.start(), sig.fn_token.span.start()];
+    starts.iter().map(|s| s.line).min().unwrap_or(1)
+}
+
+/// Lines covered by outer attributes (doc comments included).
+fn attr_lines(attrs: &[syn::Attribute]) -> Vec<usize> {
+    attrs
+        .iter()
+        .filter(|a| matches!(a.style, syn::AttrStyle::Outer))
+        .flat_map(|a| a.pound_token.span.start().line..=a.bracket_token.span.close().end().line)
+        .collect()
+}
+
+/// The `// otel:span [name]` directive in the comment lines right above `line` (1-based),
+/// looking through `skip` lines (the fn's attributes and doc comments), so a directive
+/// between a doc comment and the fn counts as much as one above both.
+fn directive_above(lines: &[&str], line: usize, skip: &[usize]) -> Option<String> {
     let mut index = line.checked_sub(1)?;
     while index > 0 {
         index -= 1;
@@ -151,6 +182,9 @@ fn directive_above(lines: &[&str], line: usize) -> Option<String> {
             if let Some(arg) = rest.strip_prefix("otel:span") {
                 return Some(arg.trim().to_string());
             }
+            continue;
+        }
+        if skip.contains(&(index + 1)) {
             continue;
         }
         return None;
@@ -185,9 +219,10 @@ impl Collector<'_> {
                 && self.module.is_empty()
                 && self.receiver.is_none()
                 && sig.ident == "main",
-            directive: directive_above(&self.lines, start.line),
+            directive: directive_above(&self.lines, sig_line(vis_start, sig), &attr_lines(attrs))
+                .or_else(|| directive_above(&self.lines, start.line, &[])),
             ident_at: sig.ident.span().start(),
-            body_open: block.brace_token.span.open().end(),
+            body_open: body_start(attrs, block),
             body_close: block.brace_token.span.close().start(),
         };
         self.points.fns.push(site);
@@ -358,6 +393,23 @@ mod tests {
     }
 
     #[test]
+    fn a_directive_between_doc_comment_and_fn_counts() {
+        let points = points_of("/// Docs.\n/// More.\n// otel:span named\n#[inline]\nfn a() {}\n");
+        assert_eq!(points.fns[0].directive.as_deref(), Some("named"));
+        let points = points_of("// otel:span\n/// Docs.\n#[inline]\nfn b() {}\n");
+        assert_eq!(points.fns[0].directive.as_deref(), Some(""));
+        let points = points_of("/// Docs.\nfn c() {}\n");
+        assert_eq!(points.fns[0].directive, None);
+    }
+
+    #[test]
+    fn advice_goes_after_inner_attributes() {
+        let points = points_of("fn f() {\n    #![allow(unused)]\n    let x = 1;\n}\nfn g() { 1; }\n");
+        assert_eq!((points.fns[0].body_open.line, points.fns[0].body_open.column), (2, 21));
+        assert_eq!((points.fns[1].body_open.line, points.fns[1].body_open.column), (5, 8));
+    }
+
+    #[test]
     fn sites_carry_module_receiver_trait_and_shape() {
         let points = points_of(
             "mod net {\n    pub struct Client;\n    impl Client {\n        pub async fn send(&self) {}\n    }\n    \
@@ -391,7 +443,7 @@ mod tests {
     fn directive_must_be_in_the_comment_block_above() {
         let text = "// otel:span checkout\n#[inline]\nfn a() {}\n\n// otel:span\n\nfn b() {}\n";
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(directive_above(&lines, 2).as_deref(), Some("checkout"));
-        assert_eq!(directive_above(&lines, 7), None);
+        assert_eq!(directive_above(&lines, 2, &[]).as_deref(), Some("checkout"));
+        assert_eq!(directive_above(&lines, 7, &[]), None);
     }
 }

@@ -48,18 +48,144 @@ pub fn advice_module(module: &str, files: &[(PathBuf, String)]) -> String {
 /// Append what the crate root of a woven unit needs: the prelude, the advice module of every
 /// pack that advised something, and (when the unit links it) `extern crate otel_runtime`,
 /// without which an unused runtime dependency is not linked (design.md §3).
-pub fn append_modules(root_text: &mut String, used: &[&crate::model::Pack], links_runtime: bool, app: &[String]) {
+pub fn append_modules(
+    root_text: &mut String,
+    root: &syn::File,
+    used: &[&crate::model::Pack],
+    links_runtime: bool,
+    app: &[String],
+) {
     if !root_text.ends_with('\n') {
         root_text.push('\n');
     }
+    let facts = RootFacts::of(root);
     root_text.push_str(&prelude_module_with(app));
+    if let Some(item) = facts.std_item() {
+        root_text.push_str(&item);
+    }
     for pack in used {
         if !pack.advice.is_empty() {
-            root_text.push_str(&advice_module(&pack.advice_module(), &pack.advice));
+            let mut module = advice_module(&pack.advice_module(), &pack.advice);
+            if facts.no_std.is_some() || facts.no_implicit_prelude {
+                // Advice is written against std's prelude; give it that by name.
+                module = module.replacen(
+                    "use crate::__otel;\n",
+                    "use crate::__otel;\n#[allow(unused_imports)] use crate::__otel::std::prelude::v1::*;\n",
+                    1,
+                );
+            }
+            root_text.push_str(&module);
         }
     }
     if links_runtime {
         root_text.push_str("extern crate otel_runtime as _;\n");
+    }
+}
+
+/// What the crate root says about std, for code that needs it: woven code and advice name
+/// `::std` (and std's prelude), which `#![no_std]` and `#![no_implicit_prelude]` crates lack.
+/// Graphs that link the runtime have std, so such a crate can always be given it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct RootFacts {
+    /// The crate is `no_std`: `Some("")` always, `Some(pred)` under `cfg(pred)`
+    /// (`#![cfg_attr(pred, no_std)]`).
+    pub no_std: Option<String>,
+    pub no_implicit_prelude: bool,
+    /// The root's own `extern crate std;` items: `Some("")` unconditional, `Some(pred)` under
+    /// `cfg(pred)` (several: `any(..)` of them).
+    pub extern_std: Option<String>,
+    /// An item named `std` other than `extern crate std`: nothing can be added.
+    pub std_taken: bool,
+}
+
+impl RootFacts {
+    pub fn of(root: &syn::File) -> RootFacts {
+        use quote::ToTokens;
+        let mut facts = RootFacts::default();
+        for attr in root.attrs.iter().filter(|a| matches!(a.style, syn::AttrStyle::Inner(_))) {
+            if attr.path().is_ident("no_std") {
+                facts.no_std = Some(String::new());
+            } else if attr.path().is_ident("no_implicit_prelude") {
+                facts.no_implicit_prelude = true;
+            } else if attr.path().is_ident("cfg_attr") {
+                let Ok(list) =
+                    attr.parse_args_with(syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated)
+                else {
+                    continue;
+                };
+                let mut items = list.iter();
+                let Some(pred) = items.next() else { continue };
+                let pred = pred.to_token_stream().to_string();
+                for item in items {
+                    if item.path().is_ident("no_std") && facts.no_std.as_deref() != Some("") {
+                        facts.no_std = Some(pred.clone());
+                    } else if item.path().is_ident("no_implicit_prelude") {
+                        facts.no_implicit_prelude = true;
+                    }
+                }
+            }
+        }
+        let mut extern_preds: Vec<String> = Vec::new();
+        let mut unconditional = false;
+        for item in &root.items {
+            let (attrs, named_std, is_extern_std) = match item {
+                syn::Item::ExternCrate(e) => {
+                    let name = e.rename.as_ref().map_or(&e.ident, |(_, r)| r);
+                    (&e.attrs, name == "std", e.ident == "std" && e.rename.is_none())
+                }
+                syn::Item::Mod(i) => (&i.attrs, i.ident == "std", false),
+                syn::Item::Use(_) | syn::Item::Macro(_) => continue,
+                _ => continue,
+            };
+            if !named_std {
+                continue;
+            }
+            if !is_extern_std {
+                facts.std_taken = true;
+                continue;
+            }
+            let cfgs: Vec<String> = attrs
+                .iter()
+                .filter(|a| a.path().is_ident("cfg"))
+                .filter_map(|a| a.meta.require_list().ok().map(|l| l.tokens.to_string()))
+                .collect();
+            match cfgs.len() {
+                0 => unconditional = true,
+                1 => extern_preds.push(cfgs[0].clone()),
+                _ => extern_preds.push(format!("all({})", cfgs.join(", "))),
+            }
+        }
+        facts.extern_std = if unconditional {
+            Some(String::new())
+        } else {
+            match extern_preds.len() {
+                0 => None,
+                1 => Some(extern_preds.remove(0)),
+                _ => Some(format!("any({})", extern_preds.join(", "))),
+            }
+        };
+        facts
+    }
+
+    /// The `extern crate std;` to add to the root so `::std` resolves in every configuration
+    /// where the crate is `no_std` and does not declare it itself; `None` when it always does.
+    /// (Never in a std crate: there it exists already, and edition 2015 rejects a second.)
+    pub fn std_item(&self) -> Option<String> {
+        let no_std = self.no_std.as_deref()?;
+        if self.std_taken {
+            return None;
+        }
+        let cfg = match (no_std, self.extern_std.as_deref()) {
+            (_, Some("")) => return None,
+            ("", None) => None,
+            (pred, None) => Some(pred.to_string()),
+            ("", Some(q)) => Some(format!("not({q})")),
+            (pred, Some(q)) => Some(format!("all({pred}, not({q}))")),
+        };
+        Some(match cfg {
+            Some(cfg) => format!("#[cfg({cfg})]\n#[allow(unused_extern_crates)]\nextern crate std;\n"),
+            None => "#[allow(unused_extern_crates)]\nextern crate std;\n".to_string(),
+        })
     }
 }
 
@@ -188,6 +314,28 @@ mod tests {
         assert!(out.contains("# env-dep:FOO=1\n"));
         assert!(out.contains("\n/rules/p/pack.toml:\n"));
         assert!(!out.contains("/sh/"));
+    }
+
+    fn facts(text: &str) -> RootFacts {
+        RootFacts::of(&syn::parse_file(text).expect("parses"))
+    }
+
+    #[test]
+    fn no_std_crates_get_exactly_one_extern_crate_std() {
+        assert_eq!(facts("fn a() {}").std_item(), None, "a std crate has std");
+        assert_eq!(
+            facts("#![no_std]").std_item().as_deref(),
+            Some("#[allow(unused_extern_crates)]\nextern crate std;\n")
+        );
+        assert_eq!(facts("#![no_std]\nextern crate std;").std_item(), None);
+        let conditional = facts("#![no_std]\n#[cfg(feature = \"std\")]\nextern crate std;").std_item().expect("item");
+        assert!(conditional.starts_with("#[cfg(not(feature = \"std\"))]"), "{conditional}");
+        let both = facts("#![cfg_attr(not(test), no_std)]\n#[cfg(feature = \"std\")]\nextern crate std;")
+            .std_item()
+            .expect("item");
+        assert!(both.starts_with("#[cfg(all(not (test), not(feature = \"std\")))]"), "{both}");
+        assert_eq!(facts("#![no_std]\nmod std {}").std_item(), None, "a module named std");
+        assert!(facts("#![no_implicit_prelude]").no_implicit_prelude);
     }
 
     #[test]

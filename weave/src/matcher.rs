@@ -65,7 +65,7 @@ pub fn match_unit<'a>(points: &'a JoinPoints, request: &MatchRequest<'a>) -> Vec
         let mut matched: Vec<(usize, &'a Pack, &'a Rule)> = rules
             .iter()
             .enumerate()
-            .filter(|(_, (_, r))| matches!(&r.join, JoinPoint::Fn(j) if fn_matches(j, site)))
+            .filter(|(_, (_, r))| matches!(&r.join, JoinPoint::Fn(j) if fn_matches(j, site) && applicable(j, site)))
             .map(|(i, (p, r))| (i, *p, *r))
             .collect();
         matched.sort_by_key(|(i, _, r)| (-r.priority, *i));
@@ -92,13 +92,26 @@ pub fn match_unit<'a>(points: &'a JoinPoints, request: &MatchRequest<'a>) -> Vec
     out
 }
 
+/// Is a site that `join` selects one it can advise? A `const fn` cannot call the runtime: a
+/// rule naming it exactly gets a warning from codegen, but a glob (`fn = "*"`) passes over
+/// it silently, as "not applicable here" rather than a problem.
+fn applicable(join: &FnJoin, site: &FnSite) -> bool {
+    !(site.is_const && is_glob(&join.name))
+}
+
+fn is_glob(pattern: &str) -> bool {
+    pattern.contains('*')
+}
+
 /// Rules of named-crate packs that selected nothing (a `@workspace` pack matching nothing in
 /// one crate is normal), with why: a warning each, since a pack that silently matches
-/// nothing is usually a pack written against another version.
+/// nothing is usually a pack written against another version. A rule whose fn name is a
+/// glob is a catch-all, for which a crate without a match (a crate that only re-exports) is
+/// normal too.
 pub fn misses<'a>(packs: &[&'a Pack], matches: &[Match<'_>], points: &JoinPoints) -> Vec<(&'a Pack, &'a Rule, String)> {
     let mut out = Vec::new();
     for pack in packs.iter().filter(|p| !matches!(p.target, CrateTarget::Workspace)) {
-        for rule in &pack.rules {
+        for rule in pack.rules.iter().filter(|r| !matches!(&r.join, JoinPoint::Fn(j) if is_glob(&j.name))) {
             let hit = matches.iter().any(|m| m.rules.iter().any(|r| r.pack.is_some() && r.rule.id == rule.id));
             if !hit {
                 out.push((*pack, rule, explain_miss(rule, points)));

@@ -144,7 +144,7 @@ pub fn weave_unit(plan: &UnitPlan<'_>, input: UnitSources<'_>) -> Result<WovenUn
             }
         };
         if index == 0 {
-            emit::append_modules(&mut text, &used, plan.links_runtime, &plan.app_sources);
+            emit::append_modules(&mut text, &file.ast, &used, plan.links_runtime, &plan.app_sources);
         }
         let rel = relative_to(&file.path, input.package_dir).ok_or_else(|| {
             plan.fail(

@@ -32,6 +32,9 @@ pub struct GraphPlan {
     pub woven: BTreeMap<PackageId, Vec<String>>,
     /// Packages that declare the runtime dependency.
     pub declares_runtime: BTreeSet<PackageId>,
+    /// The runtime's own dependency closure: never woven, because the exporter must not
+    /// trace itself and one compiled copy of each serves the runtime and the app.
+    pub runtime_closure: BTreeSet<PackageId>,
 }
 
 fn closure(metadata: &Metadata, roots: impl IntoIterator<Item = PackageId>, dev_at_roots: bool) -> BTreeSet<PackageId> {
@@ -165,7 +168,7 @@ pub fn graph_plan(metadata: &Metadata, rules: &RuleSet) -> GraphPlan {
         };
         packages.insert(package.manifest_path.as_std_path().to_path_buf(), decision);
     }
-    GraphPlan { packages, woven, declares_runtime }
+    GraphPlan { packages, woven, declares_runtime, runtime_closure }
 }
 
 /// The packages a cargo command line selects, as cargo selects them: clap-cargo's

@@ -50,6 +50,13 @@ pub fn run(args: &Args, opts: &ExplainOpts, shell: &Shell) -> Result<ExitCode> {
                 out.push_str(&format!("  not woven: v{} is outside {}\n", package.version, describe_target(pack)));
                 continue;
             }
+            if decision.is_none() && graph.runtime_closure.contains(&package.id) {
+                out.push_str(&format!(
+                    "  not woven: otel-runtime itself depends on {}; cargo compiles one copy for the runtime and the app, and the exporter must never trace itself\n",
+                    package.name
+                ));
+                continue;
+            }
             if decision.is_none() {
                 out.push_str("  not woven: no package that depends on otel-runtime links it (run `cargo otel init`)\n");
                 continue;

@@ -83,9 +83,9 @@ pub struct OtelAttrV1 { pub key_ptr: *const u8, pub key_len: usize, pub kind: u3
 /// from a `&str` that outlives it.
 #[repr(C)]
 #[derive(Clone, Copy)]
-pub struct OtelStrV1<'a> { ptr: *const u8, len: usize, life: ::std::marker::PhantomData<&'a str> }
+pub struct OtelStrV1<'a> { ptr: *const u8, len: usize, life: std::marker::PhantomData<&'a str> }
 impl<'a> OtelStrV1<'a> {
-    pub fn new(s: &'a str) -> OtelStrV1<'a> { OtelStrV1 { ptr: s.as_ptr(), len: s.len(), life: ::std::marker::PhantomData } }
+    pub fn new(s: &'a str) -> OtelStrV1<'a> { OtelStrV1 { ptr: s.as_ptr(), len: s.len(), life: std::marker::PhantomData } }
     pub fn parts(&self) -> (*const u8, usize) { (self.ptr, self.len) }
 }
 impl<'a> Default for OtelStrV1<'a> { fn default() -> OtelStrV1<'a> { OtelStrV1::new("") } }

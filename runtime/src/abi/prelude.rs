@@ -1,10 +1,11 @@
 // Safe wrappers over the ABI, spliced after `declare.rs` and `abi.rs` as `mod __otel` into every
 // woven crate. Mechanical only (handles, guards, futures, carriers, metrics, thin semconv calls:
 // policy lives in the runtime). std only, every edition 2015-2024; tests/prelude.rs caps its size.
-use ::std::future::Future;
-use ::std::marker::PhantomData;
-use ::std::pin::Pin;
-use ::std::task::{Context as TaskContext, Poll};
+// `std` by a path of this module, and its prelude by name: woven `#![no_std]` and
+// `#![no_implicit_prelude]` crates have neither (graphs that link the runtime have std).
+pub extern crate std;
+use self::std::prelude::v1::*;
+use self::std::{future::Future, marker::PhantomData, pin::Pin, task::{Context as TaskContext, Poll}};
 
 pub const INTERNAL: u32 = 0; pub const SERVER: u32 = 1; pub const CLIENT: u32 = 2;
 pub const PRODUCER: u32 = 3; pub const CONSUMER: u32 = 4;
@@ -16,7 +17,7 @@ fn s<'a>(v: &'a str) -> OtelStrV1<'a> { OtelStrV1::new(v) }
 
 pub fn init() { unsafe { __otel_v1_init() } } // injected at the start of `main`
 /// Is `file` (as `file!()`/`Location::file()` name it) the app's? Members are relative; `APP_SOURCES` (from the plan) lists path deps.
-pub fn in_app(file: &str) -> bool { !::std::path::Path::new(file).is_absolute() || APP_SOURCES.iter().any(|s| file.starts_with(s)) }
+pub fn in_app(file: &str) -> bool { !std::path::Path::new(file).is_absolute() || APP_SOURCES.iter().any(|s| file.starts_with(s)) }
 /// Is instrumentation `pack` switched on (and the SDK enabled)?
 #[inline]
 pub fn enabled(pack: &str) -> bool { unsafe { __otel_v1_enabled(pack.as_ptr(), pack.len()) != 0 } }
@@ -69,7 +70,7 @@ impl<'a> OtelMessagingV1<'a> { pub fn start(&self, parent: &Context) -> Span { S
 /// was unclaimed) or set its route (true if none was set): see abi.rs.
 pub fn http_server_route(route: &str) -> bool { unsafe { __otel_v1_http_server_route(0, route.as_ptr(), route.len()) != 0 } }
 impl Drop for Span {
-    #[inline] fn drop(&mut self) { if self.0 != 0 { if ::std::thread::panicking() { self.error("panic", "panicked"); } unsafe { __otel_v1_span_end(self.0) } } }
+    #[inline] fn drop(&mut self) { if self.0 != 0 { if std::thread::panicking() { self.error("panic", "panicked"); } unsafe { __otel_v1_span_end(self.0) } } }
 }
 /// A context made current; dropping it restores the previous one. `!Send`: it must be
 /// dropped on the thread that attached it, so it can never be held across an `.await` of a
@@ -112,7 +113,7 @@ impl<F: Future, X: FnOnce(&Span, &F::Output)> Future for Instrumented<F, X> {
         let polled = { let _entered = this.span.enter(); unsafe { Pin::new_unchecked(&mut this.inner) }.poll(cx) };
         if let Poll::Ready(ref output) = polled {
             if let Some(on_ready) = this.on_ready.take() { on_ready(&this.span, output); }
-            drop(::std::mem::replace(&mut this.span, Span::none()));
+            drop(std::mem::replace(&mut this.span, Span::none()));
         }
         polled
     }
@@ -147,7 +148,7 @@ pub fn task<F, S: FnOnce(&Context) -> Span>(start: S, inner: F) -> Task<F, S> {
     Task { inner: inner, context: Context::current(), span: Span::none(), start: Some(start) }
 }
 struct PanicMark<'a>(&'a Span);
-impl<'a> Drop for PanicMark<'a> { fn drop(&mut self) { if ::std::thread::panicking() { self.0.error("panic", "panicked"); } } }
+impl<'a> Drop for PanicMark<'a> { fn drop(&mut self) { if std::thread::panicking() { self.0.error("panic", "panicked"); } } }
 impl<F: Future, S: FnOnce(&Context) -> Span> Future for Task<F, S> {
     type Output = F::Output;
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
@@ -158,7 +159,7 @@ impl<F: Future, S: FnOnce(&Context) -> Span> Future for Task<F, S> {
             let _entered = if this.span.is_none() { this.context.attach() } else { this.span.enter() };
             unsafe { Pin::new_unchecked(&mut this.inner) }.poll(cx)
         };
-        if polled.is_ready() { drop(::std::mem::replace(&mut this.span, Span::none())); }
+        if polled.is_ready() { drop(std::mem::replace(&mut this.span, Span::none())); }
         polled
     }
 }
@@ -169,14 +170,14 @@ impl<F: Future, S: FnOnce(&Context) -> Span> Future for Task<F, S> {
 /// Write and read sides of a header carrier.
 pub trait Injector { fn set(&mut self, key: &str, value: &str); }
 pub trait Extractor { fn get(&self, key: &str) -> Option<&str>; }
-unsafe fn utf8<'a>(p: *const u8, n: usize) -> Option<&'a str> { ::std::str::from_utf8(::std::slice::from_raw_parts(p, n)).ok() }
+unsafe fn utf8<'a>(p: *const u8, n: usize) -> Option<&'a str> { std::str::from_utf8(std::slice::from_raw_parts(p, n)).ok() }
 extern "C" fn inject_callback<C: Injector>(carrier: *mut u8, key: *const u8, key_len: usize, val: *const u8, val_len: usize) {
     if let (Some(k), Some(v)) = unsafe { (utf8(key, key_len), utf8(val, val_len)) } { unsafe { &mut *(carrier as *mut C) }.set(k, v) }
 }
 extern "C" fn extract_callback<C: Extractor>(carrier: *mut u8, key: *const u8, key_len: usize, out_len: *mut usize) -> *const u8 {
     match unsafe { utf8(key, key_len) }.and_then(|k| unsafe { &*(carrier as *const C) }.get(k)) {
         Some(value) => { unsafe { *out_len = value.len() }; value.as_ptr() }
-        None => ::std::ptr::null(),
+        None => std::ptr::null(),
     }
 }
 /// Write the current context into `carrier` (e.g. `traceparent`).
