@@ -10,7 +10,7 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 
-use crate::parse::{CrateSources, macro_items, unraw};
+use crate::parse::{self, CrateSources, macro_items, unraw};
 use crate::sig::{Shape, SigFacts};
 
 /// One function definition with a body.
@@ -28,6 +28,11 @@ pub struct FnSite {
     pub ret: String,
     pub ret_nameable: bool,
     pub is_const: bool,
+    pub is_unsafe: bool,
+    /// Declared `pub` (not `pub(crate)` or narrower).
+    pub is_pub: bool,
+    /// Under `#[cfg(test)]` (the fn, an impl or module around it, its file) or a `#[test]`.
+    pub in_test: bool,
     pub track_caller: bool,
     /// `fn main` at the top of the crate root.
     pub is_main: bool,
@@ -96,6 +101,7 @@ pub fn collect(sources: &CrateSources, with_calls: bool) -> JoinPoints {
             top_level: true,
             root_file: index == 0,
             scopes: Vec::new(),
+            in_test: file.cfg_test,
         };
         for item in &file.ast.items {
             collector.visit_item(item);
@@ -116,6 +122,8 @@ struct Collector<'a> {
     root_file: bool,
     /// Closure parameters bound by calls such as `thread::scope(|s| ..)`: (param, callee).
     scopes: Vec<(String, Vec<String>)>,
+    /// Inside `#[cfg(test)]` code.
+    in_test: bool,
 }
 
 fn path_segments(path: &syn::Path) -> Vec<String> {
@@ -196,10 +204,14 @@ impl Collector<'_> {
     fn record_fn(
         &mut self,
         attrs: &[syn::Attribute],
-        vis_start: proc_macro2::Span,
+        vis: Option<&syn::Visibility>,
         sig: &syn::Signature,
         block: &syn::Block,
     ) {
+        let vis_start = match vis {
+            Some(v @ (syn::Visibility::Public(_) | syn::Visibility::Restricted(_))) => v.span(),
+            _ => sig.span(),
+        };
         let facts = SigFacts::of(sig);
         let start = item_start(attrs, vis_start);
         let site = FnSite {
@@ -213,6 +225,9 @@ impl Collector<'_> {
             ret: facts.ret,
             ret_nameable: facts.ret_nameable,
             is_const: sig.constness.is_some(),
+            is_unsafe: sig.unsafety.is_some(),
+            is_pub: matches!(vis, Some(syn::Visibility::Public(_))),
+            in_test: self.in_test || parse::is_cfg_test(attrs) || attrs.iter().any(|a| a.path().is_ident("test")),
             track_caller: attrs.iter().any(|a| a.path().is_ident("track_caller")),
             is_main: self.root_file
                 && self.top_level
@@ -239,31 +254,25 @@ impl Collector<'_> {
 
 impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        let start = match &f.vis {
-            syn::Visibility::Inherited => f.sig.span(),
-            v => v.span(),
-        };
-        self.record_fn(&f.attrs, start, &f.sig, &f.block);
+        self.record_fn(&f.attrs, Some(&f.vis), &f.sig, &f.block);
         self.visit_body(&f.block);
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        let start = match &f.vis {
-            syn::Visibility::Inherited => f.sig.span(),
-            v => v.span(),
-        };
-        self.record_fn(&f.attrs, start, &f.sig, &f.block);
+        self.record_fn(&f.attrs, Some(&f.vis), &f.sig, &f.block);
         self.visit_body(&f.block);
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if let Some(block) = &f.default {
-            self.record_fn(&f.attrs, f.sig.span(), &f.sig, block);
+            self.record_fn(&f.attrs, None, &f.sig, block);
             self.visit_body(block);
         }
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let saved_test = self.in_test;
+        self.in_test |= parse::is_cfg_test(&i.attrs);
         let saved = (self.receiver.clone(), self.trait_name.clone());
         self.receiver = type_name(&i.self_ty);
         self.trait_name = i.trait_.as_ref().and_then(|(_, p, _)| p.segments.last().map(|s| unraw(&s.ident)));
@@ -271,6 +280,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             self.visit_impl_item(item);
         }
         (self.receiver, self.trait_name) = saved;
+        self.in_test = saved_test;
     }
 
     fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
@@ -284,11 +294,14 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         if let Some((_, items)) = &m.content {
+            let saved_test = self.in_test;
+            self.in_test |= parse::is_cfg_test(&m.attrs);
             self.module.push(unraw(&m.ident));
             for item in items {
                 self.visit_item(item);
             }
             self.module.pop();
+            self.in_test = saved_test;
         }
     }
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::model::{Advice, CrateTarget, FnJoin, JoinPoint, Loc, Pack, Rule, RuleSet, SpanKind, SpanTemplate};
+use crate::model::{Advice, CrateTarget, Exclude, FnJoin, JoinPoint, Loc, Pack, Rule, RuleSet, SpanKind, SpanTemplate};
 
 /// A problem in a rule pack, located in its source.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -42,11 +42,28 @@ struct RawFile {
 struct RawPack {
     name: Spanned<String>,
     #[serde(rename = "crate")]
-    krate: Spanned<String>,
+    krate: Spanned<CrateNames>,
     versions: Option<Spanned<String>>,
     advice: Option<Spanned<AdviceFiles>>,
     #[allow(dead_code)]
     description: Option<String>,
+}
+
+/// `crate = "reqwest"`, `crate = "regex*"` or `crate = ["serde_json", "regex*"]`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum CrateNames {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl CrateNames {
+    fn list(&self) -> Vec<String> {
+        match self {
+            CrateNames::One(name) => vec![name.clone()],
+            CrateNames::Many(names) => names.clone(),
+        }
+    }
 }
 
 /// `advice = "advice.rs"` or `advice = ["../hyper/h1_server.rs", "advice.rs"]`.
@@ -80,6 +97,9 @@ struct RawRule {
     method: Option<Spanned<String>>,
     receiver_root: Option<String>,
     scope_of: Option<String>,
+    visibility: Option<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
     span: Option<Spanned<RawSpan>>,
     on_enter: Option<Spanned<String>>,
     #[serde(default)]
@@ -180,7 +200,26 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
             "use letters, digits, `-` and `_` only",
         );
     }
-    let target = if raw.pack.krate.get_ref() == "@workspace" {
+    let names = raw.pack.krate.get_ref().list();
+    if names.is_empty()
+        || names.iter().any(|n| {
+            n.is_empty() || n.chars().any(|c| !(c.is_ascii_alphanumeric() || "-_*".contains(c)) && n != "@workspace")
+        })
+    {
+        cx.error(
+            raw.pack.krate.span().start,
+            "`crate` must name packages",
+            "write a package name, a glob such as \"regex*\" or \"*\", a list of those, or \"@workspace\"",
+        );
+    }
+    if names.len() > 1 && names.iter().any(|n| n == "@workspace") {
+        cx.error(
+            raw.pack.krate.span().start,
+            "`@workspace` cannot be combined with names",
+            "give `@workspace` a pack of its own",
+        );
+    }
+    let target = if names == ["@workspace"] {
         if let Some(v) = &raw.pack.versions {
             cx.error(v.span().start, "`versions` makes no sense with `crate = \"@workspace\"`", "remove `versions`");
         }
@@ -196,7 +235,7 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
             }
             v.get_ref().clone()
         });
-        CrateTarget::Named { name: raw.pack.krate.get_ref().clone(), versions }
+        CrateTarget::Named { names, versions }
     };
 
     let dir = manifest.parent().unwrap_or(Path::new("."));
@@ -300,14 +339,55 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
         };
 
         let kinds = [r.func.is_some(), r.call.is_some(), r.method.is_some()];
+        if !kinds[0] {
+            if let Some(v) = &r.visibility {
+                cx.error(
+                    v.span().start,
+                    "`visibility` applies to `fn` rules only",
+                    "remove it, or match definitions with `fn`",
+                );
+            }
+            if let Some(e) = r.exclude.first() {
+                cx.error(
+                    e.span().start,
+                    "`exclude` applies to `fn` rules only",
+                    "remove it, or match definitions with `fn`",
+                );
+            }
+        }
         let join = match kinds {
             [true, false, false] => {
                 let func = r.func.as_ref().map(|f| f.get_ref().clone()).unwrap_or_default();
+                let public_only = match &r.visibility {
+                    None => false,
+                    Some(v) if v.get_ref() == "pub" => true,
+                    Some(v) => {
+                        cx.error(
+                            v.span().start,
+                            format!("unknown visibility `{}`", v.get_ref()),
+                            "write `visibility = \"pub\"` or leave it out",
+                        );
+                        false
+                    }
+                };
+                let mut exclude = Vec::new();
+                for e in &r.exclude {
+                    match Exclude::parse(e.get_ref()) {
+                        Some(x) => exclude.push(x),
+                        None => cx.error(
+                            e.span().start,
+                            format!("unknown exclusion `{}`", e.get_ref()),
+                            "use \"tests\", \"trait_impls\" or \"unsafe\"",
+                        ),
+                    }
+                }
                 JoinPoint::Fn(FnJoin {
                     module: r.module.clone(),
                     receiver: r.receiver.clone(),
                     trait_name: r.trait_name.clone(),
                     name: func,
+                    public_only,
+                    exclude,
                 })
             }
             [false, true, false] => {
@@ -496,6 +576,20 @@ pub fn merge(sources: Vec<Vec<Pack>>, disabled: &[String]) -> RuleSet {
 mod tests {
     use super::*;
 
+    #[test]
+    fn catch_all_keys_are_checked() {
+        let bad = parse_pack(
+            std::path::Path::new("p/pack.toml"),
+            "[pack]\nname = \"x\"\ncrate = [\"a\", \"@workspace\"]\n\n[[rule]]\nid = \"r\"\nfn = \"*\"\nvisibility = \"public\"\nexclude = [\"tests\", \"macros\"]\nspan = { name = \"n\" }\n\n[[rule]]\nid = \"c\"\ncall = \"a::b\"\nvisibility = \"pub\"\nwrap_call_arg = { index = 0, with = \"f\" }\n",
+        )
+        .expect_err("invalid");
+        let text = bad.to_string();
+        assert!(text.contains("p/pack.toml:3:9: `@workspace` cannot be combined"), "{text}");
+        assert!(text.contains("unknown visibility `public`"), "{text}");
+        assert!(text.contains("unknown exclusion `macros`"), "{text}");
+        assert!(text.contains("`visibility` applies to `fn` rules only"), "{text}");
+    }
+
     fn parse(text: &str) -> Result<Pack, RuleErrors> {
         parse_pack(Path::new("rules/demo/pack.toml"), text)
     }
@@ -606,7 +700,7 @@ span = { name = "demo.work", kind = "client", attributes = { "a.b" = "{arg.x}" }
         let b = parse("[pack]\nname = \"demo\"\ncrate = \"b\"\n").expect("b");
         let set = merge(vec![vec![a], vec![b]], &[]);
         assert_eq!(set.packs.len(), 1);
-        assert_eq!(set.target_crates(), vec!["b".to_string()]);
+        assert_eq!(set.naming("b").count(), 1);
         let c = parse("[pack]\nname = \"demo\"\ncrate = \"c\"\n").expect("c");
         assert!(merge(vec![vec![c]], &["demo".into()]).packs.is_empty());
     }

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use crate::collect::{CallSite, FnSite, JoinPoints};
-use crate::model::{Advice, CrateTarget, FnJoin, JoinPoint, Pack, Rule, SpanKind, SpanTemplate};
+use crate::model::{Advice, CrateTarget, Exclude, FnJoin, JoinPoint, Pack, Rule, SpanKind, SpanTemplate};
 
 /// The pack name directive spans are switched by (`OTEL_RUST_INSTRUMENTATION_USER_ENABLED`).
 pub const DIRECTIVE_PACK: &str = "user";
@@ -96,7 +96,14 @@ pub fn match_unit<'a>(points: &'a JoinPoints, request: &MatchRequest<'a>) -> Vec
 /// rule naming it exactly gets a warning from codegen, but a glob (`fn = "*"`) passes over
 /// it silently, as "not applicable here" rather than a problem.
 fn applicable(join: &FnJoin, site: &FnSite) -> bool {
+    let trait_method = site.trait_name.is_some();
     !(site.is_const && is_glob(&join.name))
+        && (!join.public_only || site.is_pub || trait_method)
+        && join.exclude.iter().all(|e| match e {
+            Exclude::Tests => !site.in_test,
+            Exclude::TraitImpls => !trait_method,
+            Exclude::Unsafe => !site.is_unsafe,
+        })
 }
 
 fn is_glob(pattern: &str) -> bool {
@@ -192,7 +199,7 @@ fn directive_rule(site: &FnSite) -> Rule {
     };
     Rule {
         id: DIRECTIVE_RULE.into(),
-        join: JoinPoint::Fn(FnJoin { module: None, receiver: None, trait_name: None, name: site.name.clone() }),
+        join: JoinPoint::Fn(FnJoin { name: site.name.clone(), ..FnJoin::default() }),
         advice: vec![Advice::Span(SpanTemplate {
             name,
             kind: SpanKind::Internal,

@@ -27,11 +27,33 @@ impl std::fmt::Display for Loc {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "packs", derive(Serialize, Deserialize))]
 pub enum CrateTarget {
-    /// A package by name (`reqwest`), with an optional semver range.
-    Named { name: String, versions: Option<String> },
+    /// Packages by name (`reqwest`), glob (`regex*`, `*`) or list of those, with an optional
+    /// semver range.
+    Named { names: Vec<String>, versions: Option<String> },
     /// Every non-registry crate (workspace members and path dependencies) of a graph that
     /// links the runtime: `crate = "@workspace"`. Used by call-site packs such as `std`.
     Workspace,
+}
+
+impl CrateTarget {
+    /// Does this target name `package` (`-` and `_` alike, as cargo treats them)?
+    pub fn names_package(&self, package: &str) -> bool {
+        let package = package.replace('-', "_");
+        match self {
+            CrateTarget::Named { names, .. } => {
+                names.iter().any(|n| crate::matcher::glob(&n.replace('-', "_"), &package))
+            }
+            CrateTarget::Workspace => false,
+        }
+    }
+
+    /// `reqwest`, `regex, regex-*`: for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            CrateTarget::Named { names, .. } => names.join(", "),
+            CrateTarget::Workspace => "@workspace".to_string(),
+        }
+    }
 }
 
 #[cfg(feature = "packs")]
@@ -75,8 +97,8 @@ impl Pack {
     pub fn applies_to(&self, name: &str, version: &semver::Version, local: bool) -> Option<bool> {
         match &self.target {
             CrateTarget::Workspace => local.then_some(true),
-            CrateTarget::Named { name: target, .. } => {
-                if target.replace('-', "_") != name.replace('-', "_") {
+            CrateTarget::Named { .. } => {
+                if !self.target.names_package(name) {
                     return None;
                 }
                 Some(self.target.version_req().is_none_or(|req| req.matches(version)))
@@ -118,7 +140,7 @@ pub enum JoinPoint {
 }
 
 /// A function join point: `module::Type::fn` with optional trait.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "packs", derive(Serialize, Deserialize))]
 pub struct FnJoin {
     /// Module path glob inside the crate (`async_impl::*`); `None` matches any module.
@@ -129,6 +151,34 @@ pub struct FnJoin {
     pub trait_name: Option<String>,
     /// Function name glob.
     pub name: String,
+    /// `visibility = "pub"`: only fns declared `pub`, and trait methods (whose visibility is
+    /// the trait's).
+    pub public_only: bool,
+    /// Kinds of fns left out (`exclude = ["tests", "trait_impls", "unsafe"]`).
+    pub exclude: Vec<Exclude>,
+}
+
+/// What `exclude` can leave out of a fn rule, silently ("not applicable here").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "packs", derive(Serialize, Deserialize))]
+pub enum Exclude {
+    /// Fns under `#[cfg(test)]` (a module, an impl, the fn) and `#[test]` fns.
+    Tests,
+    /// Methods of `impl Trait for T` blocks and trait default methods.
+    TraitImpls,
+    /// `unsafe fn`s.
+    Unsafe,
+}
+
+impl Exclude {
+    pub fn parse(s: &str) -> Option<Exclude> {
+        Some(match s {
+            "tests" => Exclude::Tests,
+            "trait_impls" => Exclude::TraitImpls,
+            "unsafe" => Exclude::Unsafe,
+            _ => return None,
+        })
+    }
 }
 
 /// What a rule does at its join point.
@@ -193,18 +243,8 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// Names of the crates some pack targets by name (the wrapper's cheap pre-filter).
-    pub fn target_crates(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .packs
-            .iter()
-            .filter_map(|p| match &p.target {
-                CrateTarget::Named { name, .. } => Some(name.replace('-', "_")),
-                CrateTarget::Workspace => None,
-            })
-            .collect();
-        names.sort();
-        names.dedup();
-        names
+    /// The packs that name `package` (not `@workspace` ones).
+    pub fn naming(&self, package: &str) -> impl Iterator<Item = &Pack> {
+        self.packs.iter().filter(move |p| p.target.names_package(package))
     }
 }

@@ -26,6 +26,8 @@ pub struct SourceFile {
     pub module: Vec<String>,
     pub text: String,
     pub ast: syn::File,
+    /// Declared under `#[cfg(test)]` (its `mod` item, or an enclosing module's).
+    pub cfg_test: bool,
 }
 
 /// Every file of a crate reachable from its root.
@@ -64,7 +66,9 @@ pub fn parse_crate_filtered(
         ParseError { path: root.to_path_buf(), line: at.line, column: at.column + 1, message: e.to_string() }
     })?;
     let dir = root.parent().map(Path::to_path_buf).unwrap_or_default();
-    walk(&mut sources, may_match, root.to_path_buf(), Vec::new(), dir, text, ast, true);
+    let node =
+        Node { path: root.to_path_buf(), module: Vec::new(), child_dir: dir, text, ast, keep: true, cfg_test: false };
+    walk(&mut sources, may_match, node);
     Ok(sources)
 }
 
@@ -109,22 +113,26 @@ pub fn declares_modules(text: &str) -> bool {
     false
 }
 
-#[allow(clippy::too_many_arguments)]
-fn walk(
-    sources: &mut CrateSources,
-    may_match: &dyn Fn(&[String], &str) -> bool,
+/// One file of the module tree on the way down.
+struct Node {
     path: PathBuf,
     module: Vec<String>,
+    /// Where its child modules' files are.
     child_dir: PathBuf,
     text: String,
-    mut ast: syn::File,
+    ast: syn::File,
+    /// Kept for later stages (the pre-filter's verdict).
     keep: bool,
-) {
+    cfg_test: bool,
+}
+
+fn walk(sources: &mut CrateSources, may_match: &dyn Fn(&[String], &str) -> bool, node: Node) {
+    let Node { path, module, child_dir, text, mut ast, keep, cfg_test } = node;
     flatten_macro_items(&mut ast.items);
     let mut decls = Vec::new();
-    collect_mod_decls(&ast.items, &child_dir, &path, &[], &mut decls);
+    collect_mod_decls(&ast.items, &child_dir, &path, &[], cfg_test, &mut decls);
     if keep {
-        sources.files.push(SourceFile { path, module: module.clone(), text, ast });
+        sources.files.push(SourceFile { path, module: module.clone(), text, ast, cfg_test });
     } else {
         sources.filtered.push(path);
     }
@@ -158,7 +166,12 @@ fn walk(
                     let stem = file.file_stem().map(|s| s.to_os_string()).unwrap_or_default();
                     file.parent().map(|p| p.join(stem)).unwrap_or_default()
                 };
-                walk(sources, may_match, file, child_module, child_dir, text, ast, keep);
+                let cfg_test = decl.cfg_test;
+                walk(
+                    sources,
+                    may_match,
+                    Node { path: file, module: child_module, child_dir, text, ast, keep, cfg_test },
+                );
             }
             Err(e) => {
                 let at = e.span().start();
@@ -174,6 +187,14 @@ struct ModDecl {
     candidates: Vec<PathBuf>,
     /// Loaded through `#[path]`: its children resolve like a `mod.rs`'s.
     mod_rs_like: bool,
+    cfg_test: bool,
+}
+
+/// `#[cfg(test)]` among `attrs`.
+pub fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .any(|a| a.path().is_ident("cfg") && a.meta.require_list().is_ok_and(|l| l.tokens.to_string() == "test"))
 }
 
 fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
@@ -191,11 +212,19 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
     })
 }
 
-fn collect_mod_decls(items: &[syn::Item], dir: &Path, file: &Path, inline: &[String], out: &mut Vec<ModDecl>) {
+fn collect_mod_decls(
+    items: &[syn::Item],
+    dir: &Path,
+    file: &Path,
+    inline: &[String],
+    in_test: bool,
+    out: &mut Vec<ModDecl>,
+) {
     for item in items {
         match item {
             syn::Item::Mod(m) => {
                 let name = unraw(&m.ident);
+                let cfg_test = in_test || is_cfg_test(&m.attrs);
                 match &m.content {
                     None => {
                         let (candidates, mod_rs_like) = match path_attr(&m.attrs) {
@@ -208,18 +237,18 @@ fn collect_mod_decls(items: &[syn::Item], dir: &Path, file: &Path, inline: &[Str
                                 (vec![base.join(format!("{name}.rs")), base.join(&name).join("mod.rs")], false)
                             }
                         };
-                        out.push(ModDecl { name, inline_prefix: inline.to_vec(), candidates, mod_rs_like });
+                        out.push(ModDecl { name, inline_prefix: inline.to_vec(), candidates, mod_rs_like, cfg_test });
                     }
                     Some((_, inner)) => {
                         let mut deeper = inline.to_vec();
                         deeper.push(name);
-                        collect_mod_decls(inner, dir, file, &deeper, out);
+                        collect_mod_decls(inner, dir, file, &deeper, cfg_test, out);
                     }
                 }
             }
             syn::Item::Macro(mac) => {
                 if let Some(inner) = macro_items(&mac.mac) {
-                    collect_mod_decls(&inner, dir, file, inline, out);
+                    collect_mod_decls(&inner, dir, file, inline, in_test, out);
                 }
             }
             _ => {}

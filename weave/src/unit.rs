@@ -310,6 +310,36 @@ span = { name = "x" }
     }
 
     #[test]
+    fn a_catch_all_rule_takes_public_fns_and_leaves_out_what_it_excludes() {
+        let krate = Crate::new(&[
+            (
+                "src/lib.rs",
+                "pub fn api() {}\nfn private() {}\npub(crate) fn internal() {}\npub unsafe fn raw() {}\n\
+                 pub const fn konst() -> u8 { 1 }\npub struct S;\nimpl Clone for S { fn clone(&self) -> S { S } }\n\
+                 impl S { pub fn method(&self) {} }\n#[cfg(test)]\nmod tests {\n    pub fn helper() {}\n}\nmod t;\n",
+            ),
+            ("src/t.rs", "#[cfg(test)]\nmod inner;\n"),
+        ]);
+        let text = r#"[pack]
+name = "all"
+crate = ["other", "dem*"]
+
+[[rule]]
+id = "every-pub-fn"
+fn = "*"
+visibility = "pub"
+exclude = ["tests", "trait_impls", "unsafe"]
+span = { name = "{fn}" }
+"#;
+        let pack = parse_pack(&krate.dir.path().join("pack.toml"), text).expect("pack parses");
+        assert!(pack.target.names_package("demo") && pack.target.names_package("other"));
+        assert!(!pack.target.names_package("another"));
+        let woven = krate.weave(&pack, true, false).expect("strict: nothing to warn about");
+        let what: Vec<&str> = woven.joins.iter().map(|j| j.what.as_str()).collect();
+        assert_eq!(what, ["api", "S::method"]);
+    }
+
+    #[test]
     fn the_prefilter_keeps_files_without_join_points_from_later_stages() {
         let krate = Crate::new(&[
             ("src/lib.rs", "mod a;\nmod b;\n"),

@@ -109,22 +109,71 @@ impl Workspace {
         std::fs::create_dir_all(&otel_dir).with_context(|| format!("cannot create {}", otel_dir.display()))?;
         let root = metadata.workspace_root.as_std_path();
         let rules = packs::load_rule_set(root, &metadata.workspace_metadata, &args.rules, &otel_dir)?;
-        let graph = graph_plan(&metadata, &rules);
+        let runtime = runtime_closure(&metadata);
+        let graph = graph_plan(&metadata, &rules, runtime);
         Ok(Workspace { metadata, otel_dir, rules, graph })
     }
 }
 
+/// The runtime's own dependency closure as cargo builds it: `cargo tree -e no-dev`, which
+/// follows the optional dependencies the runtime's enabled features turn on (rand,
+/// getrandom, futures…) but not features only dev-dependencies ask for (the SDK's `testing`
+/// would pull tokio in, which must stay weavable). `cargo metadata` alone cannot tell those
+/// apart: its resolve unifies dev-dependency features. Falls back to the non-optional
+/// closure if cargo tree cannot run.
+pub fn runtime_closure(metadata: &Metadata) -> BTreeSet<PackageId> {
+    let runtime_ids: Vec<PackageId> =
+        metadata.packages.iter().filter(|p| p.name.as_str() == RUNTIME_PACKAGE).map(|p| p.id.clone()).collect();
+    let fallback = closure(metadata, runtime_ids.clone(), false);
+    if runtime_ids.is_empty() {
+        return fallback;
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let manifest = metadata.workspace_root.as_std_path().join("Cargo.toml");
+    let output = Command::new(&cargo)
+        .args(["tree", "-q", "-p", RUNTIME_PACKAGE, "-e", "no-dev", "--prefix", "none", "-f", "{p}"])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        // The runtime is behind `cfg(cargo_otel)`: cargo tree evaluates target cfgs with the
+        // rustflags it is given.
+        .env("CARGO_ENCODED_RUSTFLAGS", "--cfg\x1fcargo_otel")
+        .env_remove("RUSTFLAGS")
+        .output();
+    let Ok(output) = output.as_ref().map(|o| (o.status.success(), &o.stdout)) else { return fallback };
+    if !output.0 {
+        return fallback;
+    }
+    let text = String::from_utf8_lossy(output.1);
+    let mut ids: BTreeSet<PackageId> = runtime_ids.into_iter().collect();
+    for line in text.lines() {
+        // `name vX.Y.Z`, `name vX.Y.Z (/path)`, `name vX.Y.Z (*)`.
+        let mut words = line.split_whitespace();
+        let (Some(name), Some(version)) = (words.next(), words.next().and_then(|v| v.strip_prefix('v'))) else {
+            continue;
+        };
+        let path = words.next().and_then(|w| w.strip_prefix('(')).and_then(|w| w.strip_suffix(')'));
+        let path = path.filter(|p| p.starts_with('/'));
+        ids.extend(
+            metadata
+                .packages
+                .iter()
+                .filter(|p| p.name.as_str() == name && p.version.to_string() == version)
+                .filter(|p| path.is_none_or(|dir| p.manifest_path.as_std_path().starts_with(dir)))
+                .map(|p| p.id.clone()),
+        );
+    }
+    ids.extend(fallback);
+    ids
+}
+
 /// Compute which packages may be and will be woven.
-pub fn graph_plan(metadata: &Metadata, rules: &RuleSet) -> GraphPlan {
+pub fn graph_plan(metadata: &Metadata, rules: &RuleSet, runtime_closure: BTreeSet<PackageId>) -> GraphPlan {
     let declares_runtime: BTreeSet<PackageId> = metadata
         .packages
         .iter()
         .filter(|p| p.dependencies.iter().any(|d| d.name == RUNTIME_PACKAGE))
         .map(|p| p.id.clone())
         .collect();
-    let runtime_ids: Vec<PackageId> =
-        metadata.packages.iter().filter(|p| p.name.as_str() == RUNTIME_PACKAGE).map(|p| p.id.clone()).collect();
-    let runtime_closure = closure(metadata, runtime_ids, false);
     let reach = closure(metadata, declares_runtime.iter().cloned(), true);
     let kinds = source_kinds(metadata);
     let mut packages = BTreeMap::new();
@@ -243,11 +292,9 @@ fn check_runtime_links(
     rules: &RuleSet,
     selected: &[PackageId],
     command: &str,
-    declares_runtime: &BTreeSet<PackageId>,
+    graph: &GraphPlan,
 ) -> Result<()> {
-    let runtime_ids: Vec<PackageId> =
-        metadata.packages.iter().filter(|p| p.name.as_str() == RUNTIME_PACKAGE).map(|p| p.id.clone()).collect();
-    let runtime_closure = closure(metadata, runtime_ids, false);
+    let (declares_runtime, runtime_closure) = (&graph.declares_runtime, &graph.runtime_closure);
     let kinds = source_kinds(metadata);
     for id in selected {
         if declares_runtime.contains(id) || !links_artifacts(metadata, id, command) {
@@ -356,7 +403,7 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     let cwd = std::env::current_dir().context("no current directory")?;
     let Workspace { metadata, otel_dir, rules, graph } = Workspace::load(args)?;
     let selected = selected_packages(&metadata, &args.cargo)?;
-    check_runtime_links(&metadata, &rules, &selected, &args.command, &graph.declares_runtime)?;
+    check_runtime_links(&metadata, &rules, &selected, &args.command, &graph)?;
 
     let plan = Plan {
         rules: rules.clone(),

@@ -124,8 +124,8 @@ pub fn run(args: &Args, opts: &ExplainOpts, shell: &Shell) -> Result<ExitCode> {
 
 fn describe_target(pack: &Pack) -> String {
     match &pack.target {
-        CrateTarget::Named { name, versions } => {
-            format!("{name} {}", versions.as_deref().unwrap_or("any version"))
+        CrateTarget::Named { versions, .. } => {
+            format!("{} {}", pack.target.describe(), versions.as_deref().unwrap_or("any version"))
         }
         CrateTarget::Workspace => "workspace crates".to_string(),
     }
