@@ -222,7 +222,14 @@ impl Client {
             let verdict = match self.transport.post(self.content_type(), encoding, &body, deadline) {
                 Ok(resp) => classify(resp),
                 Err(SendError::Io(why) | SendError::Timeout(why)) => Verdict::Retry { after: None, why },
-                Err(SendError::Tls(why)) => Verdict::Fail { why: format!("TLS: {why}") },
+                Err(SendError::Tls(why)) => {
+                    let hint = if why.contains("UnknownIssuer") {
+                        " (if the collector uses a private CA, set OTEL_EXPORTER_OTLP_CERTIFICATE to its PEM file)"
+                    } else {
+                        ""
+                    };
+                    Verdict::Fail { why: format!("{why}{hint}") }
+                }
                 Err(SendError::Config(why)) => Verdict::Fail { why },
             };
             match verdict {
@@ -267,11 +274,10 @@ impl Client {
     fn fail(&self, items: u64, cause: &str, why: String) {
         self.stats.failed.fetch_add(items, Ordering::Relaxed);
         self.diagnostics.warn_once(cause, || {
-            format!(
-                "OTLP export to {} failed: {why}; {items} {} not delivered",
-                self.transport.url(),
-                self.signal.items()
-            )
+            let url = self.transport.url();
+            // Transport errors name the endpoint themselves; say it once.
+            let why = why.replace(&format!("{url}: "), "");
+            format!("OTLP export to {url} failed: {why}; {items} {} not delivered", self.signal.items())
         });
     }
 
