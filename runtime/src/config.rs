@@ -16,11 +16,15 @@
 //! | `OTEL_PROPAGATORS` | `tracecontext`, `baggage`, `b3`, `b3multi`, `jaeger`, `none` | `tracecontext,baggage` |
 //! | `OTEL_TRACES_EXPORTER` | `otlp`, `console`, `file`, `none` | `otlp` (`file` when `CARGO_OTEL_STORE` is set) |
 //! | `OTEL_METRICS_EXPORTER` | `otlp`, `console`, `file`, `none` | `otlp` (`file` is accepted and means `none`: the store holds traces) |
-//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | `http://host:port` | `http://localhost:4318` |
+//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | `http://host:port` or `https://host:port` | `http://localhost:4318` |
 //! | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `_METRICS_ENDPOINT` | full URL | endpoint + `/v1/traces` / `/v1/metrics` |
 //! | `OTEL_EXPORTER_OTLP_HEADERS` (and `_TRACES_`/`_METRICS_`) | `k=v,k2=v2` | none |
 //! | `OTEL_EXPORTER_OTLP_TIMEOUT` (and `_TRACES_`/`_METRICS_`) | milliseconds | `10000` |
-//! | `OTEL_EXPORTER_OTLP_PROTOCOL` | `http/protobuf` (`grpc`, `http/json` warn and fall back) | `http/protobuf` |
+//! | `OTEL_EXPORTER_OTLP_PROTOCOL` (and `_TRACES_`/`_METRICS_`) | `http/protobuf`, `http/json` (`grpc` warns and falls back, see docs/adr/0002) | `http/protobuf` |
+//! | `OTEL_EXPORTER_OTLP_COMPRESSION` (and `_TRACES_`/`_METRICS_`) | `gzip`, `none` | `none` |
+//! | `OTEL_EXPORTER_OTLP_CERTIFICATE` (and `_TRACES_`/`_METRICS_`) | PEM file of the CA(s) that verify the collector (replaces the system store) | the system trust store |
+//! | `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` / `_CLIENT_KEY` (and `_TRACES_`/`_METRICS_`) | PEM files for mTLS (both or neither) | none |
+//! | `OTEL_EXPORTER_OTLP_INSECURE` (and `_TRACES_`/`_METRICS_`) | `true`/`false`; gRPC-only in the spec, so no effect here (the scheme decides) | `false` |
 //! | `OTEL_BSP_SCHEDULE_DELAY` | ms | `5000` |
 //! | `OTEL_BSP_MAX_QUEUE_SIZE` | count > 0 | `2048` |
 //! | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | count > 0, ≤ queue size | `512` |
@@ -62,6 +66,48 @@ pub enum ExporterKind {
     None,
 }
 
+/// The OTLP wire format of `OTEL_EXPORTER_OTLP_PROTOCOL`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OtlpProtocol {
+    HttpProtobuf,
+    HttpJson,
+}
+
+/// `OTEL_EXPORTER_OTLP_COMPRESSION`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+}
+
+/// How one signal's OTLP requests are encoded and secured (the per-signal variables
+/// override the generic ones, field by field). Certificate paths are read by the exporter,
+/// not here: this module never touches the file system.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OtlpTransport {
+    pub protocol: OtlpProtocol,
+    pub compression: Compression,
+    /// CA bundle that replaces the system trust store.
+    pub certificate: Option<String>,
+    pub client_certificate: Option<String>,
+    pub client_key: Option<String>,
+    /// Parsed for completeness; the spec gives it meaning only for gRPC.
+    pub insecure: bool,
+}
+
+impl Default for OtlpTransport {
+    fn default() -> Self {
+        OtlpTransport {
+            protocol: OtlpProtocol::HttpProtobuf,
+            compression: Compression::None,
+            certificate: None,
+            client_certificate: None,
+            client_key: None,
+            insecure: false,
+        }
+    }
+}
+
 /// The resolved configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -80,6 +126,8 @@ pub struct Config {
     pub metrics_headers: Vec<(String, String)>,
     pub traces_timeout: Duration,
     pub metrics_timeout: Duration,
+    pub traces_otlp: OtlpTransport,
+    pub metrics_otlp: OtlpTransport,
     pub bsp_schedule_delay: Duration,
     pub bsp_max_queue_size: usize,
     pub bsp_max_export_batch_size: usize,
@@ -286,16 +334,6 @@ impl Config {
         let traces_exporter = r.exporter("OTEL_TRACES_EXPORTER", default_traces);
         let metrics_exporter = r.exporter("OTEL_METRICS_EXPORTER", ExporterKind::Otlp);
 
-        if let Some(raw) = r.get("OTEL_EXPORTER_OTLP_PROTOCOL").map(str::to_owned) {
-            match raw.as_str() {
-                "http/protobuf" => {}
-                "grpc" | "http/json" => r.warnings.push(format!(
-                    "otel-runtime: warning: OTEL_EXPORTER_OTLP_PROTOCOL={raw:?} is not supported \
-                     by this runtime, using the default http/protobuf"
-                )),
-                _ => r.warn("OTEL_EXPORTER_OTLP_PROTOCOL", &raw, "http/protobuf"),
-            }
-        }
         let traces_endpoint = signal_endpoint(&r, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "/v1/traces");
         let metrics_endpoint = signal_endpoint(&r, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "/v1/metrics");
         let headers = r.headers("OTEL_EXPORTER_OTLP_HEADERS").unwrap_or_default();
@@ -312,6 +350,8 @@ impl Config {
         } else {
             timeout
         };
+
+        let (traces_otlp, metrics_otlp) = parse_otlp_transports(&mut r);
 
         let bsp_schedule_delay = r.millis("OTEL_BSP_SCHEDULE_DELAY", 5_000);
         let bsp_max_queue_size = r.count("OTEL_BSP_MAX_QUEUE_SIZE", 2048);
@@ -359,6 +399,8 @@ impl Config {
             metrics_headers: metrics_headers.unwrap_or(headers),
             traces_timeout,
             metrics_timeout,
+            traces_otlp,
+            metrics_otlp,
             bsp_schedule_delay,
             bsp_max_queue_size,
             bsp_max_export_batch_size,
@@ -378,6 +420,91 @@ impl Config {
         let name = normalize_pack(pack);
         !self.disabled_packs.contains(&name)
     }
+}
+
+/// The generic `OTEL_EXPORTER_OTLP_<NAME>` value, then each signal's override of it. Each
+/// variable is parsed (and warned about) once, even when both signals inherit it.
+fn per_signal<T: Clone>(
+    r: &mut Reader<'_>,
+    name: &str,
+    default: T,
+    parse: impl Fn(&mut Reader<'_>, &str, &str, &T) -> T,
+) -> (T, T) {
+    let generic_key = format!("OTEL_EXPORTER_OTLP_{name}");
+    let generic = match r.get(&generic_key).map(str::to_owned) {
+        Some(raw) => parse(r, &generic_key, &raw, &default),
+        None => default,
+    };
+    let mut signal = |sig: &str| {
+        let key = format!("OTEL_EXPORTER_OTLP_{sig}_{name}");
+        match r.get(&key).map(str::to_owned) {
+            Some(raw) => parse(r, &key, &raw, &generic),
+            None => generic.clone(),
+        }
+    };
+    (signal("TRACES"), signal("METRICS"))
+}
+
+fn protocol_name(p: OtlpProtocol) -> &'static str {
+    match p {
+        OtlpProtocol::HttpProtobuf => "http/protobuf",
+        OtlpProtocol::HttpJson => "http/json",
+    }
+}
+
+fn parse_otlp_transports(r: &mut Reader<'_>) -> (OtlpTransport, OtlpTransport) {
+    let (tp, mp) = per_signal(r, "PROTOCOL", OtlpProtocol::HttpProtobuf, |r, key, raw, default| match raw {
+        "http/protobuf" => OtlpProtocol::HttpProtobuf,
+        "http/json" => OtlpProtocol::HttpJson,
+        "grpc" => {
+            // gRPC needs HTTP/2, and the only Rust HTTP/2 stacks (h2, hyper, tonic) are
+            // woven: docs/adr/0002-otlp-grpc-refused.md.
+            r.warnings.push(format!(
+                "otel-runtime: warning: {key}=\"grpc\" is not supported by this runtime (gRPC would \
+                 need h2/hyper/tokio, which cargo-otel instruments); using http/protobuf instead. \
+                 Fix: set {key}=http/protobuf and point the endpoint at the collector's OTLP/HTTP \
+                 port (usually 4318, not gRPC's 4317)"
+            ));
+            OtlpProtocol::HttpProtobuf
+        }
+        _ => {
+            r.warn(key, raw, protocol_name(*default));
+            *default
+        }
+    });
+    let (tc, mc) = per_signal(r, "COMPRESSION", Compression::None, |r, key, raw, default| {
+        match raw.to_ascii_lowercase().as_str() {
+            "gzip" => Compression::Gzip,
+            "none" => Compression::None,
+            _ => {
+                r.warn(key, raw, if *default == Compression::Gzip { "gzip" } else { "none" });
+                *default
+            }
+        }
+    });
+    let path = |_: &mut Reader<'_>, _: &str, raw: &str, _: &Option<String>| Some(raw.to_owned());
+    let (tca, mca) = per_signal(r, "CERTIFICATE", None, path);
+    let (tcc, mcc) = per_signal(r, "CLIENT_CERTIFICATE", None, path);
+    let (tck, mck) = per_signal(r, "CLIENT_KEY", None, path);
+    let (ti, mi) = per_signal(r, "INSECURE", false, |r, key, _, default| r.bool(key, *default));
+    (
+        OtlpTransport {
+            protocol: tp,
+            compression: tc,
+            certificate: tca,
+            client_certificate: tcc,
+            client_key: tck,
+            insecure: ti,
+        },
+        OtlpTransport {
+            protocol: mp,
+            compression: mc,
+            certificate: mca,
+            client_certificate: mcc,
+            client_key: mck,
+            insecure: mi,
+        },
+    )
 }
 
 fn parse_ratio(r: &mut Reader<'_>) -> f64 {
@@ -585,14 +712,58 @@ mod tests {
     #[test]
     fn protocol() {
         assert!(cfg(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")]).warnings.is_empty());
+        let c = cfg(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]);
+        assert_eq!(c.traces_otlp.protocol, OtlpProtocol::HttpJson);
+        assert_eq!(c.metrics_otlp.protocol, OtlpProtocol::HttpJson);
+        assert!(c.warnings.is_empty());
+        let c = cfg(&[
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "http/protobuf"),
+        ]);
+        assert_eq!(c.traces_otlp.protocol, OtlpProtocol::HttpJson);
+        assert_eq!(c.metrics_otlp.protocol, OtlpProtocol::HttpProtobuf);
+        // grpc: one warning (not one per signal) that names the fix, and http/protobuf.
         let c = cfg(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
-        one_warning(&c, "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert!(c.warnings[0].contains("OTEL_EXPORTER_OTLP_PROTOCOL=\"grpc\""));
         assert!(c.warnings[0].contains("http/protobuf"));
+        assert_eq!(c.traces_otlp.protocol, OtlpProtocol::HttpProtobuf);
+        let c = cfg(&[("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc")]);
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert!(c.warnings[0].contains("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"));
         one_warning(
             &cfg(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon")]),
             "OTEL_EXPORTER_OTLP_PROTOCOL",
             "carrier-pigeon",
         );
+    }
+
+    #[test]
+    fn compression_and_tls_files() {
+        let c = cfg(&[
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
+            ("OTEL_EXPORTER_OTLP_METRICS_COMPRESSION", "none"),
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/ca.pem"),
+            ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", "/etc/client.pem"),
+            ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "/etc/client.key"),
+            ("OTEL_EXPORTER_OTLP_INSECURE", "true"),
+        ]);
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.traces_otlp.compression, Compression::Gzip);
+        assert_eq!(c.metrics_otlp.compression, Compression::None);
+        assert_eq!(c.traces_otlp.certificate.as_deref(), Some("/etc/ca.pem"));
+        assert_eq!(c.metrics_otlp.certificate.as_deref(), Some("/etc/ca.pem"));
+        assert_eq!(c.traces_otlp.client_certificate.as_deref(), Some("/etc/client.pem"));
+        assert_eq!(c.traces_otlp.client_key.as_deref(), Some("/etc/client.key"));
+        assert_eq!(c.metrics_otlp.client_key, None);
+        assert!(c.traces_otlp.insecure && c.metrics_otlp.insecure);
+        assert_eq!(cfg(&[]).traces_otlp, OtlpTransport::default());
+
+        let c = cfg(&[("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd")]);
+        assert_eq!(c.traces_otlp.compression, Compression::None);
+        one_warning(&c, "OTEL_EXPORTER_OTLP_COMPRESSION", "zstd");
+        let c = cfg(&[("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "maybe")]);
+        one_warning(&c, "OTEL_EXPORTER_OTLP_TRACES_INSECURE", "maybe");
     }
 
     #[test]

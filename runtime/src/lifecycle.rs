@@ -9,12 +9,11 @@
 //! collector is down or stalled, and reports spans dropped by the full queue on stderr.
 
 use crate::config::{Config, ExporterKind, SamplerKind};
-use crate::export::{console, file::FileExporter, http::StdHttpClient};
+use crate::export::{console, file::FileExporter, otlp};
 use crate::metrics::Metrics;
 use crate::propagators;
 use opentelemetry::propagation::TextMapCompositePropagator;
 use opentelemetry::{InstrumentationScope, KeyValue};
-use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
@@ -264,22 +263,7 @@ fn batch(config: &Config, exporter: Box<dyn ErasedExporter>, dropped: &Arc<Atomi
 }
 
 fn otlp_span_exporter(config: &Config) -> Option<Box<dyn ErasedExporter>> {
-    let built = opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .with_http_client(StdHttpClient::new(config.traces_timeout.min(config.bsp_export_timeout)))
-        .with_endpoint(config.traces_endpoint.clone())
-        .with_timeout(config.traces_timeout)
-        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-        .with_headers(config.traces_headers.iter().cloned().collect())
-        .with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
-        .build();
-    match built {
-        Ok(exporter) => Some(Box::new(exporter)),
-        Err(e) => {
-            eprintln!("otel-runtime: warning: OTLP trace exporter not built: {e}; traces are off");
-            None
-        }
-    }
+    Some(Box::new(otlp::OtlpSpanExporter::new(config)))
 }
 
 fn meter_provider(config: &Config, resource: Resource) -> Option<SdkMeterProvider> {
@@ -291,26 +275,11 @@ fn meter_provider(config: &Config, resource: Resource) -> Option<SdkMeterProvide
                 .with_interval(config.metric_export_interval)
                 .build(),
         ),
-        ExporterKind::Otlp => {
-            let exporter = opentelemetry_otlp::MetricExporter::builder()
-                .with_http()
-                .with_http_client(StdHttpClient::new(config.metrics_timeout))
-                .with_endpoint(config.metrics_endpoint.clone())
-                .with_timeout(config.metrics_timeout)
-                .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-                .with_headers(config.metrics_headers.iter().cloned().collect())
-                .with_retry_policy(opentelemetry_otlp::RetryPolicy::disabled())
-                .build();
-            match exporter {
-                Ok(exporter) => builder.with_reader(
-                    PeriodicReader::builder(exporter).with_interval(config.metric_export_interval).build(),
-                ),
-                Err(e) => {
-                    eprintln!("otel-runtime: warning: OTLP metric exporter not built: {e}");
-                    return None;
-                }
-            }
-        }
+        ExporterKind::Otlp => builder.with_reader(
+            PeriodicReader::builder(otlp::OtlpMetricExporter::new(config))
+                .with_interval(config.metric_export_interval)
+                .build(),
+        ),
     };
     Some(provider.build())
 }
@@ -439,6 +408,9 @@ impl Runtime {
                  (OTEL_BSP_MAX_QUEUE_SIZE={})",
                 self.config.bsp_max_queue_size
             );
+        }
+        for line in otlp::loss_report() {
+            eprintln!("{line}");
         }
     }
 }

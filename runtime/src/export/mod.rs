@@ -1,5 +1,6 @@
-//! Where finished spans and metrics go: the OTLP/HTTP client over `std::net` ([`http`]),
-//! the local JSON Lines store that `cargo otel view` reads ([`file`]), and the console
+//! Where finished spans and metrics go: the OTLP/HTTP exporters ([`otlp`]: encoding,
+//! compression, retries, accounting) over a std-only HTTP/1.1 client ([`http`]) with rustls
+//! ([`tls`]), the local JSON Lines store that `cargo otel view` reads ([`file`]), and the console
 //! exporters ([`console`]).
 //!
 //! Nothing here depends on tokio, hyper or reqwest: cargo-otel weaves those crates, so an
@@ -9,6 +10,8 @@
 pub mod console;
 pub mod file;
 pub mod http;
+pub mod otlp;
+pub mod tls;
 
 use opentelemetry::Value;
 use opentelemetry::trace::{SpanKind, Status};

@@ -1,4 +1,9 @@
-//! Shared body of the collector-down tests.
+//! Shared test support: the body of the collector-down tests and a real OTLP receiver.
+
+// Each test binary uses a part of this module.
+#![allow(dead_code)]
+
+pub mod receiver;
 
 use otel_runtime::__prelude as otel;
 use otel_runtime::config::Config;
