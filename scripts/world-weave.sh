@@ -75,7 +75,9 @@ grep -v '^#' "$list" | awk 'NF == 2 { print $1 }' | while read -r crate; do
         n=$(echo "$line" | sed -E 's/.*\(([0-9]+) join points?.*/\1/')
         echo "| $crate | $n | woven |"
     else
-        why=$(grep -E "(error|warning).*$crate v" "$work/build.log" | head -n 1 | cut -c1-160 || true)
+        # The planner's reason (a crate of the runtime's own graph), else the build's.
+        why=$(cd "$work" && "$otel" otel explain "$crate" 2>/dev/null | grep -m1 "not woven:" | sed 's/^ *not woven: //' || true)
+        [ -n "$why" ] || why=$(grep -E "(error|warning).*$crate v" "$work/build.log" | head -n 1 | cut -c1-160 || true)
         echo "| $crate | – | not woven: ${why:-see $work/build.log} |"
     fi
 done

@@ -1,6 +1,8 @@
 //! The world weave's CI subset: `scripts/world-weave.sh` builds nine popular registry crates
 //! (scripts/world-weave/nine.txt, pinned by nine.lock) with a span on every public fn
-//! under `cargo otel --strict`; each must be woven, none may fall back.
+//! under `cargo otel --strict`; each must be woven, none may fall back. The one accepted
+//! exception is a crate of otel-runtime's own graph (serde_json and memchr, through the
+//! http/json exporter), which the planner never weaves: the exporter must not trace itself.
 
 use std::process::Command;
 
@@ -21,6 +23,9 @@ fn nine_popular_crates_are_woven_under_strict_with_a_catch_all_rule() {
     let list = std::fs::read_to_string(root.join("scripts/world-weave/nine.txt")).expect("list");
     for name in list.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.split_whitespace().next()) {
         let row = table.lines().find(|r| r.starts_with(&format!("| {name} |"))).unwrap_or_default();
-        assert!(row.ends_with("| woven |"), "{name} was not woven: {row}\n{table}");
+        assert!(
+            row.ends_with("| woven |") || row.contains("otel-runtime itself depends on"),
+            "{name} was not woven: {row}\n{table}"
+        );
     }
 }
