@@ -295,6 +295,34 @@ fn probes_and_non_target_units_pass_through_untouched() {
         assert_eq!(w.status.code(), d.status.code(), "{args:?}");
         assert_eq!(w.stdout, d.stdout, "{args:?}");
     }
+
+    // A build script's feature probe (rustix's): the package's own rustflags, `--cfg
+    // cargo_otel` among them, and code on stdin. Even for a package the plan holds, under
+    // --strict, it is rustc's to answer.
+    let out_dir = tempfile::tempdir().expect("tempdir");
+    let probe = |program: &std::path::Path, wrapped: bool| {
+        use std::io::Write;
+        let mut cmd = Command::new(program);
+        if wrapped {
+            cmd.env("CARGO_OTEL_WRAPPER", "1")
+                .env("CARGO_OTEL_PACKAGES", "rustix")
+                .env("CARGO_OTEL_STRICT", "1")
+                .arg("rustc");
+        }
+        let mut child = cmd
+            .env("CARGO_PKG_NAME", "rustix")
+            .args(["--cfg", "cargo_otel", "--crate-type=lib", "--emit=metadata", "--out-dir"])
+            .arg(out_dir.path())
+            .arg("-")
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        child.stdin.take().expect("stdin").write_all(b"pub fn probe() {}\n").expect("the probe's code is read");
+        child.wait().expect("wait").success()
+    };
+    assert!(probe(std::path::Path::new("rustc"), false));
+    assert!(probe(&cargo_otel(), true), "a stdin probe under --strict reaches rustc");
 }
 
 /// The user's rustflags from `.cargo/config.toml` survive (cargo would drop them once we set

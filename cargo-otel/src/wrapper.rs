@@ -181,6 +181,11 @@ pub fn main() -> ExitCode {
     if !std::env::var(PACKAGES_ENV).is_ok_and(|list| list.split(',').any(|p| p == package)) {
         return inv.passthrough();
     }
+    // No source file: a probe that build scripts run through `RUSTC_WRAPPER` with the
+    // package's own rustflags (rustix and others compile test code from stdin, `-`).
+    if inv.source_index().is_none() {
+        return inv.passthrough();
+    }
     match weave_and_compile(&inv) {
         Ok(code) => code,
         Err(err) if std::env::var(STRICT_ENV).is_ok_and(|s| s == "1") => {
