@@ -61,7 +61,7 @@ async fn main() {
     let _ = client.execute(request).await;
     let _ = tokio::task::spawn_blocking(|| reqwest::blocking::get("http://127.0.0.1:9/")).await;
 }'
-for v in 0.11.0 0.11.27 0.12.0 0.12.28; do
+for v in 0.11.0 0.11.27 0.12.0 0.12.28 0.13.0 0.13.5; do
     add reqwest reqwest "$v" 'default-features = false, features = ["blocking"]' \
         'tokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$reqwest_main"
 done

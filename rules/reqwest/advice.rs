@@ -1,4 +1,4 @@
-// Advice for reqwest 0.11 / 0.12, spliced as `mod __otel_advice_reqwest` at reqwest's crate
+// Advice for reqwest 0.11, 0.12 and 0.13, spliced as `mod __otel_advice_reqwest` at reqwest's crate
 // root, after the shared `../http/request.rs` (carriers, `protocol_version`). Uses reqwest's
 // own re-exports (`crate::header`, `crate::Url`, ...) and its `http` dependency, so one file
 // fits both the http 0.2 (0.11) and http 1 (0.12) lines.

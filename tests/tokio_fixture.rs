@@ -1,0 +1,23 @@
+//! The tokio pack on a program that speaks no HTTP (tests/fixtures/tokio-app): with one
+//! `// otel:span` comment on the fn that handles a job, the task it spawns and the blocking
+//! closure it runs become INTERNAL spans under that fn's span, in one trace.
+
+use cargo_otel_tests::{copy_fixture, otel_build_strict, run_fixture_app, span};
+
+#[test]
+fn a_directive_gives_a_tokio_worker_without_http_its_task_spans() {
+    let fixture = copy_fixture("tokio-app");
+    let dir = fixture.path();
+    let err = otel_build_strict(dir);
+    assert!(err.contains("Weaving tokio v"), "{err}");
+
+    let (stdout, spans) = run_fixture_app(dir, "tokio-app");
+    assert_eq!(stdout.trim(), "total=61");
+    let process = span(&spans, "process");
+    assert_eq!(process["parent_span_id"], "", "the directive's span is the root: {spans:#?}");
+    for child in ["tokio::spawn", "tokio::task::spawn_blocking"] {
+        let task = span(&spans, child);
+        assert_eq!(task["parent_span_id"], process["span_id"], "{child} under `process`: {spans:#?}");
+        assert_eq!(task["trace_id"], process["trace_id"]);
+    }
+}
