@@ -166,6 +166,22 @@ pub fn runtime_closure(metadata: &Metadata) -> BTreeSet<PackageId> {
     ids
 }
 
+/// `, which \`cargo update -p tokio\` reaches` when a semver-compatible update of `name`
+/// would be in `req`'s range (a lock file pinning tokio 1.37 under a `>=1.38` pack).
+fn update_hint(name: &str, version: &semver::Version, req: Option<&semver::VersionReq>) -> String {
+    let Some(req) = req else { return String::new() };
+    let newest_compatible = if version.major > 0 {
+        semver::Version::new(version.major, u64::from(u32::MAX), 0)
+    } else {
+        semver::Version::new(0, version.minor, u64::from(u32::MAX))
+    };
+    if req.matches(&newest_compatible) && !req.matches(version) {
+        format!(", which a compatible update reaches: `cargo update -p {name}`")
+    } else {
+        String::new()
+    }
+}
+
 /// Compute which packages may be and will be woven.
 pub fn graph_plan(metadata: &Metadata, rules: &RuleSet, runtime_closure: BTreeSet<PackageId>) -> GraphPlan {
     let declares_runtime: BTreeSet<PackageId> = metadata
@@ -190,7 +206,8 @@ pub fn graph_plan(metadata: &Metadata, rules: &RuleSet, runtime_closure: BTreeSe
                 Some(true) => packs.push(pack.name.clone()),
                 Some(false) => uncovered.push(match &pack.target {
                     CrateTarget::Named { versions, .. } => {
-                        format!("`{}` covers {}", pack.name, versions.as_deref().unwrap_or(""))
+                        let hint = update_hint(&package.name, &package.version, pack.target.version_req().as_ref());
+                        format!("`{}` covers {}{hint}", pack.name, versions.as_deref().unwrap_or(""))
                     }
                     CrateTarget::Workspace => pack.name.clone(),
                 }),
@@ -508,5 +525,21 @@ fn print_new_status(log: &Path, printed: &mut usize) {
     if end > *printed {
         eprint!("{}", &text[*printed..end]);
         *printed = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_old_pinned_version_gets_the_update_that_reaches_the_range() {
+        let req = semver::VersionReq::parse(">=1.38, <2").expect("req");
+        let v = |s: &str| semver::Version::parse(s).expect("version");
+        assert!(update_hint("tokio", &v("1.37.0"), Some(&req)).contains("`cargo update -p tokio`"));
+        assert_eq!(update_hint("tokio", &v("2.0.0"), Some(&req)), "", "a newer major is not an update");
+        let zero = semver::VersionReq::parse(">=0.11.5, <0.12").expect("req");
+        assert!(update_hint("reqwest", &v("0.11.2"), Some(&zero)).contains("cargo update"));
+        assert_eq!(update_hint("reqwest", &v("0.10.9"), Some(&zero)), "");
     }
 }
