@@ -92,7 +92,9 @@ pub mod __prelude {
 /// Hooks for tests and benches: install the pipeline with a chosen exporter before first use.
 #[doc(hidden)]
 pub mod __test {
-    pub use crate::lifecycle::{DISABLED, ENABLED, ErasedExporter, SPANS_OFF, TraceSink, force_state, install};
+    pub use crate::lifecycle::{
+        DISABLED, ENABLED, ErasedExporter, SPANS_OFF, TraceSink, force_state, install, install_abort_flush,
+    };
 
     /// Whether the runtime counted spans dropped by a full queue, and how many.
     pub fn dropped_spans() -> u64 {
