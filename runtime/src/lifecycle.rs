@@ -22,7 +22,7 @@
 //! panicking span included); an app that replaces our panic hook loses the abort flush.
 //! Not covered: SIGKILL and the OOM killer (uncatchable), `_exit`/`abort` called directly,
 //! other signals, a crash (SIGSEGV). The signal handling is unix only (a no-op elsewhere);
-//! details in [`signals`].
+//! details in `lifecycle/signals.rs`.
 //!
 //! # Exit stays fast
 //!
