@@ -275,16 +275,13 @@ fn app_handler_replacing_the_runtime() {
         return;
     }
     let dir = tempdir();
-    let (mut child, _out) = spawn(CASE, &store(&dir), &[]);
+    let (mut child, mut out) = spawn(CASE, &store(&dir), &[]);
     // The first `ready` comes before the app's handler: wait for the second.
-    let (status, _) = {
-        let mut out = _out;
-        let mut line = String::new();
-        out.read_line(&mut line).expect("second ready");
-        assert_eq!(line.trim_end(), "ready");
-        send(&child, libc::SIGINT);
-        wait(&mut child, Duration::from_secs(20))
-    };
+    let mut line = String::new();
+    out.read_line(&mut line).expect("second ready");
+    assert_eq!(line.trim_end(), "ready");
+    send(&child, libc::SIGINT);
+    let (status, _) = wait(&mut child, Duration::from_secs(20));
     assert!(status.success(), "{status}");
     expect_spans(&store(&dir), &["after-signal"]);
 }
