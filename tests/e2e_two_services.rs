@@ -13,7 +13,7 @@ use cargo_otel_tests::{cargo_otel, host, read_spans, workspace_root};
 use serde_json::Value;
 
 fn otel_target() -> PathBuf {
-    workspace_root().join("target/e2e-otel")
+    cargo_otel_tests::two_services_otel_target()
 }
 
 /// A running service; SIGTERM on drop so a failing test leaves nothing behind.

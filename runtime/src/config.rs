@@ -32,6 +32,7 @@
 //! | `OTEL_METRIC_EXPORT_INTERVAL` | ms > 0 | `60000` |
 //! | `OTEL_RUST_INSTRUMENTATION_<PACK>_ENABLED` | `true`/`false` | `true` |
 //! | `CARGO_OTEL_STORE` | directory of the local file store | `target/otel/traces` |
+//! | `CARGO_OTEL_SHUTDOWN_TIMEOUT` | ms > 0: how long exit (or a SIGTERM/SIGINT) waits for the last export | `1000` |
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -140,6 +141,9 @@ pub struct Config {
     pub store_dir: String,
     /// One line per invalid value; printed once on stderr by [`Config::from_env`].
     pub warnings: Vec<String>,
+    /// `CARGO_OTEL_SHUTDOWN_TIMEOUT`: the most a normal stop waits for the last exports, so a
+    /// CLI whose collector is down or stalled still exits promptly.
+    pub shutdown_timeout: Duration,
 }
 
 const DEFAULT_ENDPOINT: &str = "http://localhost:4318";
@@ -384,6 +388,7 @@ impl Config {
         }
 
         let store_dir = r.get("CARGO_OTEL_STORE").unwrap_or(DEFAULT_STORE).to_owned();
+        let shutdown_timeout = r.millis("CARGO_OTEL_SHUTDOWN_TIMEOUT", 1_000);
 
         Config {
             disabled,
@@ -409,6 +414,7 @@ impl Config {
             disabled_packs,
             store_dir,
             warnings: r.warnings,
+            shutdown_timeout,
         }
     }
 
@@ -815,5 +821,14 @@ mod tests {
         assert_eq!(percent_decode("100%"), "100%");
         assert_eq!(percent_decode("%zz"), "%zz");
         assert_eq!(percent_decode("%4"), "%4");
+    }
+
+    #[test]
+    fn shutdown_timeout() {
+        assert_eq!(cfg(&[]).shutdown_timeout, Duration::from_secs(1));
+        assert_eq!(cfg(&[("CARGO_OTEL_SHUTDOWN_TIMEOUT", "250")]).shutdown_timeout, Duration::from_millis(250));
+        let c = cfg(&[("CARGO_OTEL_SHUTDOWN_TIMEOUT", "0")]);
+        assert_eq!(c.shutdown_timeout, Duration::from_secs(1));
+        one_warning(&c, "CARGO_OTEL_SHUTDOWN_TIMEOUT", "0");
     }
 }

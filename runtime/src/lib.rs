@@ -8,7 +8,8 @@ through Cargo, so it declares a small C ABI (`__otel_v1_*`, listed once in `abi/
 and the linker binds it to the definitions in [`exports`]. Everything behind that door is
 ordinary OpenTelemetry 0.33:
 
-- [`lifecycle`]: builds the pipeline from the environment on first use, flushes at exit;
+- [`lifecycle`]: builds the pipeline from the environment on first use, flushes on every
+  normal stop (exit, `process::exit`, SIGTERM, SIGINT, an abort-panic) within a deadline;
 - [`config`]: the standard `OTEL_*` variables, parsed by a pure, tested function;
 - [`span`] and [`context`]: span and context handles over `opentelemetry::Context`, so the
   application's own OTel (and `tracing-opentelemetry`) spans share one tree with ours (a
@@ -22,8 +23,9 @@ ordinary OpenTelemetry 0.33:
 - [`export`]: OTLP/HTTP over `std::net`, the local JSON Lines store read by
   `cargo otel view`, console output.
 
-Failure policy: no panic crosses the ABI, the export queue is bounded (dropped spans are
-counted and reported at shutdown), and shutdown is bounded when the collector is down.
+Failure policy: no panic crosses the ABI, the export queue is bounded (spans dropped or not
+sent are counted and reported at shutdown), and shutdown is bounded (1 s by default) when
+the collector is down or stalled.
 
 # Example
 
@@ -92,7 +94,9 @@ pub mod __prelude {
 /// Hooks for tests and benches: install the pipeline with a chosen exporter before first use.
 #[doc(hidden)]
 pub mod __test {
-    pub use crate::lifecycle::{DISABLED, ENABLED, ErasedExporter, SPANS_OFF, TraceSink, force_state, install};
+    pub use crate::lifecycle::{
+        DISABLED, ENABLED, ErasedExporter, SPANS_OFF, TraceSink, force_state, install, install_abort_flush,
+    };
 
     /// Whether the runtime counted spans dropped by a full queue, and how many.
     pub fn dropped_spans() -> u64 {

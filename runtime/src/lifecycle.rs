@@ -1,12 +1,37 @@
-//! Lifecycle: lazy initialisation, the process-wide pipeline, shutdown at exit.
+//! Lifecycle: lazy initialisation, the process-wide pipeline, shutdown on every normal stop.
 //!
 //! The state is one atomic byte read with a relaxed load by every entry point, so the
 //! disabled path (`OTEL_SDK_DISABLED=true`) is a load and a branch. `__otel_v1_init` (which
 //! the weaver puts at the start of `main`) builds the pipeline; any entry point called first
-//! (test binaries, libraries) builds it lazily. Initialisation registers
-//! `__otel_v1_shutdown` with libc `atexit`, so a normal exit and a panicking `main` both
-//! flush. Shutdown is bounded by the OTLP timeout (at most [`MAX_SHUTDOWN`]) even when the
-//! collector is down or stalled, and reports spans dropped by the full queue on stderr.
+//! (test binaries, libraries) builds it lazily. The disabled path builds nothing and installs
+//! no handler of any kind.
+//!
+//! # Nothing that has ended is lost on a normal stop
+//!
+//! Building the pipeline arranges a shutdown (flush of every ended span, then the exporters
+//! stop) for each way a process normally stops:
+//!
+//! | stop | how it is flushed |
+//! |---|---|
+//! | return from `main`, a panicking `main` (unwind), `std::process::exit` | libc `atexit` |
+//! | SIGTERM, SIGINT, the app handling neither | our `sigaction` handler wakes the `otel-signals` thread, which shuts down and re-raises with `SIG_DFL`: the exit status is the signal's |
+//! | SIGTERM, SIGINT, the app handling them (tokio::signal, signal-hook, ctrlc, sigaction) | the app's handler runs as before (we chain to one installed before us; tokio and signal-hook chain to us); we flush early, and the app's return from `main` shuts down through atexit |
+//! | a panic under `panic = "abort"` | a panic hook (after the previous hook) shuts down before the abort |
+//!
+//! Spans still open at that moment are not ended and are not exported (under `abort` the
+//! panicking span included); an app that replaces our panic hook loses the abort flush.
+//! Not covered: SIGKILL and the OOM killer (uncatchable), `_exit`/`abort` called directly,
+//! other signals, a crash (SIGSEGV). The signal handling is unix only (a no-op elsewhere);
+//! details in `lifecycle/signals.rs`.
+//!
+//! # Exit stays fast
+//!
+//! A shutdown waits at most `CARGO_OTEL_SHUTDOWN_TIMEOUT` (default 1 s) for the last
+//! exports, whatever the OTLP timeout, so a CLI whose collector is down or stalled exits
+//! within a second of its own work. A concurrent second shutdown (atexit while a signal's
+//! shutdown runs) waits for the first within the same bound. Spans that were not exported
+//! (dropped by the full queue, refused by the collector, still queued or in flight at the
+//! deadline) are counted in one line on stderr.
 
 use crate::config::{Config, ExporterKind, SamplerKind};
 use crate::export::{console, file::FileExporter, otlp};
@@ -22,8 +47,8 @@ use opentelemetry_sdk::trace::{
     SpanProcessor,
 };
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 pub const UNINIT: u8 = 0;
 /// Spans are sampled by the configured sampler.
@@ -33,8 +58,7 @@ pub const DISABLED: u8 = 2;
 /// `always_off`: span starts return 0 at once; contexts and propagation still work.
 pub const SPANS_OFF: u8 = 3;
 
-/// Upper bound of `__otel_v1_shutdown`, whatever the configured timeouts.
-pub const MAX_SHUTDOWN: Duration = Duration::from_secs(5);
+mod signals;
 
 static STATE: AtomicU8 = AtomicU8::new(UNINIT);
 static RUNTIME: OnceLock<Option<Runtime>> = OnceLock::new();
@@ -52,7 +76,22 @@ pub struct Runtime {
     pub parent_fast_path: bool,
     /// Spans refused because the export queue was full.
     pub dropped: Arc<AtomicU64>,
+    /// Spans queued, in flight and failed, for the shutdown report.
+    stats: Arc<ExportStats>,
     shut_down: AtomicBool,
+    /// Set (and notified) when the first shutdown has finished.
+    finished: (Mutex<bool>, Condvar),
+}
+
+/// What happened to the spans admitted to the batch processor.
+#[derive(Debug, Default)]
+struct ExportStats {
+    /// Admitted, not yet handed to the exporter.
+    in_queue: AtomicUsize,
+    /// Handed to the exporter, which has not returned yet.
+    in_flight: AtomicUsize,
+    /// In a batch whose export failed.
+    failed: AtomicU64,
 }
 
 /// The current state byte (one relaxed load).
@@ -112,6 +151,10 @@ pub fn install(config: impl FnOnce() -> Config, sink: Option<TraceSink>) -> Opti
         STATE.store(state, Ordering::Release);
         if built.is_some() {
             register_atexit();
+            signals::install();
+            if cfg!(panic = "abort") {
+                install_abort_flush();
+            }
         }
         built
     });
@@ -131,6 +174,20 @@ fn register_atexit() {
     unsafe {
         atexit(at_exit);
     }
+}
+
+/// With `panic = "abort"` there is no unwinding and no atexit: shut down from the panic hook,
+/// after the previous hook (which prints the message). Installed automatically in such builds.
+pub fn install_abort_flush() {
+    // take_hook panics on a panicking thread (a lazy init from a drop during unwinding).
+    if std::thread::panicking() {
+        return;
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        previous(info);
+        shutdown();
+    }));
 }
 
 fn resource(config: &Config) -> Resource {
@@ -192,17 +249,25 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
     }
 }
 
-/// Wraps the exporter behind the batch processor: counts spans leaving the queue.
+/// Wraps the exporter behind the batch processor: counts spans leaving the queue, in
+/// flight and failed.
 #[derive(Debug)]
 struct CountingExporter {
     inner: Box<dyn ErasedExporter>,
-    in_queue: Arc<AtomicUsize>,
+    stats: Arc<ExportStats>,
 }
 
 impl SpanExporter for CountingExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        self.in_queue.fetch_sub(batch.len(), Ordering::AcqRel);
-        self.inner.export_blocking(batch)
+        let n = batch.len();
+        self.stats.in_flight.fetch_add(n, Ordering::AcqRel);
+        self.stats.in_queue.fetch_sub(n, Ordering::AcqRel);
+        let result = self.inner.export_blocking(batch);
+        if result.is_err() {
+            self.stats.failed.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        self.stats.in_flight.fetch_sub(n, Ordering::AcqRel);
+        result
     }
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         self.inner.shutdown_with_timeout(timeout)
@@ -218,7 +283,7 @@ impl SpanExporter for CountingExporter {
 #[derive(Debug)]
 struct BoundedBatch {
     inner: BatchSpanProcessor,
-    in_queue: Arc<AtomicUsize>,
+    stats: Arc<ExportStats>,
     max_queue: usize,
     dropped: Arc<AtomicU64>,
 }
@@ -228,8 +293,8 @@ impl SpanProcessor for BoundedBatch {
         self.inner.on_start(span, cx)
     }
     fn on_end(&self, span: SpanData) {
-        if self.in_queue.fetch_add(1, Ordering::AcqRel) >= self.max_queue {
-            self.in_queue.fetch_sub(1, Ordering::AcqRel);
+        if self.stats.in_queue.fetch_add(1, Ordering::AcqRel) >= self.max_queue {
+            self.stats.in_queue.fetch_sub(1, Ordering::AcqRel);
             self.dropped.fetch_add(1, Ordering::Relaxed);
             return;
         }
@@ -246,9 +311,13 @@ impl SpanProcessor for BoundedBatch {
     }
 }
 
-fn batch(config: &Config, exporter: Box<dyn ErasedExporter>, dropped: &Arc<AtomicU64>) -> BoundedBatch {
-    let in_queue = Arc::new(AtomicUsize::new(0));
-    let exporter = CountingExporter { inner: exporter, in_queue: in_queue.clone() };
+fn batch(
+    config: &Config,
+    exporter: Box<dyn ErasedExporter>,
+    dropped: &Arc<AtomicU64>,
+    stats: &Arc<ExportStats>,
+) -> BoundedBatch {
+    let exporter = CountingExporter { inner: exporter, stats: stats.clone() };
     let batch_config = BatchConfigBuilder::default()
         .with_max_queue_size(config.bsp_max_queue_size)
         .with_max_export_batch_size(config.bsp_max_export_batch_size)
@@ -256,7 +325,7 @@ fn batch(config: &Config, exporter: Box<dyn ErasedExporter>, dropped: &Arc<Atomi
         .build();
     BoundedBatch {
         inner: BatchSpanProcessor::new(exporter, batch_config),
-        in_queue,
+        stats: stats.clone(),
         max_queue: config.bsp_max_queue_size,
         dropped: dropped.clone(),
     }
@@ -287,6 +356,7 @@ fn meter_provider(config: &Config, resource: Resource) -> Option<SdkMeterProvide
 fn build(config: Config, sink: TraceSink) -> Runtime {
     let resource = resource(&config);
     let dropped = Arc::new(AtomicU64::new(0));
+    let stats = Arc::new(ExportStats::default());
     let mut builder =
         SdkTracerProvider::builder().with_resource(resource.clone()).with_sampler(sdk_sampler(config.sampler));
     match sink {
@@ -294,7 +364,7 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
             builder = builder.with_span_processor(ProcessorBox(p));
         }
         TraceSink::Batch(make) => {
-            builder = builder.with_span_processor(batch(&config, make(), &dropped));
+            builder = builder.with_span_processor(batch(&config, make(), &dropped, &stats));
         }
         TraceSink::FromConfig => {
             let exporter: Option<Box<dyn ErasedExporter>> = match config.traces_exporter {
@@ -306,7 +376,7 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
                 ExporterKind::File => Some(Box::new(FileExporter::new(&config.store_dir, &config.service_name))),
             };
             if let Some(exporter) = exporter {
-                builder = builder.with_span_processor(batch(&config, exporter, &dropped));
+                builder = builder.with_span_processor(batch(&config, exporter, &dropped, &stats));
             }
         }
     }
@@ -340,7 +410,9 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
         metrics,
         parent_fast_path,
         dropped,
+        stats,
         shut_down: AtomicBool::new(false),
+        finished: (Mutex::new(false), Condvar::new()),
     }
 }
 
@@ -367,51 +439,96 @@ impl SpanProcessor for ProcessorBox {
 }
 
 impl Runtime {
-    /// Flush and stop the exporters, once; bounded by the OTLP timeout and [`MAX_SHUTDOWN`].
+    /// Flush and stop the exporters, once, within `CARGO_OTEL_SHUTDOWN_TIMEOUT`. A call
+    /// while another is running waits for it, within the same bound.
     pub fn shutdown(&self) {
+        let timeout = self.config.shutdown_timeout;
+        let deadline = Instant::now() + timeout;
         if self.shut_down.swap(true, Ordering::AcqRel) {
+            self.wait_finished(deadline);
             return;
         }
-        let budget = self.config.traces_timeout.max(self.config.metrics_timeout).min(MAX_SHUTDOWN);
         let tracer_provider = self.tracer_provider.clone();
         let meter_provider = self.meter_provider.clone();
         let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
         // Traces and metrics shut down in parallel on helper threads, so a stalled collector
-        // costs one budget, and the caller (an atexit handler) waits at most that long.
+        // costs one timeout, and the caller (atexit, the signal thread, a panic hook) waits
+        // at most that long: a helper still blocked on the network dies with the process.
         let t_done = done_tx.clone();
         let spawned_t = std::thread::Builder::new().name("otel-shutdown".into()).spawn(move || {
-            let _ = tracer_provider.shutdown_with_timeout(budget);
+            let _ = tracer_provider.shutdown_with_timeout(timeout);
             let _ = t_done.send(());
         });
         let mut waiting = usize::from(spawned_t.is_ok());
         if let Some(mp) = meter_provider {
             let m_done = done_tx.clone();
             let spawned = std::thread::Builder::new().name("otel-shutdown".into()).spawn(move || {
-                let _ = mp.shutdown_with_timeout(budget);
+                let _ = mp.shutdown_with_timeout(timeout);
                 let _ = m_done.send(());
             });
             waiting += usize::from(spawned.is_ok());
         }
         drop(done_tx);
-        let deadline = std::time::Instant::now() + budget + Duration::from_millis(250);
         while waiting > 0 {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() || done_rx.recv_timeout(left).is_err() {
                 break;
             }
             waiting -= 1;
         }
-        let dropped = self.dropped.load(Ordering::Relaxed);
-        if dropped > 0 {
-            eprintln!(
-                "otel-runtime: {dropped} spans dropped because the export queue was full \
-                 (OTEL_BSP_MAX_QUEUE_SIZE={})",
-                self.config.bsp_max_queue_size
-            );
+        if let Some(line) = self.report() {
+            eprintln!("{line}");
         }
         for line in otlp::loss_report() {
             eprintln!("{line}");
         }
+        let (lock, cvar) = &self.finished;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        cvar.notify_all();
+    }
+
+    fn wait_finished(&self, deadline: Instant) {
+        let (lock, cvar) = &self.finished;
+        let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
+        while !*done {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            done = match cvar.wait_timeout(done, left) {
+                Ok((guard, _)) => guard,
+                Err(e) => e.into_inner().0,
+            };
+        }
+    }
+
+    /// The one-line report of spans that were not exported, if any.
+    fn report(&self) -> Option<String> {
+        let dropped = self.dropped.load(Ordering::Relaxed);
+        let failed = self.stats.failed.load(Ordering::Relaxed);
+        let unsent =
+            (self.stats.in_queue.load(Ordering::Acquire) + self.stats.in_flight.load(Ordering::Acquire)) as u64;
+        let total = dropped + failed + unsent;
+        if total == 0 {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if dropped > 0 {
+            parts.push(format!(
+                "{dropped} dropped because the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE={})",
+                self.config.bsp_max_queue_size
+            ));
+        }
+        if failed > 0 {
+            parts.push(format!("{failed} in failed exports"));
+        }
+        if unsent > 0 {
+            parts.push(format!(
+                "{unsent} unsent at the shutdown deadline (CARGO_OTEL_SHUTDOWN_TIMEOUT={} ms)",
+                self.config.shutdown_timeout.as_millis()
+            ));
+        }
+        Some(format!("otel-runtime: {total} spans not exported: {}", parts.join(", ")))
     }
 }
 
@@ -419,5 +536,14 @@ impl Runtime {
 pub(crate) fn shutdown() {
     if let Some(Some(rt)) = RUNTIME.get() {
         rt.shutdown();
+    }
+}
+
+/// Export what has ended now, without stopping (a signal the application handles itself).
+pub(crate) fn flush() {
+    if let Some(Some(rt)) = RUNTIME.get()
+        && !rt.shut_down.load(Ordering::Acquire)
+    {
+        let _ = rt.tracer_provider.force_flush();
     }
 }

@@ -22,4 +22,15 @@ fn disabled_sdk_is_a_no_op() {
     assert!(otel::extract(&H).is_empty());
     otel::record(otel::HTTP_CLIENT_DURATION, 1.0, &[]);
     otel_runtime::exports::__otel_v1_shutdown();
+    // The disabled path installs no signal handler.
+    #[cfg(unix)]
+    for sig in [libc::SIGTERM, libc::SIGINT] {
+        // Safety: reading the current disposition into a zeroed struct.
+        let current = unsafe {
+            let mut current: libc::sigaction = std::mem::zeroed();
+            assert_eq!(libc::sigaction(sig, std::ptr::null(), &mut current), 0);
+            current.sa_sigaction
+        };
+        assert_eq!(current, libc::SIG_DFL, "signal {sig} has a handler");
+    }
 }

@@ -175,3 +175,87 @@ pub fn assert_one_client_one_server(spans: &[serde_json::Value]) -> (&serde_json
     assert_eq!(attr(server, "http.response.status_code"), 200);
     (client, server)
 }
+
+/// Where `cargo otel` builds examples/two-services (shared by every test that runs it).
+pub fn two_services_otel_target() -> PathBuf {
+    workspace_root().join("target/e2e-otel")
+}
+
+/// Build service-a and service-b with `cargo otel` into [`two_services_otel_target`];
+/// returns the directory holding the binaries.
+pub fn otel_build_two_services() -> PathBuf {
+    let out = Command::new(cargo_otel())
+        .arg("otel")
+        .arg("--otel-target-dir")
+        .arg(two_services_otel_target())
+        .args(["build", "-p", "service-a", "-p", "service-b"])
+        .current_dir(workspace_root())
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .expect("run cargo otel");
+    assert!(out.status.success(), "build failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    two_services_otel_target().join(host()).join("debug")
+}
+
+/// A server process started by a test: its first stdout line must end with
+/// `listening on ADDR`. Killed (SIGKILL) on drop if still running, so a failing test leaves
+/// nothing behind.
+pub struct Server {
+    pub child: std::process::Child,
+    pub addr: String,
+}
+
+impl Server {
+    pub fn start(binary: &Path, envs: &[(&str, String)]) -> Server {
+        use std::io::BufRead;
+        let mut child = Command::new(binary)
+            .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+            .env("RUST_BACKTRACE", "0")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout).read_line(&mut line).expect("listening line");
+        assert!(line.contains("listening on"), "unexpected first line: {line}");
+        let addr = line.trim().rsplit(' ').next().expect("address").to_string();
+        Server { child, addr }
+    }
+
+    /// Send `signal` (a `kill -s` name: `TERM`, `INT`) and wait, at most `limit`.
+    pub fn signal_and_wait(&mut self, signal: &str, limit: std::time::Duration) -> std::process::ExitStatus {
+        let sent = Command::new("kill").args(["-s", signal]).arg(self.child.id().to_string()).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -s {signal} failed");
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(start.elapsed() < limit, "still running {limit:?} after SIG{signal}");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A plain HTTP/1.1 GET on a fresh connection: status code and body.
+pub fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).expect("timeout");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status code");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
+    (status, body)
+}
