@@ -501,6 +501,10 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     }
     shell.verbose("Running", format!("{cargo} {} {}", args.command, rest.join(" ")));
     let mut child = cmd.spawn().with_context(|| format!("cannot run `{cargo}`"))?;
+    // A Ctrl-C in the terminal reaches the whole foreground group: cargo and the program it
+    // runs handle it (the runtime flushes before the program dies); we wait for them, so
+    // the prompt comes back after the last span is stored, and report their status.
+    let _ignoring = IgnoreStopSignals::now();
     let status = loop {
         print_new_status(&plan.status_log, &mut printed);
         match child.try_wait() {
@@ -511,11 +515,54 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
     };
     print_new_status(&plan.status_log, &mut printed);
     let _ = std::fs::remove_file(&plan.status_log);
-    Ok(match status.code() {
+    Ok(exit_code_of(status))
+}
+
+/// The child's status as ours: its code, or `128 + signal` (the shell's convention) when a
+/// signal ended it.
+fn exit_code_of(status: std::process::ExitStatus) -> ExitCode {
+    #[cfg(unix)]
+    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+        return ExitCode::from(u8::try_from(128 + signal).unwrap_or(1));
+    }
+    match status.code() {
         Some(0) => ExitCode::SUCCESS,
         Some(c) => ExitCode::from(u8::try_from(c).unwrap_or(1)),
         None => ExitCode::FAILURE,
-    })
+    }
+}
+
+/// SIGINT and SIGTERM ignored by this process while the guard lives (set after the child
+/// was spawned: an ignored disposition would be inherited by it), restored on drop.
+struct IgnoreStopSignals {
+    #[cfg(unix)]
+    previous: [libc::sighandler_t; 2],
+}
+
+impl IgnoreStopSignals {
+    fn now() -> IgnoreStopSignals {
+        #[cfg(unix)]
+        {
+            // SAFETY: `signal` with SIG_IGN installs no handler code; the previous
+            // dispositions are restored as they were.
+            let previous =
+                unsafe { [libc::signal(libc::SIGINT, libc::SIG_IGN), libc::signal(libc::SIGTERM, libc::SIG_IGN)] };
+            IgnoreStopSignals { previous }
+        }
+        #[cfg(not(unix))]
+        IgnoreStopSignals {}
+    }
+}
+
+impl Drop for IgnoreStopSignals {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        // SAFETY: restores the dispositions `now` replaced.
+        unsafe {
+            libc::signal(libc::SIGINT, self.previous[0]);
+            libc::signal(libc::SIGTERM, self.previous[1]);
+        }
+    }
 }
 
 /// Print the status lines wrappers appended since the last call (whole lines only).
