@@ -176,6 +176,24 @@ fn a_crate_that_fails_once_woven_falls_back_with_a_warning_unless_strict() {
     let (out, _) = run_app(dir, &[]);
     assert!(out.status.success(), "the fallback build works");
 
+    // An error inside a pack's advice is reported at the advice file's line, not at a line
+    // past the end of the woven crate's root.
+    let advice = dir.join("advice-rules/bad-advice");
+    std::fs::create_dir_all(&advice).expect("mkdir");
+    std::fs::write(
+        advice.join("pack.toml"),
+        "[pack]\nname = \"bad-advice\"\ncrate = \"hex\"\nadvice = \"advice.rs\"\n\n[[rule]]\nid = \"enter\"\nfn = \"encode\"\non_enter = \"enter\"\n",
+    )
+    .expect("write");
+    std::fs::write(advice.join("advice.rs"), "pub fn enter() {\n    let _x: u8 = \"not a number\";\n}\n").expect("write");
+    let rules = advice.parent().expect("parent").display().to_string();
+    let err = build_ok(dir, &["--rules", &rules, "build", "-p", "app"]);
+    assert!(
+        err.contains("hex v0.4.3 does not compile once instrumented (rules: bad-advice/enter")
+            && err.contains("bad-advice/advice.rs:2 (advice of pack `bad-advice`)"),
+        "{err}"
+    );
+
     std::fs::write(
         dir.join("helper/src/lib.rs"),
         "//! changed\npub fn compute(n: u64) -> u64 {\n    (1..=n).sum()\n}\n",

@@ -334,7 +334,7 @@ fn weave_and_compile(inv: &Invocation) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let first_error = first_error(&output.stderr);
+    let first_error = first_error(&output.stderr, &source_arg, &woven.appended);
     let rules: Vec<String> = woven.joins.iter().map(|j| j.rule.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     if plan.strict {
         use std::io::Write;
@@ -447,8 +447,10 @@ fn relax_forbid_args(args: &mut [OsString]) {
     }
 }
 
-/// The first error message in rustc's (JSON or human) stderr.
-fn first_error(stderr: &[u8]) -> String {
+/// The first error message in rustc's (JSON or human) stderr. An error in code the weaver
+/// appended to the crate root (which the remapped path shows as a line past the end of the
+/// user's file) is reported at its advice file and line, or as the prelude's.
+fn first_error(stderr: &[u8], root: &Path, appended: &[emit::Appended]) -> String {
     let text = String::from_utf8_lossy(stderr);
     for line in text.lines() {
         if let Ok(value) = serde_json::from_str::<serde_json::Value>(line)
@@ -459,7 +461,14 @@ fn first_error(stderr: &[u8]) -> String {
                 .get("spans")
                 .and_then(|s| s.as_array())
                 .and_then(|s| s.first())
-                .map(|s| format!(" at {}:{}", s["file_name"].as_str().unwrap_or("?"), s["line_start"]))
+                .map(|s| {
+                    let file = s["file_name"].as_str().unwrap_or("?");
+                    let line = s["line_start"].as_u64().and_then(|l| usize::try_from(l).ok()).unwrap_or(0);
+                    match emit::Appended::describe(appended, line).filter(|_| Path::new(file) == root) {
+                        Some(origin) => format!(" in {origin}"),
+                        None => format!(" at {file}:{line}"),
+                    }
+                })
                 .unwrap_or_default();
             return format!("{message}{at}");
         }
@@ -528,6 +537,15 @@ mod tests {
     fn first_error_reads_json_diagnostics() {
         let stderr = br#"{"$message_type":"diagnostic","message":"unused","level":"warning","spans":[]}
 {"$message_type":"diagnostic","message":"mismatched types","level":"error","spans":[{"file_name":"src/lib.rs","line_start":3}]}"#;
-        assert_eq!(first_error(stderr), "mismatched types at src/lib.rs:3");
+        assert_eq!(first_error(stderr, Path::new("src/lib.rs"), &[]), "mismatched types at src/lib.rs:3");
+        let appended = [emit::Appended {
+            first_line: 2,
+            last_line: 9,
+            origin: emit::Origin::Advice { pack: "p".into(), file: PathBuf::from("rules/p/advice.rs") },
+        }];
+        assert_eq!(
+            first_error(stderr, Path::new("src/lib.rs"), &appended),
+            "mismatched types in rules/p/advice.rs:2 (advice of pack `p`)"
+        );
     }
 }

@@ -54,31 +54,89 @@ pub fn append_modules(
     used: &[&crate::model::Pack],
     links_runtime: bool,
     app: &[String],
-) {
+) -> Vec<Appended> {
     if !root_text.ends_with('\n') {
         root_text.push('\n');
     }
+    let mut regions = Vec::new();
     let facts = RootFacts::of(root);
-    root_text.push_str(&prelude_module_with(app));
+    let mut push = |root_text: &mut String, text: &str, origin: Origin| {
+        let first = root_text.lines().count() + 1;
+        root_text.push_str(text);
+        regions.push(Appended { first_line: first, last_line: root_text.lines().count(), origin });
+    };
+    push(root_text, &prelude_module_with(app), Origin::Prelude);
     if let Some(item) = facts.std_item() {
-        root_text.push_str(&item);
+        push(root_text, &item, Origin::Prelude);
     }
     for pack in used {
-        if !pack.advice.is_empty() {
-            let mut module = advice_module(&pack.advice_module(), &pack.advice);
-            if facts.no_std.is_some() || facts.no_implicit_prelude {
-                // Advice is written against std's prelude; give it that by name.
-                module = module.replacen(
-                    "use crate::__otel;\n",
-                    "use crate::__otel;\n#[allow(unused_imports)] use crate::__otel::std::prelude::v1::*;\n",
-                    1,
-                );
-            }
-            root_text.push_str(&module);
+        if pack.advice.is_empty() {
+            continue;
         }
+        let mut module = advice_module(&pack.advice_module(), &pack.advice);
+        if facts.no_std.is_some() || facts.no_implicit_prelude {
+            // Advice is written against std's prelude; give it that by name.
+            module = module.replacen(
+                "use crate::__otel;\n",
+                "use crate::__otel;\n#[allow(unused_imports)] use crate::__otel::std::prelude::v1::*;\n",
+                1,
+            );
+        }
+        // Each advice file follows its `// advice: name` line: map lines back to the file.
+        let base = root_text.lines().count();
+        let mut offset = 0;
+        for (number, line) in module.lines().enumerate() {
+            if line.starts_with("// advice: ") {
+                let (path, _) = &pack.advice[offset];
+                regions.push(Appended {
+                    first_line: base + number + 2,
+                    last_line: base + number + 1 + pack.advice[offset].1.lines().count(),
+                    origin: Origin::Advice { pack: pack.name.clone(), file: path.clone() },
+                });
+                offset += 1;
+                if offset == pack.advice.len() {
+                    break;
+                }
+            }
+        }
+        root_text.push_str(&module);
     }
     if links_runtime {
         root_text.push_str("extern crate otel_runtime as _;\n");
+    }
+    regions
+}
+
+/// A block of code the weaver appended to a crate root: where a compiler error in it really
+/// comes from, so it is reported against the pack's advice file (or the prelude), never as
+/// a line past the end of the user's file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appended {
+    /// Lines of the woven root (1-based, inclusive).
+    pub first_line: usize,
+    pub last_line: usize,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// The prelude (or the `extern crate std` added for `no_std`): a cargo-otel bug.
+    Prelude,
+    /// One advice file of a pack; line `first_line` of the root is line 1 of `file`.
+    Advice { pack: String, file: PathBuf },
+}
+
+impl Appended {
+    /// `line` of the woven root, described as its origin: `rules/x/advice.rs:12 (pack x's
+    /// advice)` or `cargo-otel's prelude`.
+    pub fn describe(regions: &[Appended], line: usize) -> Option<String> {
+        let region = regions.iter().rev().find(|r| (r.first_line..=r.last_line).contains(&line))?;
+        Some(match &region.origin {
+            Origin::Prelude => "cargo-otel's injected prelude (a cargo-otel bug: please report it)".to_string(),
+            Origin::Advice { pack, file } => {
+                format!("{}:{} (advice of pack `{pack}`)", file.display(), line - region.first_line + 1)
+            }
+        })
     }
 }
 
@@ -336,6 +394,34 @@ mod tests {
         assert!(both.starts_with("#[cfg(all(not (test), not(feature = \"std\")))]"), "{both}");
         assert_eq!(facts("#![no_std]\nmod std {}").std_item(), None, "a module named std");
         assert!(facts("#![no_implicit_prelude]").no_implicit_prelude);
+    }
+
+    #[test]
+    fn appended_code_maps_back_to_its_advice_file() {
+        let pack = crate::model::Pack {
+            name: "demo".into(),
+            target: crate::model::CrateTarget::Workspace,
+            manifest: PathBuf::from("rules/demo/pack.toml"),
+            advice: vec![
+                (PathBuf::from("rules/shared.rs"), "fn a() {}\nfn b() {}\n".into()),
+                (PathBuf::from("rules/demo/advice.rs"), "fn c() {}\nfn d() { oops }\n".into()),
+            ],
+            rules: vec![],
+        };
+        let mut text = "fn user() {}\n".to_string();
+        let regions =
+            append_modules(&mut text, &syn::parse_file("fn user() {}").expect("parses"), &[&pack], false, &[]);
+        let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).expect("line") + 1;
+        assert_eq!(
+            Appended::describe(&regions, line_of("oops")).as_deref(),
+            Some("rules/demo/advice.rs:2 (advice of pack `demo`)")
+        );
+        assert_eq!(
+            Appended::describe(&regions, line_of("fn a()")).as_deref(),
+            Some("rules/shared.rs:1 (advice of pack `demo`)")
+        );
+        assert!(Appended::describe(&regions, line_of("pub struct Span")).expect("prelude").contains("prelude"));
+        assert_eq!(Appended::describe(&regions, 1), None, "the user's own line");
     }
 
     #[test]

@@ -55,6 +55,8 @@ pub struct WovenUnit {
     pub warnings: Vec<String>,
     /// Packs that advised at least one join point (`user` for directives).
     pub used_packs: Vec<String>,
+    /// What the weaver appended to the crate root, to map compiler errors back.
+    pub appended: Vec<emit::Appended>,
 }
 
 /// Why a unit is compiled as it is.
@@ -125,6 +127,7 @@ pub fn weave_unit(plan: &UnitPlan<'_>, input: UnitSources<'_>) -> Result<WovenUn
     let mut edits = generated.edits;
     edits.entry(0).or_default(); // the root always takes the prelude
     let mut files = Vec::new();
+    let mut appended = Vec::new();
     for (index, file_edits) in edits {
         let file = &sources.files[index];
         let base = if index == 0 && plan.relax_forbid {
@@ -144,7 +147,7 @@ pub fn weave_unit(plan: &UnitPlan<'_>, input: UnitSources<'_>) -> Result<WovenUn
             }
         };
         if index == 0 {
-            emit::append_modules(&mut text, &file.ast, &used, plan.links_runtime, &plan.app_sources);
+            appended = emit::append_modules(&mut text, &file.ast, &used, plan.links_runtime, &plan.app_sources);
         }
         let rel = relative_to(&file.path, input.package_dir).ok_or_else(|| {
             plan.fail(
@@ -169,7 +172,7 @@ pub fn weave_unit(plan: &UnitPlan<'_>, input: UnitSources<'_>) -> Result<WovenUn
     };
     let mut used_packs = used_packs;
     used_packs.sort();
-    Ok(WovenUnit { files, root, joins: generated.joins, warnings, used_packs })
+    Ok(WovenUnit { files, root, joins: generated.joins, warnings, used_packs, appended })
 }
 
 /// Relative path of `file` inside `package`, for the shadow tree (`file` may be relative to
