@@ -43,7 +43,7 @@ otel="$root/target/debug/cargo-otel"
 } > "$work/Cargo.toml"
 {
     echo '//! Links every crate of the list, so each is compiled (and woven) for this binary.'
-    grep -v '^#' "$list" | awk 'NF == 2 { gsub("-", "_", $1); printf "use %s as _;\n", $1 }'
+    grep -v '^#' "$list" | awk 'NF == 2 { gsub("-", "_", $1); printf "use ::%s as _;\n", $1 }'
     echo 'fn main() {}'
 } > "$work/src/main.rs"
 cat > "$work/rules/catch-all/pack.toml" <<'TOML'
@@ -74,6 +74,8 @@ grep -v '^#' "$list" | awk 'NF == 2 { print $1 }' | while read -r crate; do
     if [ -n "$line" ]; then
         n=$(echo "$line" | sed -E 's/.*\(([0-9]+) join points?.*/\1/')
         echo "| $crate | $n | woven |"
+    elif grep -qE "^ +Unchanged $crate v" "$work/build.log"; then
+        echo "| $crate | 0 | not woven: no public fn of its own (a facade that re-exports) |"
     else
         # The planner's reason (a crate of the runtime's own graph), else the build's.
         why=$(cd "$work" && "$otel" otel explain "$crate" 2>/dev/null | grep -m1 "not woven:" | sed 's/^ *not woven: //' || true)

@@ -185,7 +185,8 @@ fn a_crate_that_fails_once_woven_falls_back_with_a_warning_unless_strict() {
         "[pack]\nname = \"bad-advice\"\ncrate = \"hex\"\nadvice = \"advice.rs\"\n\n[[rule]]\nid = \"enter\"\nfn = \"encode\"\non_enter = \"enter\"\n",
     )
     .expect("write");
-    std::fs::write(advice.join("advice.rs"), "pub fn enter() {\n    let _x: u8 = \"not a number\";\n}\n").expect("write");
+    std::fs::write(advice.join("advice.rs"), "pub fn enter() {\n    let _x: u8 = \"not a number\";\n}\n")
+        .expect("write");
     let rules = advice.parent().expect("parent").display().to_string();
     let err = build_ok(dir, &["--rules", &rules, "build", "-p", "app"]);
     assert!(

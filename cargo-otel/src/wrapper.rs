@@ -268,8 +268,12 @@ fn weave_and_compile(inv: &Invocation) -> Result<ExitCode> {
             for warning in warnings {
                 shell.warn(format!("{label}: {warning}"));
             }
-            if let SkipReason::Failed(reason) = reason {
-                shell.warn(format!("{label}: {reason}; compiling it uninstrumented"));
+            match reason {
+                SkipReason::Failed(reason) => shell.warn(format!("{label}: {reason}; compiling it uninstrumented")),
+                SkipReason::NothingToWeave => {
+                    let line = shell.format_verbose("Unchanged", format!("{label} (no join point)"));
+                    log_status(&plan, line.as_slice());
+                }
             }
             return Ok(inv.passthrough());
         }

@@ -115,10 +115,11 @@ impl Workspace {
     }
 }
 
-/// The runtime's own dependency closure as cargo builds it: `cargo tree -e no-dev`, which
-/// follows the optional dependencies the runtime's enabled features turn on (rand,
-/// getrandom, futures…) but not features only dev-dependencies ask for (the SDK's `testing`
-/// would pull tokio in, which must stay weavable). `cargo metadata` alone cannot tell those
+/// The runtime's own dependency closure as cargo builds it for the target: `cargo tree -e
+/// normal,no-proc-macro`, which follows the optional dependencies the runtime's enabled
+/// features turn on (rand, getrandom, futures…) but not features only dev-dependencies ask
+/// for (the SDK's `testing` would pull tokio in, which must stay weavable), nor build or
+/// proc-macro dependencies (syn, quote: host units, compiled apart from the app's own). `cargo metadata` alone cannot tell those
 /// apart: its resolve unifies dev-dependency features. Falls back to the non-optional
 /// closure if cargo tree cannot run.
 pub fn runtime_closure(metadata: &Metadata) -> BTreeSet<PackageId> {
@@ -131,7 +132,7 @@ pub fn runtime_closure(metadata: &Metadata) -> BTreeSet<PackageId> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let manifest = metadata.workspace_root.as_std_path().join("Cargo.toml");
     let output = Command::new(&cargo)
-        .args(["tree", "-q", "-p", RUNTIME_PACKAGE, "-e", "no-dev", "--prefix", "none", "-f", "{p}"])
+        .args(["tree", "-q", "-p", RUNTIME_PACKAGE, "-e", "normal,no-proc-macro", "--prefix", "none", "-f", "{p}"])
         .arg("--manifest-path")
         .arg(&manifest)
         // The runtime is behind `cfg(cargo_otel)`: cargo tree evaluates target cfgs with the
@@ -162,7 +163,6 @@ pub fn runtime_closure(metadata: &Metadata) -> BTreeSet<PackageId> {
                 .map(|p| p.id.clone()),
         );
     }
-    ids.extend(fallback);
     ids
 }
 
@@ -398,14 +398,19 @@ pub fn cargo_plan_env(plan_path: &Path, plan: &Plan) -> Vec<(String, String)> {
     env
 }
 
-/// A fingerprint of which crates (and versions) packs target. It goes into the rustflags,
-/// so a pack aimed at a crate it did not target before rebuilds that crate. Edits inside a
-/// pack, and a new weaver binary, are tracked per woven crate through dep-info instead, so
-/// they rebuild only the crates they wove.
-fn fingerprint(rules: &RuleSet) -> String {
+/// A fingerprint of what the plan weaves where: the packs' targets and, per package, the
+/// packs that apply and whether directives do. It goes into the rustflags, so a package
+/// whose decision changed (a pack aimed at it for the first time, or a new cargo-otel that
+/// decides differently) is rebuilt; a crate compiled unwoven has no dep-info entry that
+/// would notice. Edits inside a pack, and a new weaver binary, are tracked per woven crate
+/// through dep-info instead, so they rebuild only the crates they wove.
+fn fingerprint(rules: &RuleSet, packages: &BTreeMap<PathBuf, PackageDecision>) -> String {
     let mut input = String::from(env!("CARGO_PKG_VERSION"));
     for p in &rules.packs {
         input.push_str(&format!("{}{:?}", p.name, p.target));
+    }
+    for (manifest, d) in packages.iter().filter(|(_, d)| !d.packs.is_empty() || d.directives) {
+        input.push_str(&format!("{}{:?}{}", manifest.display(), d.packs, d.directives));
     }
     format!("{:016x}", fnv1a(input.as_bytes()))
 }
@@ -463,7 +468,7 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
         "--check-cfg".into(),
         "cfg(cargo_otel)".into(),
         "--cfg".into(),
-        format!("cargo_otel_weaver=\"{}\"", fingerprint(&rules)),
+        format!("cargo_otel_weaver=\"{}\"", fingerprint(&rules, &plan.packages)),
         "--check-cfg".into(),
         "cfg(cargo_otel_weaver, values(any()))".into(),
     ]);
