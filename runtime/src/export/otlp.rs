@@ -298,6 +298,23 @@ impl Client {
         }
     }
 
+    /// Encode `request`, send it, and count the answer: delivered, or what its partial
+    /// success (`rejected` counts and message, read by `partial`) rejected.
+    fn export<Req, Resp>(&self, request: &Req, items: u64, partial: impl FnOnce(Resp) -> Option<(i64, String)>)
+    where
+        Req: prost::Message + serde::Serialize,
+        Resp: prost::Message + Default + serde::de::DeserializeOwned,
+    {
+        let body = match self.encode(request) {
+            Ok(body) => body,
+            Err(e) => return self.fail(items, "encode", format!("encoding failed: {e}")),
+        };
+        if let Some(resp) = self.send(body, items) {
+            let (rejected, message) = self.decode::<Resp>(&resp).and_then(partial).unwrap_or_default();
+            self.delivered(items, rejected, &message);
+        }
+    }
+
     fn encode<M: prost::Message + serde::Serialize>(&self, request: &M) -> Result<Vec<u8>, String> {
         match self.protocol {
             OtlpProtocol::HttpProtobuf => Ok(request.encode_to_vec()),
@@ -388,18 +405,9 @@ impl SpanExporter for OtlpSpanExporter {
         let items = batch.len() as u64;
         let request =
             ExportTraceServiceRequest { resource_spans: group_spans_by_resource_and_scope(batch, &self.resource) };
-        let body = match self.client.encode(&request) {
-            Ok(body) => body,
-            Err(e) => {
-                self.client.fail(items, "encode", format!("encoding failed: {e}"));
-                return Ok(());
-            }
-        };
-        if let Some(resp) = self.client.send(body, items) {
-            let partial = self.client.decode::<ExportTraceServiceResponse>(&resp).and_then(|r| r.partial_success);
-            let (rejected, message) = partial.map(|p| (p.rejected_spans, p.error_message)).unwrap_or_default();
-            self.client.delivered(items, rejected, &message);
-        }
+        self.client.export(&request, items, |r: ExportTraceServiceResponse| {
+            r.partial_success.map(|p| (p.rejected_spans, p.error_message))
+        });
         Ok(())
     }
 
@@ -456,18 +464,9 @@ impl PushMetricExporter for OtlpMetricExporter {
     async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
         let request = ExportMetricsServiceRequest::from(metrics);
         let items = data_points(&request);
-        let body = match self.client.encode(&request) {
-            Ok(body) => body,
-            Err(e) => {
-                self.client.fail(items, "encode", format!("encoding failed: {e}"));
-                return Ok(());
-            }
-        };
-        if let Some(resp) = self.client.send(body, items) {
-            let partial = self.client.decode::<ExportMetricsServiceResponse>(&resp).and_then(|r| r.partial_success);
-            let (rejected, message) = partial.map(|p| (p.rejected_data_points, p.error_message)).unwrap_or_default();
-            self.client.delivered(items, rejected, &message);
-        }
+        self.client.export(&request, items, |r: ExportMetricsServiceResponse| {
+            r.partial_success.map(|p| (p.rejected_data_points, p.error_message))
+        });
         Ok(())
     }
 

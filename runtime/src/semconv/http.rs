@@ -180,6 +180,14 @@ pub fn split_host(host: &str) -> (&str, i64) {
     }
 }
 
+/// `http.request.method`, and the original when the conventions fold it into `_OTHER`.
+fn record_method(rec: &Rec<'_>, method: &str, raw: &str) {
+    rec.str("http.request.method", method);
+    if method == "_OTHER" {
+        rec.str("http.request.method_original", raw);
+    }
+}
+
 fn default_port(scheme: &str) -> i64 {
     match scheme {
         "http" | "ws" => 80,
@@ -210,10 +218,7 @@ pub fn server_start(parent: Option<&Context>, f: &OtelHttpServerV1<'_>) -> u64 {
             if !rec.recording() {
                 return;
             }
-            rec.str("http.request.method", method);
-            if method == "_OTHER" {
-                rec.str("http.request.method_original", &raw_method);
-            }
+            record_method(rec, method, &raw_method);
             rec.str("url.path", &text(&f.path));
             rec.str("url.scheme", scheme);
             let query = text(&f.query);
@@ -279,10 +284,7 @@ pub fn client_start(f: &OtelHttpClientV1<'_>) -> u64 {
             if !rec.recording() {
                 return;
             }
-            rec.str("http.request.method", method);
-            if method == "_OTHER" {
-                rec.str("http.request.method_original", &raw_method);
-            }
+            record_method(rec, method, &raw_method);
             let url = text(&f.url);
             let full = if url.is_empty() {
                 let authority = text(&f.authority);
