@@ -468,3 +468,76 @@ fn strict_fails_when_the_weave_itself_fails() {
     assert!(lenient.status.success(), "without --strict the build falls back:\n{err}");
     assert!(err.contains("cannot create the shadow tree") && err.contains("compiling it uninstrumented"), "{err}");
 }
+
+/// Decisions are per package, not per `name version`: a path crate with the name and version
+/// of a registry crate in the runtime's own graph (itoa) is woven, the runtime's copy is not
+/// (keyed by name and version, both were woven, or neither).
+#[test]
+fn a_path_crate_and_a_registry_crate_of_one_name_and_version_are_decided_apart() {
+    let fixture = copy_fixture("weave-app");
+    let dir = fixture.path();
+    let metadata = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--filter-platform", &host()])
+        .current_dir(dir)
+        .env("CARGO_ENCODED_RUSTFLAGS", "--cfg\x1fcargo_otel")
+        .output()
+        .expect("cargo metadata");
+    assert!(metadata.status.success(), "{}", stderr(&metadata));
+    let metadata: serde_json::Value = serde_json::from_slice(&metadata.stdout).expect("metadata json");
+    let version = metadata["packages"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["name"] == "itoa"))
+        .and_then(|p| p["version"].as_str())
+        .expect("the runtime's graph has itoa")
+        .to_string();
+
+    // The app's own `itoa`, a path crate of that very name and version.
+    let local = dir.join("itoa");
+    std::fs::create_dir_all(local.join("src")).expect("mkdir");
+    std::fs::write(
+        local.join("Cargo.toml"),
+        format!("[package]\nname = \"itoa\"\nversion = \"{version}\"\nedition = \"2021\"\npublish = false\n"),
+    )
+    .expect("write");
+    std::fs::write(local.join("src/lib.rs"), "pub fn local_itoa(n: u8) -> u8 {\n    n + 1\n}\n").expect("write");
+    let workspace = std::fs::read_to_string(dir.join("Cargo.toml")).expect("read");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        workspace.replace("members = [\"app\", \"helper\"]", "members = [\"app\", \"helper\", \"itoa\"]"),
+    )
+    .expect("write");
+    let app = std::fs::read_to_string(dir.join("app/Cargo.toml")).expect("read");
+    std::fs::write(
+        dir.join("app/Cargo.toml"),
+        app.replace("[dependencies]\n", "[dependencies]\nitoa = { path = \"../itoa\" }\n"),
+    )
+    .expect("write");
+    let main = std::fs::read_to_string(dir.join("app/src/main.rs")).expect("read");
+    std::fs::write(
+        dir.join("app/src/main.rs"),
+        main.replace("fn main() {\n", "fn main() {\n    let _ = itoa::local_itoa(1);\n"),
+    )
+    .expect("write");
+
+    let rules = dir.join("itoa-rules/every-itoa-fn");
+    std::fs::create_dir_all(&rules).expect("mkdir");
+    std::fs::write(
+        rules.join("pack.toml"),
+        "[pack]\nname = \"every-itoa-fn\"\ncrate = \"itoa\"\n\n[[rule]]\nid = \"all\"\nfn = \"*\"\nspan = { name = \"itoa.{fn}\" }\n",
+    )
+    .expect("write");
+    let extra = rules.parent().expect("parent").display().to_string();
+    let target = dir.join("target-otel");
+    let out = otel_in(dir, &target, &["--strict", "--rules", &extra, "build", "-p", "app"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let woven: Vec<&str> = err.lines().filter(|l| l.contains(&format!("Weaving itoa v{version}"))).collect();
+    assert_eq!(woven.len(), 1, "only the app's itoa is woven:\n{err}");
+    assert!(woven[0].contains("(1 join point, every-itoa-fn)"), "{err}");
+
+    let store = dir.join("store");
+    let run =
+        Command::new(target.join(host()).join("debug/app")).env("CARGO_OTEL_STORE", &store).output().expect("run");
+    assert!(run.status.success(), "{}", stderr(&run));
+    span(&read_spans(&store), "itoa.local_itoa");
+}

@@ -152,14 +152,19 @@ pub fn runtime_closure(metadata: &Metadata) -> BTreeSet<PackageId> {
         let (Some(name), Some(version)) = (words.next(), words.next().and_then(|v| v.strip_prefix('v'))) else {
             continue;
         };
-        let path = words.next().and_then(|w| w.strip_prefix('(')).and_then(|w| w.strip_suffix(')'));
-        let path = path.filter(|p| p.starts_with('/'));
+        // No suffix: crates.io; `(/dir)`: a path package; `(url)`: git or another registry.
+        let source = words.next().and_then(|w| w.strip_prefix('(')).and_then(|w| w.strip_suffix(')'));
+        let path = source.filter(|s| s.starts_with('/'));
         ids.extend(
             metadata
                 .packages
                 .iter()
                 .filter(|p| p.name.as_str() == name && p.version.to_string() == version)
-                .filter(|p| path.is_none_or(|dir| p.manifest_path.as_std_path().starts_with(dir)))
+                .filter(|p| match path {
+                    Some(dir) => p.source.is_none() && p.manifest_path.as_std_path().starts_with(dir),
+                    // Same name and version as a path package is no match: identity is the package.
+                    None => p.source.is_some(),
+                })
                 .map(|p| p.id.clone()),
         );
     }
