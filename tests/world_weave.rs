@@ -1,8 +1,8 @@
 //! The world weave's CI subset: `scripts/world-weave.sh` builds nine popular registry crates
 //! (scripts/world-weave/nine.txt, pinned by nine.lock) with a span on every public fn
 //! under `cargo otel --strict`; each must be woven, none may fall back. The one accepted
-//! exception is a crate of otel-runtime's own graph (serde_json and memchr, through the
-//! http/json exporter), which the planner never weaves: the exporter must not trace itself.
+//! exception is a crate of otel-runtime's own graph, which the planner never weaves (the
+//! exporter must not trace itself): none of the nine is today.
 
 use std::process::Command;
 

@@ -177,6 +177,7 @@ fn gzip_bodies_decode_to_the_protobuf_request() {
 }
 
 #[test]
+#[cfg(feature = "json")]
 fn http_json_uses_the_spec_field_names_and_encodings() {
     let rx = receiver::start(None, vec![]);
     let c = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.base), ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json")]);

@@ -172,6 +172,26 @@ enum Verdict {
     Fail { why: String },
 }
 
+/// What an OTLP request can be encoded as: protobuf, and with feature `json` the spec's JSON.
+#[cfg(feature = "json")]
+trait WireOut: prost::Message + serde::Serialize {}
+#[cfg(feature = "json")]
+impl<T: prost::Message + serde::Serialize> WireOut for T {}
+#[cfg(not(feature = "json"))]
+trait WireOut: prost::Message {}
+#[cfg(not(feature = "json"))]
+impl<T: prost::Message> WireOut for T {}
+
+/// What an OTLP response can be decoded from.
+#[cfg(feature = "json")]
+trait WireIn: prost::Message + Default + serde::de::DeserializeOwned {}
+#[cfg(feature = "json")]
+impl<T: prost::Message + Default + serde::de::DeserializeOwned> WireIn for T {}
+#[cfg(not(feature = "json"))]
+trait WireIn: prost::Message + Default {}
+#[cfg(not(feature = "json"))]
+impl<T: prost::Message + Default> WireIn for T {}
+
 impl Client {
     fn new(
         signal: Signal,
@@ -185,14 +205,27 @@ impl Client {
             Transport::new(endpoint, headers, Box::new(move || tls::client_config(&endpoint_owned, &tls_config)));
         let stats = Arc::new(ExportStats::default());
         registry().lock().unwrap_or_else(|p| p.into_inner()).push((signal, stats.clone()));
+        let diagnostics = Diagnostics::default();
+        let protocol = match t.protocol {
+            OtlpProtocol::HttpJson if !cfg!(feature = "json") => {
+                diagnostics.warn_once("protocol", || {
+                    format!(
+                        "otel-runtime: OTEL_EXPORTER_OTLP_PROTOCOL=http/json needs otel-runtime's `json` feature; exporting {} to {endpoint} as http/protobuf",
+                        signal.items()
+                    )
+                });
+                OtlpProtocol::HttpProtobuf
+            }
+            p => p,
+        };
         Client {
             signal,
             transport,
-            protocol: t.protocol,
+            protocol,
             compression: t.compression,
             timeout,
             stats,
-            diagnostics: Diagnostics::default(),
+            diagnostics,
         }
     }
 
@@ -300,11 +333,7 @@ impl Client {
 
     /// Encode `request`, send it, and count the answer: delivered, or what its partial
     /// success (`rejected` counts and message, read by `partial`) rejected.
-    fn export<Req, Resp>(&self, request: &Req, items: u64, partial: impl FnOnce(Resp) -> Option<(i64, String)>)
-    where
-        Req: prost::Message + serde::Serialize,
-        Resp: prost::Message + Default + serde::de::DeserializeOwned,
-    {
+    fn export<Req: WireOut, Resp: WireIn>(&self, request: &Req, items: u64, partial: impl FnOnce(Resp) -> Option<(i64, String)>) {
         let body = match self.encode(request) {
             Ok(body) => body,
             Err(e) => return self.fail(items, "encode", format!("encoding failed: {e}")),
@@ -315,20 +344,27 @@ impl Client {
         }
     }
 
-    fn encode<M: prost::Message + serde::Serialize>(&self, request: &M) -> Result<Vec<u8>, String> {
+    fn encode<M: WireOut>(&self, request: &M) -> Result<Vec<u8>, String> {
         match self.protocol {
-            OtlpProtocol::HttpProtobuf => Ok(request.encode_to_vec()),
+            #[cfg(feature = "json")]
             OtlpProtocol::HttpJson => serde_json::to_vec(request).map_err(|e| e.to_string()),
+            _ => Ok(request.encode_to_vec()),
         }
     }
 
     /// Decode a 2xx body (empty means full success).
-    fn decode<M: prost::Message + Default + serde::de::DeserializeOwned>(&self, resp: &Response) -> Option<M> {
+    fn decode<M: WireIn>(&self, resp: &Response) -> Option<M> {
         if resp.body.is_empty() {
             return None;
         }
         let json = resp.header("content-type").is_some_and(|v| v.contains("json"));
-        if json { serde_json::from_slice(&resp.body).ok() } else { M::decode(resp.body.as_slice()).ok() }
+        #[cfg(feature = "json")]
+        if json {
+            return serde_json::from_slice(&resp.body).ok();
+        }
+        #[cfg(not(feature = "json"))]
+        let _ = json;
+        M::decode(resp.body.as_slice()).ok()
     }
 }
 
