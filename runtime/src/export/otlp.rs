@@ -218,15 +218,7 @@ impl Client {
             }
             p => p,
         };
-        Client {
-            signal,
-            transport,
-            protocol,
-            compression: t.compression,
-            timeout,
-            stats,
-            diagnostics,
-        }
+        Client { signal, transport, protocol, compression: t.compression, timeout, stats, diagnostics }
     }
 
     fn content_type(&self) -> &'static str {
@@ -333,7 +325,12 @@ impl Client {
 
     /// Encode `request`, send it, and count the answer: delivered, or what its partial
     /// success (`rejected` counts and message, read by `partial`) rejected.
-    fn export<Req: WireOut, Resp: WireIn>(&self, request: &Req, items: u64, partial: impl FnOnce(Resp) -> Option<(i64, String)>) {
+    fn export<Req: WireOut, Resp: WireIn>(
+        &self,
+        request: &Req,
+        items: u64,
+        partial: impl FnOnce(Resp) -> Option<(i64, String)>,
+    ) {
         let body = match self.encode(request) {
             Ok(body) => body,
             Err(e) => return self.fail(items, "encode", format!("encoding failed: {e}")),
