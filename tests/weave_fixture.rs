@@ -279,18 +279,18 @@ fn explain_lists_matches_and_misses_without_building() {
     assert!(text.contains("fixture-hex/encode"), "{text}");
 
     // A crate of the runtime's own graph gets the real reason, not "run cargo otel init".
-    let rules = dir.join("itoa-rules/itoa");
+    let rules = dir.join("slab-rules/slab");
     std::fs::create_dir_all(&rules).expect("mkdir");
     std::fs::write(
         rules.join("pack.toml"),
-        "[pack]\nname = \"itoa\"\ncrate = \"itoa\"\n\n[[rule]]\nid = \"fmt\"\nfn = \"format\"\nspan = { name = \"x\" }\n",
+        "[pack]\nname = \"slab\"\ncrate = \"slab\"\n\n[[rule]]\nid = \"insert\"\nfn = \"insert\"\nspan = { name = \"x\" }\n",
     )
     .expect("write");
     let extra = rules.parent().expect("parent").display().to_string();
-    let out = otel(dir, &["--rules", &extra, "explain", "itoa"]);
+    let out = otel(dir, &["--rules", &extra, "explain", "slab"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(text.contains("otel-runtime itself depends on itoa"), "{text}");
+    assert!(text.contains("otel-runtime itself depends on slab"), "{text}");
     assert!(!text.contains("cargo otel init"), "{text}");
 }
 
@@ -470,7 +470,7 @@ fn strict_fails_when_the_weave_itself_fails() {
 }
 
 /// Decisions are per package, not per `name version`: a path crate with the name and version
-/// of a registry crate in the runtime's own graph (itoa) is woven, the runtime's copy is not
+/// of a registry crate in the runtime's own graph (slab) is woven, the runtime's copy is not
 /// (keyed by name and version, both were woven, or neither).
 #[test]
 fn a_path_crate_and_a_registry_crate_of_one_name_and_version_are_decided_apart() {
@@ -486,44 +486,44 @@ fn a_path_crate_and_a_registry_crate_of_one_name_and_version_are_decided_apart()
     let metadata: serde_json::Value = serde_json::from_slice(&metadata.stdout).expect("metadata json");
     let version = metadata["packages"]
         .as_array()
-        .and_then(|p| p.iter().find(|p| p["name"] == "itoa"))
+        .and_then(|p| p.iter().find(|p| p["name"] == "slab"))
         .and_then(|p| p["version"].as_str())
-        .expect("the runtime's graph has itoa")
+        .expect("the runtime's graph has slab")
         .to_string();
 
-    // The app's own `itoa`, a path crate of that very name and version.
-    let local = dir.join("itoa");
+    // The app's own `slab`, a path crate of that very name and version.
+    let local = dir.join("slab");
     std::fs::create_dir_all(local.join("src")).expect("mkdir");
     std::fs::write(
         local.join("Cargo.toml"),
-        format!("[package]\nname = \"itoa\"\nversion = \"{version}\"\nedition = \"2021\"\npublish = false\n"),
+        format!("[package]\nname = \"slab\"\nversion = \"{version}\"\nedition = \"2021\"\npublish = false\n"),
     )
     .expect("write");
-    std::fs::write(local.join("src/lib.rs"), "pub fn local_itoa(n: u8) -> u8 {\n    n + 1\n}\n").expect("write");
+    std::fs::write(local.join("src/lib.rs"), "pub fn local_slab(n: u8) -> u8 {\n    n + 1\n}\n").expect("write");
     let workspace = std::fs::read_to_string(dir.join("Cargo.toml")).expect("read");
     std::fs::write(
         dir.join("Cargo.toml"),
-        workspace.replace("members = [\"app\", \"helper\"]", "members = [\"app\", \"helper\", \"itoa\"]"),
+        workspace.replace("members = [\"app\", \"helper\"]", "members = [\"app\", \"helper\", \"slab\"]"),
     )
     .expect("write");
     let app = std::fs::read_to_string(dir.join("app/Cargo.toml")).expect("read");
     std::fs::write(
         dir.join("app/Cargo.toml"),
-        app.replace("[dependencies]\n", "[dependencies]\nitoa = { path = \"../itoa\" }\n"),
+        app.replace("[dependencies]\n", "[dependencies]\nslab = { path = \"../slab\" }\n"),
     )
     .expect("write");
     let main = std::fs::read_to_string(dir.join("app/src/main.rs")).expect("read");
     std::fs::write(
         dir.join("app/src/main.rs"),
-        main.replace("fn main() {\n", "fn main() {\n    let _ = itoa::local_itoa(1);\n"),
+        main.replace("fn main() {\n", "fn main() {\n    let _ = slab::local_slab(1);\n"),
     )
     .expect("write");
 
-    let rules = dir.join("itoa-rules/every-itoa-fn");
+    let rules = dir.join("slab-rules/every-slab-fn");
     std::fs::create_dir_all(&rules).expect("mkdir");
     std::fs::write(
         rules.join("pack.toml"),
-        "[pack]\nname = \"every-itoa-fn\"\ncrate = \"itoa\"\n\n[[rule]]\nid = \"all\"\nfn = \"*\"\nspan = { name = \"itoa.{fn}\" }\n",
+        "[pack]\nname = \"every-slab-fn\"\ncrate = \"slab\"\n\n[[rule]]\nid = \"all\"\nfn = \"*\"\nspan = { name = \"slab.{fn}\" }\n",
     )
     .expect("write");
     let extra = rules.parent().expect("parent").display().to_string();
@@ -531,13 +531,13 @@ fn a_path_crate_and_a_registry_crate_of_one_name_and_version_are_decided_apart()
     let out = otel_in(dir, &target, &["--strict", "--rules", &extra, "build", "-p", "app"]);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
-    let woven: Vec<&str> = err.lines().filter(|l| l.contains(&format!("Weaving itoa v{version}"))).collect();
-    assert_eq!(woven.len(), 1, "only the app's itoa is woven:\n{err}");
-    assert!(woven[0].contains("(1 join point, every-itoa-fn)"), "{err}");
+    let woven: Vec<&str> = err.lines().filter(|l| l.contains(&format!("Weaving slab v{version}"))).collect();
+    assert_eq!(woven.len(), 1, "only the app's slab is woven:\n{err}");
+    assert!(woven[0].contains("(1 join point, every-slab-fn)"), "{err}");
 
     let store = dir.join("store");
     let run =
         Command::new(target.join(host()).join("debug/app")).env("CARGO_OTEL_STORE", &store).output().expect("run");
     assert!(run.status.success(), "{}", stderr(&run));
-    span(&read_spans(&store), "itoa.local_itoa");
+    span(&read_spans(&store), "slab.local_slab");
 }
