@@ -251,7 +251,46 @@ pub extern "C" fn __otel_v1_span_add_event(span: u64, name_ptr: *const u8, name_
     let Some(state) = (unsafe { recording(span) }) else {
         return;
     };
-    guard((), || span::add_event(state, span::name(unsafe { bytes(name_ptr, name_len) })))
+    guard((), || span::add_event(state, span::name(unsafe { bytes(name_ptr, name_len) }), Vec::new()))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_span_add_event_attrs(
+    span: u64,
+    name_ptr: *const u8,
+    name_len: usize,
+    attrs: *const OtelAttrV1,
+    attrs_len: usize,
+) {
+    let Some(state) = (unsafe { recording(span) }) else {
+        return;
+    };
+    guard((), || {
+        let raw: &[OtelAttrV1] = if attrs.is_null() || attrs_len == 0 {
+            &[]
+        } else {
+            unsafe { std::slice::from_raw_parts(attrs, attrs_len) }
+        };
+        let attributes =
+            raw.iter().filter_map(|a| Some(opentelemetry::KeyValue::new(attr_key(a), attr_value(a)?))).collect();
+        span::add_event(state, span::name(unsafe { bytes(name_ptr, name_len) }), attributes)
+    })
+}
+
+/// An attribute's key, owned (event attributes outlive the call).
+fn attr_key(a: &OtelAttrV1) -> String {
+    unsafe { text(a.key_ptr, a.key_len) }.into_owned()
+}
+
+/// An attribute's value; `None` for a string that is not UTF-8 or an unknown kind.
+fn attr_value(a: &OtelAttrV1) -> Option<Value> {
+    match a.kind {
+        0 => utf8(unsafe { bytes(a.str_ptr, a.str_len) }).map(|s| Value::from(s.to_owned())),
+        1 => Some(Value::I64(a.int)),
+        2 => Some(Value::F64(a.float)),
+        3 => Some(Value::Bool(a.int != 0)),
+        _ => None,
+    }
 }
 
 #[unsafe(no_mangle)]

@@ -237,10 +237,10 @@ impl Target<'_> {
             Target::Shared(cx) => cx.span().update_name(name),
         }
     }
-    fn add_event(self, name: Cow<'static, str>) {
+    fn add_event(self, name: Cow<'static, str>, attributes: Vec<KeyValue>) {
         match self {
-            Target::Direct(span) => span.add_event(name, Vec::new()),
-            Target::Shared(cx) => cx.span().add_event(name, Vec::new()),
+            Target::Direct(span) => span.add_event(name, attributes),
+            Target::Shared(cx) => cx.span().add_event(name, attributes),
         }
     }
     fn set_status(self, status: Status) {
@@ -348,8 +348,8 @@ pub fn update_name(state: &Lock<Live>, name: Cow<'static, str>) {
     with_live(state, |t| t.update_name(name));
 }
 
-pub fn add_event(state: &Lock<Live>, name: Cow<'static, str>) {
-    with_live(state, |t| t.add_event(name));
+pub fn add_event(state: &Lock<Live>, name: Cow<'static, str>, attributes: Vec<KeyValue>) {
+    with_live(state, |t| t.add_event(name, attributes));
 }
 
 /// Status codes of the ABI: 0 unset, 1 ok, 2 error (with `desc`).

@@ -117,7 +117,7 @@ pub fn otel_build_strict(dir: &Path) -> String {
     let out = Command::new(cargo_otel())
         .args(["otel", "--strict", "--otel-target-dir"])
         .arg(shared_otel_target())
-        .args(["build", "--offline"])
+        .args(["build", "--locked"])
         .current_dir(dir)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR")
@@ -258,4 +258,54 @@ pub fn http_get(addr: &str, path: &str) -> (u16, String) {
     let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status code");
     let body = response.split("\r\n\r\n").nth(1).unwrap_or_default().to_string();
     (status, body)
+}
+
+/// A real server on loopback, started by `scripts/services.sh` (installed from the
+/// distribution's packages when missing). The URLs are the script's fixed ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Service {
+    Postgres,
+    Redis,
+    MariaDb,
+}
+
+impl Service {
+    fn name(self) -> &'static str {
+        match self {
+            Service::Postgres => "postgres",
+            Service::Redis => "redis",
+            Service::MariaDb => "mariadb",
+        }
+    }
+
+    /// The URL clients connect with.
+    pub fn url(self) -> &'static str {
+        match self {
+            Service::Postgres => "postgres://otel@127.0.0.1:55432/otel",
+            Service::Redis => "redis://127.0.0.1:56379/",
+            Service::MariaDb => "mysql://otel:otel@127.0.0.1:53306/otel",
+        }
+    }
+}
+
+/// Start `service` (once per test process; the script is idempotent and serialises
+/// concurrent callers) and return its URL.
+pub fn require(service: Service) -> &'static str {
+    static UP: std::sync::Mutex<Vec<Service>> = std::sync::Mutex::new(Vec::new());
+    let mut up = UP.lock().unwrap_or_else(|e| e.into_inner());
+    if !up.contains(&service) {
+        let out = Command::new("bash")
+            .arg(workspace_root().join("scripts/services.sh"))
+            .args(["up", service.name()])
+            .output()
+            .expect("run scripts/services.sh");
+        assert!(
+            out.status.success(),
+            "scripts/services.sh up {} failed:\n{}",
+            service.name(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        up.push(service);
+    }
+    service.url()
 }

@@ -39,6 +39,7 @@ impl Span {
     #[inline] pub fn bool(&self, key: &str, v: bool) { if self.0 != 0 { unsafe { __otel_v1_span_set_bool(self.0, key.as_ptr(), key.len(), v as u32) } } }
     pub fn set_name(&self, n: &str) { if self.0 != 0 { unsafe { __otel_v1_span_update_name(self.0, n.as_ptr(), n.len()) } } }
     pub fn event(&self, n: &str) { if self.0 != 0 { unsafe { __otel_v1_span_add_event(self.0, n.as_ptr(), n.len()) } } }
+    pub fn event_with(&self, n: &str, attributes: &[(&str, Value)]) { if self.0 != 0 { with_raw(attributes, |raw| unsafe { __otel_v1_span_add_event_attrs(self.0, n.as_ptr(), n.len(), raw.as_ptr(), raw.len()) }) } }
     /// Mark the span as failed, with `error.type` and a description.
     pub fn error(&self, error_type: &str, description: &str) {
         if self.0 != 0 {
@@ -187,20 +188,17 @@ pub fn extract<C: Extractor>(carrier: &C) -> Context { Context(unsafe { __otel_v
 /// A metric attribute value.
 pub enum Value<'a> { Str(&'a str), I64(i64), F64(f64), Bool(bool) }
 /// Record `value` on a built-in instrument (`HTTP_SERVER_DURATION`, …; ids in abi.rs).
-pub fn record(instrument: u32, value: f64, attributes: &[(&str, Value)]) {
+pub fn record(instrument: u32, value: f64, attributes: &[(&str, Value)]) { with_raw(attributes, |raw| unsafe { __otel_v1_metric_record(instrument, value, raw.as_ptr(), raw.len()) }) }
+fn with_raw<R>(attributes: &[(&str, Value)], f: impl FnOnce(&[OtelAttrV1]) -> R) -> R {
     fn raw(key: &str, value: &Value) -> OtelAttrV1 {
-        let (kind, text, int, float) = match *value {
-            Value::Str(s) => (0, s, 0, 0.0), Value::I64(i) => (1, "", i, 0.0),
-            Value::F64(f) => (2, "", 0, f), Value::Bool(b) => (3, "", b as i64, 0.0),
-        };
+        let (kind, text, int, float) = match *value { Value::Str(s) => (0, s, 0, 0.0), Value::I64(i) => (1, "", i, 0.0), Value::F64(f) => (2, "", 0, f), Value::Bool(b) => (3, "", b as i64, 0.0) };
         OtelAttrV1 { key_ptr: key.as_ptr(), key_len: key.len(), kind: kind, str_ptr: text.as_ptr(), str_len: text.len(), int: int, float: float }
     }
-    const INLINE: usize = 12; // the conventions' metric attribute sets fit on the stack
+    const INLINE: usize = 12; // the conventions' attribute sets fit on the stack
     if attributes.len() <= INLINE {
         let mut inline = [raw("", &Value::Bool(false)); INLINE];
         for (slot, &(key, ref value)) in inline.iter_mut().zip(attributes) { *slot = raw(key, value); }
-        return unsafe { __otel_v1_metric_record(instrument, value, inline.as_ptr(), attributes.len()) };
+        return f(&inline[..attributes.len()]);
     }
-    let all: Vec<OtelAttrV1> = attributes.iter().map(|&(key, ref value)| raw(key, value)).collect();
-    unsafe { __otel_v1_metric_record(instrument, value, all.as_ptr(), all.len()) }
+    f(&attributes.iter().map(|&(key, ref value)| raw(key, value)).collect::<Vec<OtelAttrV1>>())
 }

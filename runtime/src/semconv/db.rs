@@ -280,7 +280,7 @@ pub extern "C" fn __otel_v1_db_end(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::abi::OtelStrV1 as S;
+    use crate::abi::{OtelAttrV1, OtelStrV1 as S};
     use crate::semconv::testing::{self, attr, span};
 
     #[test]
@@ -346,5 +346,30 @@ mod tests {
         crate::exports::__otel_v1_span_end(h);
         let s = span("GET", "db.namespace", "db-redis");
         assert_eq!(s.status, opentelemetry::trace::Status::Unset);
+    }
+
+    #[test]
+    fn pool_wait_is_an_event_with_attributes_on_the_query_span() {
+        testing::install();
+        let fields = OtelDbV1 { system: S::new("postgresql"), namespace: S::new("db-event"), ..Default::default() };
+        let h = __otel_v1_db_start(&fields);
+        let (key, value) = ("db.client.connection.wait_time", 0.25f64);
+        let attrs = [OtelAttrV1 {
+            key_ptr: key.as_ptr(),
+            key_len: key.len(),
+            kind: 2,
+            str_ptr: std::ptr::null(),
+            str_len: 0,
+            int: 0,
+            float: value,
+        }];
+        let name = "db.client.connection.acquired";
+        crate::exports::__otel_v1_span_add_event_attrs(h, name.as_ptr(), name.len(), attrs.as_ptr(), attrs.len());
+        __otel_v1_db_end(h, S::default(), S::default(), S::default());
+        crate::exports::__otel_v1_span_end(h);
+        let s = span("postgresql", "db.namespace", "db-event");
+        let event = s.events.iter().find(|e| e.name == name).expect("the event");
+        assert_eq!(event.attributes[0].key.as_str(), key);
+        assert_eq!(event.attributes[0].value, opentelemetry::Value::F64(0.25));
     }
 }
