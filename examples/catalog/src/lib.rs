@@ -1,0 +1,3 @@
+//! The catalog service's store, shared by its binaries.
+
+pub mod store;
