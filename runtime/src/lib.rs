@@ -51,6 +51,7 @@ pub mod intern;
 pub mod lifecycle;
 pub mod metrics;
 pub mod propagators;
+pub mod resource;
 pub mod semconv;
 pub mod span;
 

@@ -37,8 +37,8 @@ use crate::config::{Config, ExporterKind, SamplerKind};
 use crate::export::{console, file::FileExporter, otlp};
 use crate::metrics::Metrics;
 use crate::propagators;
+use opentelemetry::InstrumentationScope;
 use opentelemetry::propagation::TextMapCompositePropagator;
-use opentelemetry::{InstrumentationScope, KeyValue};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
@@ -191,18 +191,7 @@ pub fn install_abort_flush() {
 }
 
 fn resource(config: &Config) -> Resource {
-    let mut attrs: Vec<KeyValue> = config
-        .resource_attributes
-        .iter()
-        .filter(|(k, _)| k != "service.name")
-        .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
-        .collect();
-    attrs.push(KeyValue::new("telemetry.sdk.language", "rust"));
-    attrs.push(KeyValue::new("telemetry.sdk.name", "opentelemetry"));
-    attrs.push(KeyValue::new("telemetry.distro.name", "cargo-otel"));
-    attrs.push(KeyValue::new("telemetry.distro.version", env!("CARGO_PKG_VERSION")));
-    attrs.push(KeyValue::new("process.pid", std::process::id() as i64));
-    Resource::builder_empty().with_service_name(config.service_name.clone()).with_attributes(attrs).build()
+    crate::resource::build(config)
 }
 
 fn sdk_sampler(kind: SamplerKind) -> Sampler {

@@ -105,6 +105,7 @@ fn spans_reach_a_real_otlp_http_receiver() {
 
     let mut spans = Vec::new();
     let mut service = None;
+    let mut resource_keys = Vec::new();
     while spans.len() < 2 {
         let (path, body) = requests.recv_timeout(Duration::from_secs(10)).expect("an export");
         assert_eq!(path, "/v1/traces");
@@ -112,6 +113,7 @@ fn spans_reach_a_real_otlp_http_receiver() {
         for rs in req.resource_spans {
             let resource = rs.resource.unwrap();
             for kv in &resource.attributes {
+                resource_keys.push(kv.key.clone());
                 if kv.key == "service.name" {
                     service = kv.value.as_ref().and_then(|v| v.value.clone());
                 }
@@ -122,6 +124,9 @@ fn spans_reach_a_real_otlp_http_receiver() {
         }
     }
     assert_eq!(service, Some(AnyValue::StringValue("otlp-test-svc".into())));
+    for key in ["telemetry.sdk.name", "telemetry.sdk.language", "telemetry.sdk.version", "process.pid", "host.name"] {
+        assert!(resource_keys.iter().any(|k| k == key), "resource has {key}: {resource_keys:?}");
+    }
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
     let parent = spans.iter().find(|s| s.name == "GET /users/{id}").expect("server span");
     let child = spans.iter().find(|s| s.name == "SELECT users").expect("client span");
