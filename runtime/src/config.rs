@@ -296,7 +296,7 @@ impl Config {
         let exe = std::env::current_exe().ok().and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()));
         let config = Config::from_env_map(&env, exe.as_deref());
         for warning in &config.warnings {
-            eprintln!("{warning}");
+            crate::diag::emit(crate::diag::Level::Warn, || warning.clone());
         }
         config
     }

@@ -34,6 +34,7 @@
 //! deadline) are counted in one line on stderr.
 
 use crate::config::{Config, ExporterKind, SamplerKind};
+use crate::diag::{self, Level};
 use crate::export::{console, file::FileExporter, otlp};
 use crate::metrics::Metrics;
 use crate::propagators;
@@ -140,7 +141,9 @@ pub fn install(config: impl FnOnce() -> Config, sink: Option<TraceSink>) -> Opti
         } else {
             let sink = sink.unwrap_or(TraceSink::FromConfig);
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| build(config, sink)))
-                .map_err(|_| eprintln!("otel-runtime: initialisation failed; telemetry is off"))
+                .map_err(|_| {
+                    diag::emit(Level::Error, || "otel-runtime: initialisation failed; telemetry is off".to_owned())
+                })
                 .ok()
         };
         let state = match &built {
@@ -466,10 +469,10 @@ impl Runtime {
             waiting -= 1;
         }
         if let Some(line) = self.report() {
-            eprintln!("{line}");
+            diag::emit(Level::Warn, || line);
         }
         for line in otlp::loss_report() {
-            eprintln!("{line}");
+            diag::emit(Level::Warn, || line);
         }
         let (lock, cvar) = &self.finished;
         *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;

@@ -408,6 +408,35 @@ fn collector_down_exit_is_fast() {
     assert!(err.contains("in failed exports") || err.contains("unsent at the shutdown deadline"), "{err}");
 }
 
+/// `OTEL_LOG_LEVEL=none`: the same lost spans, and not one line on stderr (the runtime's
+/// diagnostics obey the level; the SDK's internal logs are compiled out).
+#[test]
+fn log_level_none_silences_the_runtime() {
+    const CASE: &str = "log_level_none_silences_the_runtime";
+    if child_case().as_deref() == Some(CASE) {
+        start_and_end_spans();
+        return;
+    }
+    if child_case().is_some() {
+        return;
+    }
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
+    let endpoint = format!("http://{closed}");
+    let dir = tempdir();
+    let env = [
+        ("OTEL_TRACES_EXPORTER", "otlp"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_LOG_LEVEL", "none"),
+        // An invalid value: a config warning would print at any other level.
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "lots"),
+    ];
+    let (mut child, _out) = spawn(CASE, &store(&dir), &env);
+    let (status, _) = wait(&mut child, Duration::from_secs(20));
+    assert!(status.success(), "{status}");
+    let err = stderr_of(&mut child);
+    assert!(!err.contains("otel-runtime"), "stderr at OTEL_LOG_LEVEL=none: {err}");
+}
+
 /// SIGTERM with a stalled collector: the flush before the re-raise is bounded by the same
 /// deadline (configurable: 200 ms here).
 #[test]

@@ -144,7 +144,7 @@ impl Diagnostics {
             return;
         }
         let line = format!("otel-runtime: warning: {}", message());
-        eprintln!("{line}");
+        crate::diag::emit(crate::diag::Level::Warn, || line.clone());
         let mut printed = printed().lock().unwrap_or_else(|p| p.into_inner());
         if printed.len() < 64 {
             printed.push(line);
