@@ -112,12 +112,14 @@ pub fn attr<'a>(span: &'a serde_json::Value, key: &str) -> &'a serde_json::Value
 }
 
 /// Build the fixture workspace in `dir` with `cargo otel --strict` into the shared otel
-/// target; returns cargo's stderr (status lines included).
+/// target; returns cargo's stderr (status lines included). Neither `--offline` nor `--locked`:
+/// the fixture's committed lockfile is kept, adjusted (not upgraded) when the runtime's own
+/// dependencies change, and a crate missing from the local registry is downloaded.
 pub fn otel_build_strict(dir: &Path) -> String {
     let out = Command::new(cargo_otel())
         .args(["otel", "--strict", "--otel-target-dir"])
         .arg(shared_otel_target())
-        .args(["build", "--locked"])
+        .arg("build")
         .current_dir(dir)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR")
