@@ -43,7 +43,7 @@ echo "|---|---:|---:|---:|---:|"
 for kind in pg redis; do
     p=$(per_query "$plain" "$kind")
     n=$(per_query "$woven" "$kind" OTEL_TRACES_SAMPLER=always_on OTEL_TRACES_EXPORTER=none OTEL_METRICS_EXPORTER=none)
-    f=$(per_query "$woven" "$kind" OTEL_TRACES_SAMPLER=always_on CARGO_OTEL_STORE="$work/store" OTEL_METRICS_EXPORTER=none)
+    f=$(per_query "$woven" "$kind" OTEL_TRACES_SAMPLER=always_on CARGO_OTEL_STORE="$work/store")
     label=$([[ $kind == pg ]] && echo 'PostgreSQL `SELECT … WHERE id = $1` (sqlx pool)' || echo 'Redis `GET` (multiplexed)')
     printf '| %s | %s | %s | %s | %s |\n' "$label" "$p" "$n" "$f" "$(awk -v a="$f" -v b="$p" 'BEGIN {printf "%.2f×", a / b}')"
 done
