@@ -93,7 +93,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .with_state(store);
     let addr = env::var("CATALOG_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
     let listener = TcpListener::bind(&addr).await?;
-    println!("catalog listening on http://{}", listener.local_addr()?);
+    println!("catalog listening on {}", listener.local_addr()?);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -151,16 +151,9 @@ pub fn write_span_json(out: &mut String, span: &SpanData, service_name: &str) {
     json_str(out, message);
     out.push_str(",\"service_name\":");
     json_str(out, service_name);
-    out.push_str(",\"attributes\":{");
-    for (i, kv) in span.attributes.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        json_str(out, kv.key.as_str());
-        out.push(':');
-        json_value(out, &kv.value);
-    }
-    out.push_str("},\"events\":[");
+    out.push_str(",\"attributes\":");
+    json_attributes(out, &span.attributes);
+    out.push_str(",\"events\":[");
     for (i, event) in span.events.iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -169,9 +162,26 @@ pub fn write_span_json(out: &mut String, span: &SpanData, service_name: &str) {
         json_str(out, &event.name);
         out.push_str(",\"time_unix_nano\":");
         decimal(out, unix_nanos(event.timestamp));
+        if !event.attributes.is_empty() {
+            out.push_str(",\"attributes\":");
+            json_attributes(out, &event.attributes);
+        }
         out.push('}');
     }
     out.push_str("]}");
+}
+
+fn json_attributes(out: &mut String, attributes: &[opentelemetry::KeyValue]) {
+    out.push('{');
+    for (i, kv) in attributes.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_str(out, kv.key.as_str());
+        out.push(':');
+        json_value(out, &kv.value);
+    }
+    out.push('}');
 }
 
 #[cfg(test)]
