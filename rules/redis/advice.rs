@@ -210,8 +210,7 @@ pub fn async_pipeline_enter<C: crate::aio::ConnectionLike + ?Sized>(con: &C, p: 
     pending(|| pipeline(p), || con.get_db())
 }
 
-type Boxed<'a, T> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = crate::RedisResult<T>> + Send + 'a>>;
+type Boxed<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = crate::RedisResult<T>> + Send + 'a>>;
 
 /// The funnel's future with its span: current (and `ACTIVE` set) during each poll, ended with
 /// the reply; dropped unfinished, the span ends with no outcome.
