@@ -85,6 +85,32 @@ for v in 0.32.0 0.41.1; do
     add rusqlite rusqlite "$v" 'features = ["bundled"]' '' "$rusqlite_main"
 done
 
+redis_main='use redis::{AsyncCommands, Commands};
+#[tokio::main]
+async fn main() {
+    let client = redis::Client::open("redis://127.0.0.1:9/").unwrap();
+    if let Ok(mut con) = client.get_connection() {
+        let _: redis::RedisResult<()> = con.set("k", 1);
+        let _: redis::RedisResult<(i32, i32)> = redis::pipe().get("a").get("b").query(&mut con);
+    }
+    if let Ok(mut con) = client.get_multiplexed_async_connection().await {
+        let _: redis::RedisResult<Option<String>> = con.get("k").await;
+        let _: redis::RedisResult<(i32,)> = redis::pipe().atomic().incr("c", 1).query_async(&mut con).await;
+    }
+    if let Ok(mut manager) = redis::aio::ConnectionManager::new(client).await {
+        let _: redis::RedisResult<()> = manager.set("k", 1).await;
+    }
+}'
+# 1.6 renamed `req_packed_commands`' parameter: two packs, one advice file.
+for v in 0.32.0 1.5.0; do
+    add redis redis "$v" 'features = ["tokio-comp", "aio", "connection-manager"]' \
+        'tokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$redis_main"
+done
+for v in 1.6.0 1.8.1; do
+    add redis-1.6 redis "$v" 'features = ["tokio-comp", "aio", "connection-manager"]' \
+        'tokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$redis_main"
+done
+
 hyper_main='use std::convert::Infallible;
 fn main() {
     let service = hyper::service::service_fn(|_req: hyper::Request<hyper::body::Incoming>| async {

@@ -182,10 +182,15 @@ pub fn sanitize(sql: &str) -> String {
     out
 }
 
+/// Systems whose query text is not SQL (a Redis command line, `SET ? ?`): the runtime derives
+/// no summary, operation or collection from it (`SET` is an SQL keyword too); the pack passes
+/// the operation itself.
+const NOT_SQL: &[&str] = &["redis"];
+
 pub fn db_start(f: &OtelDbV1<'_>) -> u64 {
     let sql = text(&f.query_text);
-    let parsed = parse(&sql);
     let system = text(&f.system);
+    let parsed = if NOT_SQL.iter().any(|s| system.eq_ignore_ascii_case(s)) { Parsed::default() } else { parse(&sql) };
     let operation = match text(&f.operation) {
         op if !op.is_empty() => op.into_owned(),
         _ => parsed.operation.unwrap_or("").to_owned(),
@@ -346,6 +351,40 @@ mod tests {
         crate::exports::__otel_v1_span_end(h);
         let s = span("GET", "db.namespace", "db-redis");
         assert_eq!(s.status, opentelemetry::trace::Status::Unset);
+    }
+
+    #[test]
+    fn redis_command_text_is_not_parsed_as_sql() {
+        testing::install();
+        let fields = OtelDbV1 {
+            system: S::new("redis"),
+            operation: S::new("SET"),
+            query_text: S::new("SET ? ?"),
+            namespace: S::new("db-redis-set"),
+            ..Default::default()
+        };
+        let h = __otel_v1_db_start(&fields);
+        __otel_v1_db_end(h, S::default(), S::default(), S::default());
+        crate::exports::__otel_v1_span_end(h);
+        let s = span("SET", "db.namespace", "db-redis-set");
+        assert_eq!(attr(&s, "db.query.text").as_deref(), Some("SET ? ?"));
+        assert_eq!(attr(&s, "db.operation.name").as_deref(), Some("SET"));
+        assert_eq!(attr(&s, "db.query.summary"), None, "no SQL summary of a Redis command");
+
+        let fields = OtelDbV1 {
+            system: S::new("redis"),
+            operation: S::new("PIPELINE"),
+            query_text: S::new("SET ? ?; DELETE ?; GET ?"),
+            namespace: S::new("db-redis-pipe"),
+            batch_size: 3,
+            ..Default::default()
+        };
+        let h = __otel_v1_db_start(&fields);
+        __otel_v1_db_end(h, S::default(), S::default(), S::default());
+        crate::exports::__otel_v1_span_end(h);
+        let s = span("PIPELINE", "db.namespace", "db-redis-pipe");
+        assert_eq!(attr(&s, "db.collection.name"), None);
+        assert_eq!(attr(&s, "db.operation.batch.size").as_deref(), Some("3"));
     }
 
     #[test]
