@@ -9,13 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cargo_otel_tests::{
-    Service, attr, copy_fixture, host, otel_build_strict, read_spans, require, shared_otel_target, span,
-    workspace_root,
+    Service, attr, copy_fixture, host, otel_build_strict, read_spans, require, shared_otel_target, span, workspace_root,
 };
 use serde_json::Value;
 
-const EXPECTED: &str =
-    "inserted=1 ids=[1] duplicate=UniqueViolation updated=1 counted=1 sqlite=[\"secret-dave\"]";
+const EXPECTED: &str = "inserted=1 ids=[1] duplicate=UniqueViolation updated=1 counted=1 sqlite=[\"secret-dave\"]";
 
 fn run(binary: &Path, dir: &Path, envs: &[(&str, &str)]) -> (String, Vec<Value>, String) {
     let store = dir.join("store");

@@ -276,7 +276,11 @@ fn sqlite_namespace(db: usize) -> String {
 fn sqlite_code(db: usize) -> String {
     // SAFETY: `db` is the connection's open handle (the call that failed is still running).
     let code = unsafe { ::libsqlite3_sys::sqlite3_extended_errcode(db as *mut _) };
-    if code == 0 { String::new() } else { code.to_string() }
+    if code == 0 {
+        String::new()
+    } else {
+        code.to_string()
+    }
 }
 
 #[cfg(not(all(feature = "sqlite", not(all(target_family = "wasm", target_os = "unknown")))))]
