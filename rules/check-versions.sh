@@ -94,6 +94,8 @@ fn main() {
         let _ = c.transaction(|c| diesel::insert_into(t::table).values((t::id.eq(1), t::name.eq("a"))).execute(c));
         let _: QueryResult<Vec<String>> = t::table.filter(t::id.eq(1)).select(t::name).load(&mut c);
     }
+    let manager = diesel::r2d2::ConnectionManager::<PgConnection>::new("postgres://otel@127.0.0.1:9/otel");
+    drop(diesel::r2d2::Pool::builder().max_size(1).build_unchecked(manager).get());
     let mut s = SqliteConnection::establish(":memory:").unwrap();
     s.batch_execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)").unwrap();
     diesel::insert_into(t::table).values((t::id.eq(1), t::name.eq("a"))).execute(&mut s).unwrap();
@@ -103,9 +105,9 @@ fn main() {
 # diesel 2.0 and 2.1 allow only pq-sys 0.4/0.5, which link the system libpq (`scripts/services.sh
 # deps` installs libpq-dev); 2.2+ take pq-sys 0.7, built here from its bundled sources. SQLite
 # is bundled at both ends.
-add diesel diesel 2.0.0 'default-features = false, features = ["postgres", "sqlite"]' \
+add diesel diesel 2.0.0 'default-features = false, features = ["postgres", "sqlite", "r2d2"]' \
     'libsqlite3-sys = { version = "*", features = ["bundled"] }' "$diesel_main"
-add diesel diesel 2.3.14 'default-features = false, features = ["postgres", "sqlite"]' \
+add diesel diesel 2.3.14 'default-features = false, features = ["postgres", "sqlite", "r2d2"]' \
     'libsqlite3-sys = { version = "*", features = ["bundled"] }\npq-sys = { version = "0.7", default-features = false, features = ["bundled_without_openssl"] }' "$diesel_main"
 # System libraries a check links, installed from Debian's packages first, by pack-version.
 declare -A deps=([diesel-2.0.0]=libpq)

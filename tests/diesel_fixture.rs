@@ -57,7 +57,7 @@ fn diesel_queries_are_client_spans_under_the_caller() {
     let fixture = copy_fixture("diesel-app");
     let dir = fixture.path();
     let err = otel_build_strict(dir);
-    assert!(err.contains("Weaving diesel v2.3.14 (11 join points, diesel)"), "{err}");
+    assert!(err.contains("Weaving diesel v2.3.14 (12 join points, diesel)"), "{err}");
 
     let (stdout, spans, raw) = run(&woven_binary(), dir, &[]);
     assert_eq!(stdout, EXPECTED);
