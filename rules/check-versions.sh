@@ -110,6 +110,32 @@ for v in 1.6.0 1.8.1; do
     add redis-1.6 redis "$v" 'features = ["tokio-comp", "aio", "connection-manager"]' \
         'tokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$redis_main"
 done
+diesel_main='use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+diesel::table! { t (id) { id -> Integer, name -> Text, } }
+fn main() {
+    if let Ok(mut c) = PgConnection::establish("postgres://otel@127.0.0.1:9/otel") {
+        let _ = c.batch_execute("SELECT 1");
+        let _ = c.transaction(|c| diesel::insert_into(t::table).values((t::id.eq(1), t::name.eq("a"))).execute(c));
+        let _: QueryResult<Vec<String>> = t::table.filter(t::id.eq(1)).select(t::name).load(&mut c);
+    }
+    let manager = diesel::r2d2::ConnectionManager::<PgConnection>::new("postgres://otel@127.0.0.1:9/otel");
+    drop(diesel::r2d2::Pool::builder().max_size(1).build_unchecked(manager).get());
+    let mut s = SqliteConnection::establish(":memory:").unwrap();
+    s.batch_execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)").unwrap();
+    diesel::insert_into(t::table).values((t::id.eq(1), t::name.eq("a"))).execute(&mut s).unwrap();
+    let names: Vec<String> = t::table.filter(t::id.eq(1)).select(t::name).load(&mut s).unwrap();
+    assert_eq!(names, ["a"]);
+}'
+# diesel 2.0 and 2.1 allow only pq-sys 0.4/0.5, which link the system libpq (`scripts/services.sh
+# deps` installs libpq-dev); 2.2+ take pq-sys 0.7, built here from its bundled sources. SQLite
+# is bundled at both ends.
+add diesel diesel 2.0.0 'default-features = false, features = ["postgres", "sqlite", "r2d2"]' \
+    'libsqlite3-sys = { version = "*", features = ["bundled"] }' "$diesel_main"
+add diesel diesel 2.3.14 'default-features = false, features = ["postgres", "sqlite", "r2d2"]' \
+    'libsqlite3-sys = { version = "*", features = ["bundled"] }\npq-sys = { version = "0.7", default-features = false, features = ["bundled_without_openssl"] }' "$diesel_main"
+# System libraries a check links, installed from Debian's packages first, by pack-version.
+declare -A deps=([diesel-2.0.0]=libpq)
 
 hyper_main='use std::convert::Infallible;
 fn main() {
@@ -187,7 +213,7 @@ for check in "${checks[@]}"; do
                 echo "$crate = \"=$version\""
             fi
         fi
-        [[ -n "$extra" ]] && echo "$extra"
+        [[ -n "$extra" ]] && printf '%b\n' "$extra"
         echo
         echo "[target.'cfg(cargo_otel)'.dependencies]"
         echo "otel-runtime = { path = \"$repo/runtime\" }"
@@ -202,6 +228,9 @@ for check in "${checks[@]}"; do
     } >"$dir/Cargo.toml"
     printf '%s\n' "$main" >"$dir/src/main.rs"
     log="$dir/build.log"
+    if [[ -n "${deps[$pack-$version]:-}" ]]; then
+        bash "$repo/scripts/services.sh" deps ${deps[$pack-$version]} || { results+=("$pack|$crate|$version|FAIL|services.sh deps"); failed=$((failed + 1)); continue; }
+    fi
     echo "check-versions: $pack against $crate $version ($dir)" >&2
     # Evict a cached build of the crate so it is woven (and reported) in this run.
     if [[ "$crate" != "@workspace" ]]; then

@@ -7,6 +7,7 @@
 #   scripts/services.sh down                              stop what `up` started
 #   scripts/services.sh status                            which ones answer
 #   scripts/services.sh env                               the URLs, as shell assignments
+#   scripts/services.sh deps [libpq ...]                  client libraries to link (apt; default: all)
 #
 # Ports and URLs (fixed, away from the defaults so a system server does not interfere):
 #   postgres  127.0.0.1:55432  postgres://otel@127.0.0.1:55432/otel   (trust auth)
@@ -169,6 +170,17 @@ mariadb_down() {
     fi
 }
 
+# Client libraries (not servers) that some builds link from the system: libpq for diesel 2.0
+# and 2.1, whose pq-sys (< 0.6) has no bundled build (rules/check-versions.sh asks for it).
+deps_install() {
+    for lib in "$@"; do
+        case "$lib" in
+        libpq) install libpq-dev ;;
+        *) die "unknown library \`$lib\` (known: libpq)" ;;
+        esac
+    done
+}
+
 services() {
     if [ $# -eq 0 ]; then echo postgres redis mariadb; else echo "$@"; fi
 }
@@ -190,6 +202,11 @@ up)
         esac
     done
     ;;
+deps)
+    exec 9>"$state/lock"
+    flock 9
+    if [ $# -eq 0 ]; then deps_install libpq; else deps_install "$@"; fi
+    ;;
 down)
     exec 9>"$state/lock"
     flock 9
@@ -208,6 +225,6 @@ env)
     echo "MYSQL_URL=mysql://otel:otel@127.0.0.1:$MARIADB_PORT/otel"
     ;;
 *)
-    die "usage: scripts/services.sh up [postgres|redis|mariadb ...] | down | status | env"
+    die "usage: scripts/services.sh up [postgres|redis|mariadb ...] | down | status | env | deps [libpq ...]"
     ;;
 esac
