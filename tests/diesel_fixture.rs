@@ -143,7 +143,7 @@ fn diesel_queries_are_client_spans_under_the_caller() {
     // The plain build (no weaving) runs the same and exports nothing.
     let target = workspace_root().join("target/fixture-plain");
     let out = Command::new(env!("CARGO"))
-        .args(["build", "--locked"])
+        .arg("build")
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", &target)
         .env_remove("RUSTFLAGS")

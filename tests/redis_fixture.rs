@@ -126,7 +126,7 @@ fn the_plain_build_of_the_fixture_runs() {
     let dir = fixture.path();
     let target = shared_otel_target().parent().expect("target").join("fixture-plain-redis");
     let out = Command::new(env!("CARGO"))
-        .args(["run", "-q", "--locked"])
+        .args(["run", "-q"])
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", &target)
         .env_remove("RUSTFLAGS")
