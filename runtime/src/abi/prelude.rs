@@ -67,6 +67,8 @@ impl<'a> OtelHttpClientV1<'a> { pub fn start(&self) -> Span { Span(unsafe { __ot
 impl<'a> OtelDbV1<'a> { pub fn start(&self) -> Span { Span(unsafe { __otel_v1_db_start(self) }) } }
 impl<'a> OtelRpcV1<'a> { pub fn start(&self, parent: &Context, kind: u32) -> Span { Span(unsafe { __otel_v1_rpc_start(parent.0, kind, self) }) } }
 impl<'a> OtelMessagingV1<'a> { pub fn start(&self, parent: &Context) -> Span { Span(unsafe { __otel_v1_messaging_start(parent.0, self) }) } }
+/// An event with attributes on the current span (whoever started it), e.g. a pool wait before a query.
+pub fn event_on_current(n: &str, attributes: &[(&str, Value)]) { with_raw(attributes, |raw| unsafe { __otel_v1_current_span_add_event_attrs(n.as_ptr(), n.len(), raw.as_ptr(), raw.len()) }) }
 /// Claim the current context's HTTP server call for a framework (empty `route`; true if it
 /// was unclaimed) or set its route (true if none was set): see abi.rs.
 pub fn http_server_route(route: &str) -> bool { unsafe { __otel_v1_http_server_route(0, route.as_ptr(), route.len()) != 0 } }

@@ -372,4 +372,32 @@ mod tests {
         assert_eq!(event.attributes[0].key.as_str(), key);
         assert_eq!(event.attributes[0].value, opentelemetry::Value::F64(0.25));
     }
+
+    #[test]
+    fn pool_wait_before_the_query_is_an_event_on_the_current_span() {
+        testing::install();
+        let fields = OtelDbV1 { system: S::new("postgresql"), namespace: S::new("db-current-event"), ..Default::default() };
+        let h = __otel_v1_db_start(&fields);
+        let (key, name) = ("db.client.connection.wait_time", "db.client.connection.acquired");
+        let attrs = [OtelAttrV1 {
+            key_ptr: key.as_ptr(),
+            key_len: key.len(),
+            kind: 2,
+            str_ptr: std::ptr::null(),
+            str_len: 0,
+            int: 0,
+            float: 0.5,
+        }];
+        // Outside any span: nothing, no panic.
+        crate::exports::__otel_v1_current_span_add_event_attrs(name.as_ptr(), name.len(), attrs.as_ptr(), attrs.len());
+        let token = crate::exports::__otel_v1_span_attach(h);
+        crate::exports::__otel_v1_current_span_add_event_attrs(name.as_ptr(), name.len(), attrs.as_ptr(), attrs.len());
+        crate::exports::__otel_v1_ctx_detach(token);
+        __otel_v1_db_end(h, S::default(), S::default(), S::default());
+        crate::exports::__otel_v1_span_end(h);
+        let s = span("postgresql", "db.namespace", "db-current-event");
+        let events: Vec<_> = s.events.iter().filter(|e| e.name == name).collect();
+        assert_eq!(events.len(), 1, "one event, on the span that was current");
+        assert_eq!(events[0].attributes[0].value, opentelemetry::Value::F64(0.5));
+    }
 }
