@@ -121,7 +121,7 @@ fn tokio_postgres_and_deadpool_queries_are_client_spans_under_the_caller() {
 
     // The transaction: BEGIN, the UPDATE, COMMIT, all children of `handle`.
     for (text, name) in [
-        ("BEGIN", "BEGIN"),
+        ("START TRANSACTION", "START"), // tokio-postgres 0.7.18's `transaction()` (0.7.0 sent BEGIN)
         ("UPDATE otel_pg_items SET name = $1 WHERE id = $2", "UPDATE otel_pg_items"),
         ("COMMIT", "COMMIT"),
     ] {
@@ -133,7 +133,9 @@ fn tokio_postgres_and_deadpool_queries_are_client_spans_under_the_caller() {
 
     // COPY FROM STDIN.
     let copy = one(&spans, "COPY otel_pg_copy (id, label) FROM STDIN");
-    assert_eq!(copy["name"], "postgresql", "COPY is not among the runtime's operations: {copy:#}");
+    assert_eq!(copy["name"], "COPY otel_pg_copy", "{copy:#}");
+    assert_eq!(attr(copy, "db.collection.name"), "otel_pg_copy");
+    assert_connection(copy);
     under_handle(copy);
 
     // The pipelined pair: two spans, both children of `handle`, overlapping in time.

@@ -39,6 +39,7 @@ const OPERATIONS: &[&str] = &[
     "TRUNCATE",
     "PRAGMA",
     "BEGIN",
+    "START",
     "COMMIT",
     "END",
     "ROLLBACK",
@@ -55,9 +56,12 @@ const OPERATIONS: &[&str] = &[
     "SHOW",
     "GRANT",
     "REVOKE",
+    "COPY",
 ];
 /// Keywords followed by a collection name.
-const BEFORE_NAME: &[&str] = &["FROM", "INTO", "UPDATE", "TABLE", "JOIN"];
+const BEFORE_NAME: &[&str] = &["FROM", "INTO", "UPDATE", "TABLE", "JOIN", "COPY"];
+/// PostgreSQL's `COPY … FROM STDIN` / `TO STDOUT` ends: not collections.
+const NOT_NAMES: &[&str] = &["STDIN", "STDOUT"];
 /// Words between such a keyword and the name.
 const SKIPPED: &[&str] = &["IF", "NOT", "EXISTS", "OR", "ROLLBACK", "ABORT", "REPLACE", "FAIL", "IGNORE", "ONLY"];
 
@@ -102,7 +106,7 @@ pub fn parse(sql: &str) -> Parsed {
                 continue;
             }
             pending = false;
-            if !word.starts_with(['?', ':', '$', '@']) && !is(word, OPERATIONS) {
+            if !word.starts_with(['?', ':', '$', '@']) && !is(word, OPERATIONS) && !is(word, NOT_NAMES) {
                 let name = unquote(word).to_owned();
                 if parts.last() != Some(&name) {
                     parts.push(name.clone());
@@ -297,6 +301,11 @@ mod tests {
         assert_eq!(parse("-- only a comment"), Parsed::default());
         assert_eq!(parse("FROB x").summary, None, "no summary without a known operation");
         assert_eq!(parse("DELETE FROM ?1").collection, None, "placeholders are not names");
+        let p = parse("COPY otel_pg_copy (id, label) FROM STDIN");
+        assert_eq!((p.operation, p.summary.as_deref()), (Some("COPY"), Some("COPY otel_pg_copy")));
+        assert_eq!(p.collection.as_deref(), Some("otel_pg_copy"));
+        assert_eq!(parse("COPY (SELECT id FROM t) TO STDOUT").summary.as_deref(), Some("COPY SELECT t"));
+        assert_eq!(parse("START TRANSACTION ISOLATION LEVEL SERIALIZABLE").summary.as_deref(), Some("START"));
     }
 
     #[test]
