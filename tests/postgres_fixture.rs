@@ -63,7 +63,8 @@ fn assert_no_secrets(spans: &[Value]) {
     }
 }
 
-const EXPECTED: &str = "inserted=1 dup=23505 name=secret-widget-7731 copied=3 pipelined=1,3 simple=1 deleted=1 users=1,2";
+const EXPECTED: &str =
+    "inserted=1 dup=23505 name=secret-widget-7731 copied=3 pipelined=1,3 simple=1 deleted=1 users=1,2";
 const INSERT: &str = "INSERT INTO otel_pg_items (id, name) VALUES ($1, $2)";
 
 #[test]
@@ -85,7 +86,10 @@ fn tokio_postgres_and_deadpool_queries_are_client_spans_under_the_caller() {
         assert_eq!(s["parent_span_id"], handle["span_id"], "a child of `handle`: {s:#}");
     };
     // The schema set-up ran outside any trace: no span for it.
-    assert!(spans.iter().all(|s| !attr(s, "db.query.text").as_str().unwrap_or("").contains("DROP TABLE")), "{spans:#?}");
+    assert!(
+        spans.iter().all(|s| !attr(s, "db.query.text").as_str().unwrap_or("").contains("DROP TABLE")),
+        "{spans:#?}"
+    );
 
     // Success with bound parameters, then the unique violation.
     let inserts = db(&spans, INSERT);
@@ -193,7 +197,12 @@ fn tokio_postgres_and_deadpool_queries_are_client_spans_under_the_caller() {
     // Exactly the operations above, no duplicates (the implicit prepares, `query_one` →
     // `query_opt` → `query_raw` and the transaction's methods add nothing).
     let clients: Vec<&Value> = spans.iter().filter(|s| s["kind"] == "client").collect();
-    assert_eq!(clients.len(), 14, "{:#?}", clients.iter().map(|s| (&s["name"], attr(s, "db.query.text"))).collect::<Vec<_>>());
+    assert_eq!(
+        clients.len(),
+        14,
+        "{:#?}",
+        clients.iter().map(|s| (&s["name"], attr(s, "db.query.text"))).collect::<Vec<_>>()
+    );
     assert_no_secrets(&spans);
 
     // Switched off: the app's own spans only.
@@ -201,7 +210,10 @@ fn tokio_postgres_and_deadpool_queries_are_client_spans_under_the_caller() {
         &woven_bin("tokio-postgres-app"),
         &dir.join("store-off"),
         url,
-        &[("OTEL_RUST_INSTRUMENTATION_TOKIO_POSTGRES_ENABLED", "false"), ("OTEL_RUST_INSTRUMENTATION_DEADPOOL_ENABLED", "false")],
+        &[
+            ("OTEL_RUST_INSTRUMENTATION_TOKIO_POSTGRES_ENABLED", "false"),
+            ("OTEL_RUST_INSTRUMENTATION_DEADPOOL_ENABLED", "false"),
+        ],
     );
     assert_eq!(stdout, EXPECTED);
     assert!(off.iter().all(|s| s["kind"] != "client"), "{off:#?}");

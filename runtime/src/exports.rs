@@ -298,8 +298,10 @@ pub extern "C" fn __otel_v1_current_span_add_event_attrs(
         Context::map_current(|cx| {
             let current = cx.span();
             if current.is_recording() {
-                let attributes =
-                    raw.iter().filter_map(|a| Some(opentelemetry::KeyValue::new(attr_key(a), attr_value(a)?))).collect();
+                let attributes = raw
+                    .iter()
+                    .filter_map(|a| Some(opentelemetry::KeyValue::new(attr_key(a), attr_value(a)?)))
+                    .collect();
                 current.add_event(span::name(unsafe { bytes(name_ptr, name_len) }), attributes);
             }
         })

@@ -486,7 +486,10 @@ mod tests {
         ];
         let layer = Layer { pack: "p", advice_module: "crate::a", advice: &advice };
         let (pro, epi) = weave_layer(&i, &layer, "crate::__otel", 0).expect("woven");
-        assert!(pro.starts_with("let __otel_cx0 = crate::a::enter(&self); crate::a::traced(__otel_cx0, async move { "), "{pro}");
+        assert!(
+            pro.starts_with("let __otel_cx0 = crate::a::enter(&self); crate::a::traced(__otel_cx0, async move { "),
+            "{pro}"
+        );
         assert!(pro.contains("let __otel_never: u8"), "the body's output type is pinned: {pro}");
         assert_eq!(epi, " }).await");
         let span = [Advice::Span(SpanTemplate { name: "x".into(), kind: SpanKind::Internal, attributes: vec![] })];

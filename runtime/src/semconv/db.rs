@@ -385,7 +385,8 @@ mod tests {
     #[test]
     fn pool_wait_before_the_query_is_an_event_on_the_current_span() {
         testing::install();
-        let fields = OtelDbV1 { system: S::new("postgresql"), namespace: S::new("db-current-event"), ..Default::default() };
+        let fields =
+            OtelDbV1 { system: S::new("postgresql"), namespace: S::new("db-current-event"), ..Default::default() };
         let h = __otel_v1_db_start(&fields);
         let (key, name) = ("db.client.connection.wait_time", "db.client.connection.acquired");
         let attrs = [OtelAttrV1 {
