@@ -17,7 +17,7 @@ pub fn get_enter() -> Option<std::time::Instant> {
 pub fn get_exit<T, E>(started: Option<std::time::Instant>, result: &Result<T, E>) {
     if let (Some(started), Ok(_)) = (started, result) {
         let waited = started.elapsed().as_secs_f64();
-        __otel::event_on_current(
+        __otel::Span::event_on_current(
             "db.client.connection.acquired",
             &[("db.client.connection.wait_time", __otel::Value::F64(waited))],
         );
