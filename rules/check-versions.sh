@@ -22,7 +22,8 @@ if [[ ! -x "$cargo_otel" ]]; then
     exit 2
 fi
 
-# pack (the folder in rules/) | crate | version | dependency spec (TOML inline table body, version added) | extra deps;
+# pack (the folder in rules/) | crate | version | dependency spec (TOML inline table body, version added) | extra deps
+# (TOML lines, `\n` between several);
 # the main.rs of each pack is in `mains` (multi-line, so not in the `|` record).
 checks=()
 declare -A mains
@@ -175,6 +176,50 @@ hyper_util_main='fn main() {
 add hyper-util hyper-util 0.1.0 'features = ["client-legacy", "http1", "tokio"]' 'socket2 = { version = "0.5", features = ["all"] }' "$hyper_util_main"
 add hyper-util hyper-util 0.1.21 'features = ["client-legacy", "http1", "tokio"]' '' "$hyper_util_main"
 
+tokio_postgres_main='use tokio_postgres::NoTls;
+#[tokio::main]
+async fn main() {
+    // No server needed: the connect fails; the point is that every woven fn compiles.
+    if let Ok((mut client, connection)) = tokio_postgres::connect("host=127.0.0.1 port=9 user=x dbname=x", NoTls).await {
+        tokio::spawn(connection);
+        let _ = client.batch_execute("SELECT 1").await;
+        let _ = client.simple_query("SELECT 1").await;
+        let statement = client.prepare("SELECT $1::INT4").await.unwrap();
+        let _ = client.prepare_typed("SELECT $1", &[tokio_postgres::types::Type::INT4]).await;
+        let _ = client.query(&statement, &[&1i32]).await;
+        let _ = client.query_one("SELECT $1::INT4", &[&1i32]).await;
+        let _ = client.query_opt("SELECT $1::INT4", &[&1i32]).await;
+        let _ = client.execute("SELECT $1::INT4", &[&1i32]).await;
+        let _ = client.query_raw("SELECT 1", std::iter::empty::<i32>()).await;
+        let _ = client.execute_raw("SELECT 1", std::iter::empty::<i32>()).await;
+        let _ = client.copy_out("COPY t TO STDOUT").await;
+        let _ = client.copy_in::<_, bytes::Bytes>("COPY t FROM STDIN").await;
+        let tx = client.transaction().await.unwrap();
+        let _ = tx.query("SELECT 1", &[]).await;
+        tx.commit().await.unwrap();
+    }
+    std::thread::spawn(|| {
+        if let Ok(mut client) = postgres::Client::connect("host=127.0.0.1 port=9 user=x", postgres::NoTls) {
+            let _ = client.query("SELECT 1", &[]);
+        }
+    }).join().unwrap();
+}'
+# The sync `postgres` crate of each end (0.19.0 wraps tokio-postgres 0.7.0) checks that the
+# pack's futures still fit its blocking wrappers.
+add tokio-postgres tokio-postgres 0.7.0 '' 'postgres = "=0.19.0"\nbytes = "1"\ntokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$tokio_postgres_main"
+add tokio-postgres tokio-postgres 0.7.18 '' 'postgres = "=0.19.14"\nbytes = "1"\ntokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$tokio_postgres_main"
+
+deadpool_main='#[tokio::main]
+async fn main() {
+    let config: tokio_postgres::Config = "host=127.0.0.1 port=9 user=x".parse().unwrap();
+    let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
+    let pool = deadpool_postgres::Pool::builder(manager).max_size(1).build().unwrap();
+    let _ = pool.get().await;
+}'
+# Through deadpool-postgres: 0.13 uses deadpool 0.12, 0.14 uses deadpool 0.13.
+add deadpool deadpool 0.12.0 'features = ["managed", "rt_tokio_1"]' 'deadpool-postgres = "0.13"\ntokio-postgres = "0.7"\ntokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$deadpool_main"
+add deadpool deadpool 0.13.1 'features = ["managed", "rt_tokio_1"]' 'deadpool-postgres = "0.14"\ntokio-postgres = "0.7"\ntokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$deadpool_main"
+
 std_main='fn main() {
     std::thread::spawn(|| ()).join().unwrap();
     std::thread::Builder::new().name("w".into()).spawn(|| ()).unwrap().join().unwrap();
@@ -213,7 +258,7 @@ for check in "${checks[@]}"; do
                 echo "$crate = \"=$version\""
             fi
         fi
-        [[ -n "$extra" ]] && printf '%b\n' "$extra"
+        [[ -n "$extra" ]] && printf '%b\n' "$extra" # `\n` separates several
         echo
         echo "[target.'cfg(cargo_otel)'.dependencies]"
         echo "otel-runtime = { path = \"$repo/runtime\" }"

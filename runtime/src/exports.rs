@@ -278,6 +278,36 @@ pub extern "C" fn __otel_v1_span_add_event_attrs(
 }
 
 /// An attribute's key, owned (event attributes outlive the call).
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_current_span_add_event_attrs(
+    name_ptr: *const u8,
+    name_len: usize,
+    attrs: *const OtelAttrV1,
+    attrs_len: usize,
+) {
+    if !live() {
+        return;
+    }
+    guard((), || {
+        use opentelemetry::trace::TraceContextExt;
+        let raw: &[OtelAttrV1] = if attrs.is_null() || attrs_len == 0 {
+            &[]
+        } else {
+            unsafe { std::slice::from_raw_parts(attrs, attrs_len) }
+        };
+        Context::map_current(|cx| {
+            let current = cx.span();
+            if current.is_recording() {
+                let attributes = raw
+                    .iter()
+                    .filter_map(|a| Some(opentelemetry::KeyValue::new(attr_key(a), attr_value(a)?)))
+                    .collect();
+                current.add_event(span::name(unsafe { bytes(name_ptr, name_len) }), attributes);
+            }
+        })
+    })
+}
+
 fn attr_key(a: &OtelAttrV1) -> String {
     unsafe { text(a.key_ptr, a.key_len) }.into_owned()
 }

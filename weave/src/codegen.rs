@@ -378,10 +378,16 @@ fn weave_layer(info: &FnInfo, layer: &Layer, prelude: &str, n: usize) -> Result<
             }
         }
         Shape::Async => {
-            if wrap_return.is_some() {
-                return Err("`wrap_return` needs a fn returning a future; an `async fn` takes `span`/`on_exit`".into());
-            }
-            if span.is_some() || on_exit.is_some() {
+            if let Some(wrap) = wrap_return {
+                // The body as a future, handed to `wrap` (which returns a future of the same
+                // output, e.g. one that marks each of its polls) and awaited.
+                if span.is_some() {
+                    return Err("`span` with `wrap_return`: start the span in the wrap function".into());
+                }
+                let cx_arg = if has_enter { format!("{cx}, ") } else { String::new() };
+                pro.push_str(&format!("{wrap}({cx_arg}async move {{ {}", pin_output_type(info)));
+                epi = " }).await".to_string();
+            } else if span.is_some() || on_exit.is_some() {
                 let span_var = match span {
                     Some(t) => {
                         pro.push_str(&span_start(t, &s, info, layer, prelude)?);
@@ -468,6 +474,28 @@ mod tests {
         assert_eq!(template_expr("GET {arg.req}", &i, "P").as_deref(), Ok("&P::std::format!(\"GET {}\", (req))"));
         assert!(template_expr("{arg.nope}", &i, "P").unwrap_err().contains("not a parameter"));
         assert!(template_expr("{what}", &i, "P").unwrap_err().contains("unknown placeholder"));
+    }
+
+    #[test]
+    fn wrap_return_on_an_async_fn_wraps_its_body_future() {
+        let params = [];
+        let i = info(&params, Shape::Async);
+        let advice = [
+            Advice::OnEnter { func: "enter".into(), args: vec!["&self".into()], skip_call: false },
+            Advice::WrapReturn { func: "traced".into() },
+        ];
+        let layer = Layer { pack: "p", advice_module: "crate::a", advice: &advice };
+        let (pro, epi) = weave_layer(&i, &layer, "crate::__otel", 0).expect("woven");
+        assert!(
+            pro.starts_with("let __otel_cx0 = crate::a::enter(&self); crate::a::traced(__otel_cx0, async move { "),
+            "{pro}"
+        );
+        assert!(pro.contains("let __otel_never: u8"), "the body's output type is pinned: {pro}");
+        assert_eq!(epi, " }).await");
+        let span = [Advice::Span(SpanTemplate { name: "x".into(), kind: SpanKind::Internal, attributes: vec![] })];
+        let both = [span[0].clone(), Advice::WrapReturn { func: "traced".into() }];
+        let layer = Layer { pack: "p", advice_module: "crate::a", advice: &both };
+        assert!(weave_layer(&i, &layer, "crate::__otel", 0).unwrap_err().contains("start the span in the wrap"));
     }
 
     #[test]

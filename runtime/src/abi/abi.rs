@@ -26,8 +26,9 @@ otel_abi_v1! {
     fn __otel_v1_span_set_bool(span: u64, key_ptr: *const u8, key_len: usize, val: u32);
     fn __otel_v1_span_update_name(span: u64, name_ptr: *const u8, name_len: usize);
     fn __otel_v1_span_add_event(span: u64, name_ptr: *const u8, name_len: usize);
-    /// An event with attributes (`OtelAttrV1`, as for metrics), e.g. a pool wait on a query span.
+    /// An event with attributes (`OtelAttrV1`, as for metrics), e.g. a pool wait on a query span; `current_…`: on the current context's span.
     fn __otel_v1_span_add_event_attrs(span: u64, name_ptr: *const u8, name_len: usize, attrs: *const OtelAttrV1, attrs_len: usize);
+    fn __otel_v1_current_span_add_event_attrs(name_ptr: *const u8, name_len: usize, attrs: *const OtelAttrV1, attrs_len: usize);
     /// Set the status (see codes above); `desc` is kept for errors only.
     fn __otel_v1_span_set_status(span: u64, code: u32, desc_ptr: *const u8, desc_len: usize);
     /// 1 when the span is recording (attributes will be kept), else 0.

@@ -23,7 +23,6 @@ pub fn in_app(file: &str) -> bool { !std::path::Path::new(file).is_absolute() ||
 pub fn enabled(pack: &str) -> bool { unsafe { __otel_v1_enabled(pack.as_ptr(), pack.len()) != 0 } }
 /// An owned span (or semconv call). Dropping it ends it; a drop while panicking marks it failed.
 pub struct Span(u64);
-
 impl Span {
     #[inline] pub fn none() -> Span { Span(0) }
     #[inline] pub fn start(name: &str, kind: u32) -> Span { Span::start_with_parent(&Context(0), name, kind) }
@@ -40,6 +39,7 @@ impl Span {
     pub fn set_name(&self, n: &str) { if self.0 != 0 { unsafe { __otel_v1_span_update_name(self.0, n.as_ptr(), n.len()) } } }
     pub fn event(&self, n: &str) { if self.0 != 0 { unsafe { __otel_v1_span_add_event(self.0, n.as_ptr(), n.len()) } } }
     pub fn event_with(&self, n: &str, attributes: &[(&str, Value)]) { if self.0 != 0 { with_raw(attributes, |raw| unsafe { __otel_v1_span_add_event_attrs(self.0, n.as_ptr(), n.len(), raw.as_ptr(), raw.len()) }) } }
+    #[doc = "The same on the current span, whoever started it (a pool wait before the query's span exists)."] pub fn event_on_current(n: &str, attributes: &[(&str, Value)]) { with_raw(attributes, |raw| unsafe { __otel_v1_current_span_add_event_attrs(n.as_ptr(), n.len(), raw.as_ptr(), raw.len()) }) }
     /// Mark the span as failed, with `error.type` and a description.
     pub fn error(&self, error_type: &str, description: &str) {
         if self.0 != 0 {
@@ -84,7 +84,6 @@ pub struct SpanGuard { entered: Entered, pub span: Span }
 impl SpanGuard { #[inline] pub fn new(span: Span) -> SpanGuard { SpanGuard { entered: span.enter(), span: span } } }
 /// A captured context: what a spawned task or thread carries from its parent.
 pub struct Context(u64);
-
 impl Context {
     #[inline] pub fn current() -> Context { Context(unsafe { __otel_v1_ctx_current() }) }
     #[inline] pub fn empty() -> Context { Context(0) }

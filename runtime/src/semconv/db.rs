@@ -39,6 +39,7 @@ const OPERATIONS: &[&str] = &[
     "TRUNCATE",
     "PRAGMA",
     "BEGIN",
+    "START",
     "COMMIT",
     "END",
     "ROLLBACK",
@@ -55,9 +56,12 @@ const OPERATIONS: &[&str] = &[
     "SHOW",
     "GRANT",
     "REVOKE",
+    "COPY",
 ];
 /// Keywords followed by a collection name.
-const BEFORE_NAME: &[&str] = &["FROM", "INTO", "UPDATE", "TABLE", "JOIN"];
+const BEFORE_NAME: &[&str] = &["FROM", "INTO", "UPDATE", "TABLE", "JOIN", "COPY"];
+/// PostgreSQL's `COPY … FROM STDIN` / `TO STDOUT` ends: not collections.
+const NOT_NAMES: &[&str] = &["STDIN", "STDOUT"];
 /// Words between such a keyword and the name.
 const SKIPPED: &[&str] = &["IF", "NOT", "EXISTS", "OR", "ROLLBACK", "ABORT", "REPLACE", "FAIL", "IGNORE", "ONLY"];
 
@@ -102,7 +106,7 @@ pub fn parse(sql: &str) -> Parsed {
                 continue;
             }
             pending = false;
-            if !word.starts_with(['?', ':', '$', '@']) && !is(word, OPERATIONS) {
+            if !word.starts_with(['?', ':', '$', '@']) && !is(word, OPERATIONS) && !is(word, NOT_NAMES) {
                 let name = unquote(word).to_owned();
                 if parts.last() != Some(&name) {
                     parts.push(name.clone());
@@ -302,6 +306,11 @@ mod tests {
         assert_eq!(parse("-- only a comment"), Parsed::default());
         assert_eq!(parse("FROB x").summary, None, "no summary without a known operation");
         assert_eq!(parse("DELETE FROM ?1").collection, None, "placeholders are not names");
+        let p = parse("COPY otel_pg_copy (id, label) FROM STDIN");
+        assert_eq!((p.operation, p.summary.as_deref()), (Some("COPY"), Some("COPY otel_pg_copy")));
+        assert_eq!(p.collection.as_deref(), Some("otel_pg_copy"));
+        assert_eq!(parse("COPY (SELECT id FROM t) TO STDOUT").summary.as_deref(), Some("COPY SELECT t"));
+        assert_eq!(parse("START TRANSACTION ISOLATION LEVEL SERIALIZABLE").summary.as_deref(), Some("START"));
     }
 
     #[test]
@@ -410,5 +419,34 @@ mod tests {
         let event = s.events.iter().find(|e| e.name == name).expect("the event");
         assert_eq!(event.attributes[0].key.as_str(), key);
         assert_eq!(event.attributes[0].value, opentelemetry::Value::F64(0.25));
+    }
+
+    #[test]
+    fn pool_wait_before_the_query_is_an_event_on_the_current_span() {
+        testing::install();
+        let fields =
+            OtelDbV1 { system: S::new("postgresql"), namespace: S::new("db-current-event"), ..Default::default() };
+        let h = __otel_v1_db_start(&fields);
+        let (key, name) = ("db.client.connection.wait_time", "db.client.connection.acquired");
+        let attrs = [OtelAttrV1 {
+            key_ptr: key.as_ptr(),
+            key_len: key.len(),
+            kind: 2,
+            str_ptr: std::ptr::null(),
+            str_len: 0,
+            int: 0,
+            float: 0.5,
+        }];
+        // Outside any span: nothing, no panic.
+        crate::exports::__otel_v1_current_span_add_event_attrs(name.as_ptr(), name.len(), attrs.as_ptr(), attrs.len());
+        let token = crate::exports::__otel_v1_span_attach(h);
+        crate::exports::__otel_v1_current_span_add_event_attrs(name.as_ptr(), name.len(), attrs.as_ptr(), attrs.len());
+        crate::exports::__otel_v1_ctx_detach(token);
+        __otel_v1_db_end(h, S::default(), S::default(), S::default());
+        crate::exports::__otel_v1_span_end(h);
+        let s = span("postgresql", "db.namespace", "db-current-event");
+        let events: Vec<_> = s.events.iter().filter(|e| e.name == name).collect();
+        assert_eq!(events.len(), 1, "one event, on the span that was current");
+        assert_eq!(events[0].attributes[0].value, opentelemetry::Value::F64(0.5));
     }
 }
