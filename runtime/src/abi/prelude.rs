@@ -39,7 +39,7 @@ impl Span {
     pub fn set_name(&self, n: &str) { if self.0 != 0 { unsafe { __otel_v1_span_update_name(self.0, n.as_ptr(), n.len()) } } }
     pub fn event(&self, n: &str) { if self.0 != 0 { unsafe { __otel_v1_span_add_event(self.0, n.as_ptr(), n.len()) } } }
     pub fn event_with(&self, n: &str, attributes: &[(&str, Value)]) { if self.0 != 0 { with_raw(attributes, |raw| unsafe { __otel_v1_span_add_event_attrs(self.0, n.as_ptr(), n.len(), raw.as_ptr(), raw.len()) }) } }
-    #[doc = "The same on the current span, whoever started it (a pool wait before the query's span exists)."] pub fn event_on_current(n: &str, attributes: &[(&str, Value)]) { with_raw(attributes, |raw| unsafe { __otel_v1_current_span_add_event_attrs(n.as_ptr(), n.len(), raw.as_ptr(), raw.len()) }) }
+    pub fn event_on_current(n: &str, attributes: &[(&str, Value)]) { with_raw(attributes, |raw| unsafe { __otel_v1_current_span_add_event_attrs(n.as_ptr(), n.len(), raw.as_ptr(), raw.len()) }) }
     /// Mark the span as failed, with `error.type` and a description.
     pub fn error(&self, error_type: &str, description: &str) {
         if self.0 != 0 {
