@@ -15,7 +15,8 @@
 //!  "start_unix_nano":1700000000000000000,"end_unix_nano":1700000000000001000,
 //!  "status":"unset|ok|error","status_message":"...","service_name":"...",
 //!  "attributes":{"key":"string","n":42,"x":1.5,"b":true},
-//!  "events":[{"name":"...","time_unix_nano":1700000000000000500}]}
+//!  "events":[{"name":"...","time_unix_nano":1700000000000000500,"attributes":{"k":0.25}}]}
+//! (an event's `attributes` only when it has some)
 //! ```
 //!
 //! (shown wrapped; on disk each span is a single line). Attribute values are JSON strings,

@@ -169,6 +169,18 @@ pub fn write_span_json(out: &mut String, span: &SpanData, service_name: &str) {
         json_str(out, &event.name);
         out.push_str(",\"time_unix_nano\":");
         decimal(out, unix_nanos(event.timestamp));
+        if !event.attributes.is_empty() {
+            out.push_str(",\"attributes\":{");
+            for (i, kv) in event.attributes.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_str(out, kv.key.as_str());
+                out.push(':');
+                json_value(out, &kv.value);
+            }
+            out.push('}');
+        }
         out.push('}');
     }
     out.push_str("]}");
