@@ -47,7 +47,8 @@ fn check_backend(spans: &[Value], b: &Backend) {
         .iter()
         .find(|s| s["name"] == "tokio::spawn" && s["parent_span_id"] == *id)
         .expect("the spawned task's span under the parent");
-    let db: Vec<&Value> = spans.iter().filter(|s| s["kind"] == "client" && s["trace_id"] == parent["trace_id"]).collect();
+    let db: Vec<&Value> =
+        spans.iter().filter(|s| s["kind"] == "client" && s["trace_id"] == parent["trace_id"]).collect();
     let names: Vec<&str> = db.iter().filter_map(|s| s["name"].as_str()).collect();
     let table = "sqlx_fixture_items";
     let sleep_name = if b.system == "sqlite" { "WITH SELECT SELECT c SELECT c" } else { "SELECT" };
