@@ -104,8 +104,7 @@ async fn main() {
 }'
 for v in 0.7.0 0.7.4 0.8.0 0.8.2 0.8.3 0.8.6; do
     add sqlx sqlx-core "$v" '' \
-        "sqlx = { version = \"=$v\", default-features = false, features = [\"runtime-tokio\", \"postgres\", \"mysql\", \"sqlite\"] }
-tokio = { version = \"1\", features = [\"rt-multi-thread\", \"macros\"] }" "$sqlx_main"
+        "sqlx = { version = \"=$v\", default-features = false, features = [\"runtime-tokio\", \"postgres\", \"mysql\", \"sqlite\"] }\\ntokio = { version = \"1\", features = [\"rt-multi-thread\", \"macros\"] }" "$sqlx_main"
 done
 
 hyper_main='use std::convert::Infallible;
@@ -184,7 +183,8 @@ for check in "${checks[@]}"; do
                 echo "$crate = \"=$version\""
             fi
         fi
-        [[ -n "$extra" ]] && echo "$extra"
+        # `\n` in an extra separates dependency lines (a record is one line).
+        [[ -n "$extra" ]] && printf '%b\n' "$extra"
         echo
         echo "[target.'cfg(cargo_otel)'.dependencies]"
         echo "otel-runtime = { path = \"$repo/runtime\" }"
