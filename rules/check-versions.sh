@@ -137,6 +137,27 @@ add diesel diesel 2.3.14 'default-features = false, features = ["postgres", "sql
     'libsqlite3-sys = { version = "*", features = ["bundled"] }\npq-sys = { version = "0.7", default-features = false, features = ["bundled_without_openssl"] }' "$diesel_main"
 # System libraries a check links, installed from Debian's packages first, by pack-version.
 declare -A deps=([diesel-2.0.0]=libpq)
+# sqlx: every sqlx pack at once (sqlx-core's, and each backend's for its layout), through the
+# `sqlx` facade; the check is named after sqlx-core (the woven crate the script looks for),
+# and --strict fails on any woven backend that does not compile. 0.8.2/0.8.3 are the ends of
+# the two sqlx-postgres packs.
+sqlx_main='use sqlx::{Connection, Executor};
+#[tokio::main]
+async fn main() {
+    let pool = sqlx::sqlite::SqlitePoolOptions::new().connect("sqlite::memory:").await.unwrap();
+    pool.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)").await.unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::query("INSERT INTO t (id) VALUES (?)").bind(1i64).execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM t").fetch_one(&pool).await.unwrap();
+    assert_eq!(n, 1);
+    let _ = sqlx::PgConnection::connect("postgres://127.0.0.1:9/x").await;
+    let _ = sqlx::MySqlConnection::connect("mysql://127.0.0.1:9/x").await;
+}'
+for v in 0.7.0 0.7.4 0.8.0 0.8.2 0.8.3 0.8.6; do
+    add sqlx sqlx-core "$v" '' \
+        "sqlx = { version = \"=$v\", default-features = false, features = [\"runtime-tokio\", \"postgres\", \"mysql\", \"sqlite\"] }\\ntokio = { version = \"1\", features = [\"rt-multi-thread\", \"macros\"] }" "$sqlx_main"
+done
 
 hyper_main='use std::convert::Infallible;
 fn main() {

@@ -75,8 +75,7 @@ fn redis_cli(args: &[&str]) {
 
 /// The spans of the trace whose SERVER span is named `server` and has `url.path` = `path`.
 fn trace_of<'a>(spans: &'a [Value], server: &str, path: &str, nth: usize) -> (&'a Value, Vec<&'a Value>) {
-    let roots: Vec<&Value> =
-        spans.iter().filter(|s| s["name"] == server && attr(s, "url.path") == path).collect();
+    let roots: Vec<&Value> = spans.iter().filter(|s| s["name"] == server && attr(s, "url.path") == path).collect();
     let root = *roots.get(nth).unwrap_or_else(|| panic!("SERVER span {server} {path} #{nth}: {roots:?}"));
     let trace: Vec<&Value> = spans.iter().filter(|s| s["trace_id"] == root["trace_id"]).collect();
     (root, trace)
@@ -186,7 +185,10 @@ fn catalog_requests_are_traces_of_cache_commands_and_queries() {
     assert_eq!(insert["status"]["code"], "error", "{insert:#}");
     assert_eq!(attr(insert, "db.response.status_code"), "23505");
     assert_eq!(attr(insert, "error.type"), "23505");
-    assert_eq!(attr(insert, "db.query.text"), "INSERT INTO catalog_products (id, name, price_cents) VALUES ($1, $2, $3)");
+    assert_eq!(
+        attr(insert, "db.query.text"),
+        "INSERT INTO catalog_products (id, name, price_cents) VALUES ($1, $2, $3)"
+    );
 
     // The concurrent views: every query span is a child of its request's task, and the
     // pool waits are events on query spans.

@@ -29,6 +29,7 @@ fn spans_are_written_as_json_lines() {
         parent.span.f64("x", 2.5);
         parent.span.bool("b", true);
         parent.span.event("started");
+        parent.span.event_with("waited", &[("wait_time", otel::Value::F64(0.25))]);
         let child = otel::Span::start("child", otel::PRODUCER);
         child.error("E", "it broke");
     }
@@ -85,6 +86,9 @@ fn spans_are_written_as_json_lines() {
     assert_eq!(parent["attributes"]["b"], true);
     assert_eq!(parent["events"][0]["name"], "started");
     assert!(parent["events"][0]["time_unix_nano"].as_u64().unwrap() > 0);
+    assert_eq!(parent["events"][0].get("attributes"), None, "no attributes: no key");
+    assert_eq!(parent["events"][1]["name"], "waited");
+    assert_eq!(parent["events"][1]["attributes"]["wait_time"], 0.25);
     assert_eq!(child["parent_span_id"], parent["span_id"]);
     assert_eq!(child["trace_id"], parent["trace_id"]);
     assert_eq!(child["kind"], "producer");

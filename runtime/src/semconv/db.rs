@@ -3,23 +3,63 @@
 //! system; `db.query.text` with literals replaced by `?`; the summary, operation and
 //! collection derived from SQL when the driver does not know them (a cheap scan, no parser);
 //! `db.client.operation.duration`.
+//!
+//! One span per logical operation: a database call started while another is current (a
+//! driver's inner funnel: sqlx's pool query calling the connection's, a `COMMIT` running
+//! its statement) makes no span; the connection facts it knows (system, namespace, server
+//! address and port) refine the outer call's span and metric ([`CurrentDb`]).
 
 use super::{Attrs, Call, Facts, Rec, finish, record, start, text};
 use crate::abi::{OtelDbV1, OtelStrV1};
 use crate::exports::guard;
 use crate::lifecycle;
+use opentelemetry::trace::TraceContextExt;
+use opentelemetry::{Context, KeyValue};
 use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
 
 pub const DURATION: u32 = 3;
 
 /// What a database call's end needs (the metric's attributes).
 pub struct Db {
-    system: Box<str>,
-    namespace: Box<str>,
+    pub(super) conn: Arc<Mutex<Conn>>,
     operation: Box<str>,
     collection: Box<str>,
-    address: Box<str>,
+}
+
+/// The connection facts of a call: given at its start, refined by calls started under it.
+#[derive(Default)]
+pub struct Conn {
+    system: String,
+    namespace: String,
+    address: String,
     port: i64,
+}
+
+/// The context value of a database call while it is current (its span's context).
+#[derive(Clone)]
+pub struct CurrentDb(pub(super) Arc<Mutex<Conn>>);
+
+/// A call started under `outer`: its non-empty connection facts replace the outer's, on
+/// the outer span (current in `cx`) and for its metric.
+fn refine(cx: &Context, outer: &CurrentDb, f: &OtelDbV1<'_>) {
+    let Ok(mut guard) = outer.0.lock() else { return };
+    let conn = &mut *guard;
+    let span = cx.span();
+    for (key, given, slot) in [
+        ("db.system.name", text(&f.system), &mut conn.system),
+        ("db.namespace", text(&f.namespace), &mut conn.namespace),
+        ("server.address", text(&f.server_address), &mut conn.address),
+    ] {
+        if !given.is_empty() && *slot != given {
+            *slot = given.clone().into_owned();
+            span.set_attribute(KeyValue::new(key, given.into_owned()));
+        }
+    }
+    if f.server_port != 0 && conn.port != i64::from(f.server_port) {
+        conn.port = i64::from(f.server_port);
+        span.set_attribute(KeyValue::new("server.port", conn.port));
+    }
 }
 
 /// First keywords that name an operation (a fixed list: bounded cardinality).
@@ -192,6 +232,12 @@ pub fn sanitize(sql: &str) -> String {
 const NOT_SQL: &[&str] = &["redis"];
 
 pub fn db_start(f: &OtelDbV1<'_>) -> u64 {
+    let cx = Context::current();
+    if let Some(outer) = cx.get::<CurrentDb>() {
+        refine(&cx, outer, f);
+        return 0;
+    }
+    drop(cx);
     let sql = text(&f.query_text);
     let system = text(&f.system);
     let parsed = if NOT_SQL.iter().any(|s| system.eq_ignore_ascii_case(s)) { Parsed::default() } else { parse(&sql) };
@@ -214,13 +260,16 @@ pub fn db_start(f: &OtelDbV1<'_>) -> u64 {
         (_, true, false) => collection.clone(),
         _ => system.clone().into_owned(),
     };
+    let conn = Conn {
+        system: system.clone().into_owned(),
+        namespace: text(&f.namespace).into_owned(),
+        address: text(&f.server_address).into_owned(),
+        port: i64::from(f.server_port),
+    };
     let facts = Facts::Db(Db {
-        system: system.as_ref().into(),
-        namespace: text(&f.namespace).as_ref().into(),
+        conn: Arc::new(Mutex::new(conn)),
         operation: operation.as_str().into(),
         collection: collection.as_str().into(),
-        address: text(&f.server_address).as_ref().into(),
-        port: i64::from(f.server_port),
     });
     start(
         None,
@@ -229,11 +278,9 @@ pub fn db_start(f: &OtelDbV1<'_>) -> u64 {
         facts,
         |rec, facts| {
             let Facts::Db(db) = facts else { return };
-            if !rec.recording() {
-                return;
-            }
-            rec.str("db.system.name", &db.system);
-            rec.str("db.namespace", &db.namespace);
+            let (true, Ok(conn)) = (rec.recording(), db.conn.lock()) else { return };
+            rec.str("db.system.name", &conn.system);
+            rec.str("db.namespace", &conn.namespace);
             rec.str("db.query.text", &sanitize(&sql));
             rec.str("db.query.summary", &summary);
             rec.str("db.operation.name", &db.operation);
@@ -241,9 +288,9 @@ pub fn db_start(f: &OtelDbV1<'_>) -> u64 {
             if f.batch_size >= 2 {
                 rec.i64("db.operation.batch.size", i64::from(f.batch_size));
             }
-            rec.str("server.address", &db.address);
-            if db.port != 0 {
-                rec.i64("server.port", db.port);
+            rec.str("server.address", &conn.address);
+            if conn.port != 0 {
+                rec.i64("server.port", conn.port);
             }
         },
     )
@@ -255,11 +302,12 @@ pub fn db_end(rec: &Rec<'_>, call: &Call, seconds: f64, status_code: &str, error
     if !error.is_empty() {
         rec.error(error, description);
     }
+    let Ok(conn) = db.conn.lock() else { return };
     let mut attrs = Attrs::default();
-    attrs.str("db.system.name", &db.system).str("db.operation.name", &db.operation);
-    attrs.str("db.collection.name", &db.collection).str("db.namespace", &db.namespace);
+    attrs.str("db.system.name", &conn.system).str("db.operation.name", &db.operation);
+    attrs.str("db.collection.name", &db.collection).str("db.namespace", &conn.namespace);
     attrs.str("db.response.status_code", status_code).str("error.type", error);
-    attrs.str("server.address", &db.address).int("server.port", db.port);
+    attrs.str("server.address", &conn.address).int("server.port", conn.port);
     record(DURATION, seconds, &attrs.0);
 }
 
@@ -394,6 +442,37 @@ mod tests {
         let s = span("PIPELINE", "db.namespace", "db-redis-pipe");
         assert_eq!(attr(&s, "db.collection.name"), None);
         assert_eq!(attr(&s, "db.operation.batch.size").as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn a_call_under_a_current_call_refines_it_and_makes_no_span() {
+        testing::install();
+        let outer = OtelDbV1 {
+            system: S::new("postgresql"),
+            query_text: S::new("SELECT v FROM nested_items WHERE id = $1"),
+            ..Default::default()
+        };
+        let h = __otel_v1_db_start(&outer);
+        assert_ne!(h, 0);
+        let token = crate::exports::__otel_v1_span_attach(h);
+        let inner = OtelDbV1 {
+            system: S::new("postgresql"),
+            namespace: S::new("db-nested"),
+            query_text: S::new("SELECT v FROM nested_items WHERE id = $1"),
+            server_address: S::new("127.0.0.1"),
+            server_port: 55432,
+            ..Default::default()
+        };
+        assert_eq!(__otel_v1_db_start(&inner), 0, "the inner funnel adds no span");
+        crate::exports::__otel_v1_ctx_detach(token);
+        assert_ne!(__otel_v1_db_start(&inner), 0, "detached: a call of its own again");
+        __otel_v1_db_end(h, S::new("23505"), S::new("23505"), S::new("duplicate key"));
+        crate::exports::__otel_v1_span_end(h);
+        let s = span("SELECT nested_items", "db.namespace", "db-nested");
+        assert_eq!(attr(&s, "server.address").as_deref(), Some("127.0.0.1"));
+        assert_eq!(attr(&s, "server.port").as_deref(), Some("55432"));
+        assert_eq!(attr(&s, "db.query.text").as_deref(), Some("SELECT v FROM nested_items WHERE id = $1"));
+        assert_eq!(attr(&s, "db.response.status_code").as_deref(), Some("23505"));
     }
 
     #[test]
