@@ -29,11 +29,9 @@ fn build_woven() -> PathBuf {
         .env("CARGO_TERM_COLOR", "never")
         .output()
         .expect("run cargo otel");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "cargo otel build failed:\n{err}");
-    for pack in ["sqlx", "redis", "axum", "tokio"] {
-        assert!(err.contains(&format!("Weaving {pack}")), "{pack} is woven:\n{err}");
-    }
+    // `--strict`: a woven crate that does not compile fails the build. (No check of the
+    // `Weaving` lines: an incremental build prints them only for what it recompiles.)
+    assert!(out.status.success(), "cargo otel build failed:\n{}", String::from_utf8_lossy(&out.stderr));
     shared_otel_target().join(host()).join("debug").join("catalog")
 }
 
@@ -182,7 +180,7 @@ fn catalog_requests_are_traces_of_cache_commands_and_queries() {
     let db = db_spans(&trace, root);
     assert_eq!(names(&db[..2]), ["BEGIN", "INSERT catalog_products"], "{db:#?}");
     let insert = db[1];
-    assert_eq!(insert["status"]["code"], "error", "{insert:#}");
+    assert_eq!(insert["status"], "error", "{insert:#}");
     assert_eq!(attr(insert, "db.response.status_code"), "23505");
     assert_eq!(attr(insert, "error.type"), "23505");
     assert_eq!(
