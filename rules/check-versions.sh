@@ -241,6 +241,23 @@ async fn main() {
 add deadpool deadpool 0.12.0 'features = ["managed", "rt_tokio_1"]' 'deadpool-postgres = "0.13"\ntokio-postgres = "0.7"\ntokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$deadpool_main"
 add deadpool deadpool 0.13.1 'features = ["managed", "rt_tokio_1"]' 'deadpool-postgres = "0.14"\ntokio-postgres = "0.7"\ntokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$deadpool_main"
 
+r2d2_main='struct M;
+impl r2d2::ManageConnection for M {
+    type Connection = u32;
+    type Error = std::io::Error;
+    fn connect(&self) -> Result<u32, std::io::Error> { Ok(1) }
+    fn is_valid(&self, _: &mut u32) -> Result<(), std::io::Error> { Ok(()) }
+    fn has_broken(&self, _: &mut u32) -> bool { false }
+}
+fn main() {
+    let pool = r2d2::Pool::builder().max_size(1).build(M).unwrap();
+    assert_eq!(*pool.get().unwrap(), 1);
+    assert!(pool.get_timeout(std::time::Duration::from_millis(10)).is_ok());
+}'
+for v in 0.8.9 0.8.10; do
+    add r2d2 r2d2 "$v" '' '' "$r2d2_main"
+done
+
 std_main='fn main() {
     std::thread::spawn(|| ()).join().unwrap();
     std::thread::Builder::new().name("w".into()).spawn(|| ()).unwrap().join().unwrap();

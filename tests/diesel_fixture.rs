@@ -65,6 +65,15 @@ fn diesel_queries_are_client_spans_under_the_caller() {
     assert_eq!(work["parent_span_id"], "", "the directive's span is the root: {spans:#?}");
     let thread = span(&spans, "std::thread::spawn");
     assert_eq!(thread["parent_span_id"], work["span_id"]);
+    // The r2d2 pack: the thread's `pool.get()` is an event on the thread's span.
+    let acquired: Vec<&serde_json::Value> = thread["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["name"] == "db.client.connection.acquired")
+        .collect();
+    assert_eq!(acquired.len(), 1, "{thread:#}");
+    assert!(acquired[0]["attributes"]["db.client.connection.wait_time"].as_f64().is_some_and(|w| w >= 0.0));
     for s in &spans {
         assert_eq!(s["trace_id"], work["trace_id"], "one trace: {s}");
     }

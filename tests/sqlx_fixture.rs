@@ -107,10 +107,11 @@ fn check_backend(spans: &[Value], b: &Backend) {
     assert_eq!(*attr(db[5], "db.query.summary"), select);
     assert_eq!(*attr(db[6], "db.query.text"), format!("SELECT id FROM {table} WHERE id > ?"), "literal replaced");
     assert_eq!(*attr(db[9], "db.query.text"), b.sleep_text);
-    // The pool wait: the second of two concurrent queries on a one-connection pool waited
-    // for the first one's connection (each sleeps 0.1 s or more).
+    // The pool wait: of two queries started in one poll on a one-connection pool (its
+    // connection already open), the first gets it at once and the second waits for the whole
+    // first query. A causal order, not a duration threshold: no timing assert.
     let wait = |s: &Value| s["events"][0]["attributes"]["db.client.connection.wait_time"].as_f64().unwrap_or(0.0);
-    assert!(wait(db[10]) >= 0.09, "{}: second query waited {}", b.parent, wait(db[10]));
+    assert!(wait(db[10]) > wait(db[9]), "{}: waits {} then {}", b.parent, wait(db[9]), wait(db[10]));
     // The stream's span lasts until its rows ended: it ends after it started, in the parent.
     assert!(db[6]["end_unix_nano"].as_u64() >= db[6]["start_unix_nano"].as_u64());
 }
