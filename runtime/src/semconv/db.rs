@@ -231,6 +231,54 @@ pub fn sanitize(sql: &str) -> String {
 /// the operation itself.
 const NOT_SQL: &[&str] = &["redis"];
 
+/// What the scan and the sanitiser make of one statement's text.
+pub struct Scanned {
+    parsed: Parsed,
+    sanitized: Box<str>,
+}
+
+/// Texts longer than this are scanned every time (and not kept): a cache of a service's
+/// statements, not of generated bulk SQL.
+const CACHED_TEXT: usize = 2048;
+/// Statements kept per thread; the cache starts over when full (services run a bounded set
+/// of statements, and a full restart is cheaper to get right than an eviction order).
+const CACHED_STATEMENTS: usize = 256;
+
+thread_local! {
+    static SCANNED: std::cell::RefCell<std::collections::HashMap<Box<str>, std::rc::Rc<Scanned>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The scan of `sql` (operation, collection, summary; none when `is_sql` is false) and its
+/// sanitised text, from a per-thread cache keyed by the text: a service sends the same few
+/// statements again and again, and the scan was a third of a query span's cost (4k of 12k
+/// instructions in `db_start`, docs/benchmarks.md).
+fn scan(sql: &str, is_sql: bool) -> std::rc::Rc<Scanned> {
+    let compute = || {
+        std::rc::Rc::new(Scanned {
+            parsed: if is_sql { parse(sql) } else { Parsed::default() },
+            sanitized: sanitize(sql).into_boxed_str(),
+        })
+    };
+    if sql.len() > CACHED_TEXT || !is_sql {
+        return compute();
+    }
+    SCANNED
+        .try_with(|cache| {
+            let Ok(mut cache) = cache.try_borrow_mut() else { return compute() };
+            if let Some(hit) = cache.get(sql) {
+                return hit.clone();
+            }
+            if cache.len() >= CACHED_STATEMENTS {
+                cache.clear();
+            }
+            let fresh = compute();
+            cache.insert(sql.into(), fresh.clone());
+            fresh
+        })
+        .unwrap_or_else(|_| compute())
+}
+
 pub fn db_start(f: &OtelDbV1<'_>) -> u64 {
     let cx = Context::current();
     if let Some(outer) = cx.get::<CurrentDb>() {
@@ -240,7 +288,8 @@ pub fn db_start(f: &OtelDbV1<'_>) -> u64 {
     drop(cx);
     let sql = text(&f.query_text);
     let system = text(&f.system);
-    let parsed = if NOT_SQL.iter().any(|s| system.eq_ignore_ascii_case(s)) { Parsed::default() } else { parse(&sql) };
+    let scanned = scan(&sql, !NOT_SQL.iter().any(|s| system.eq_ignore_ascii_case(s)));
+    let parsed = &scanned.parsed;
     let operation = match text(&f.operation) {
         op if !op.is_empty() => op.into_owned(),
         _ => parsed.operation.unwrap_or("").to_owned(),
@@ -281,7 +330,7 @@ pub fn db_start(f: &OtelDbV1<'_>) -> u64 {
             let (true, Ok(conn)) = (rec.recording(), db.conn.lock()) else { return };
             rec.str("db.system.name", &conn.system);
             rec.str("db.namespace", &conn.namespace);
-            rec.str("db.query.text", &sanitize(&sql));
+            rec.str("db.query.text", &scanned.sanitized);
             rec.str("db.query.summary", &summary);
             rec.str("db.operation.name", &db.operation);
             rec.str("db.collection.name", &db.collection);
@@ -527,5 +576,23 @@ mod tests {
         let events: Vec<_> = s.events.iter().filter(|e| e.name == name).collect();
         assert_eq!(events.len(), 1, "one event, on the span that was current");
         assert_eq!(events[0].attributes[0].value, opentelemetry::Value::F64(0.5));
+    }
+
+    #[test]
+    fn scans_are_cached_per_text_and_bounded() {
+        let a = scan("SELECT v FROM cached_items WHERE id = 42", true);
+        let b = scan("SELECT v FROM cached_items WHERE id = 42", true);
+        assert!(std::rc::Rc::ptr_eq(&a, &b), "the second scan of a text is the cached one");
+        assert_eq!(&*a.sanitized, "SELECT v FROM cached_items WHERE id = ?");
+        assert_eq!(a.parsed.summary.as_deref(), Some("SELECT cached_items"));
+        let redis = scan("SET ? ?", false);
+        assert_eq!(redis.parsed, Parsed::default(), "not SQL: no scan");
+        assert!(!std::rc::Rc::ptr_eq(&redis, &scan("SET ? ?", false)), "not SQL: not cached");
+        for n in 0..CACHED_STATEMENTS + 1 {
+            scan(&format!("SELECT {n} FROM t"), true);
+        }
+        assert!(SCANNED.with(|c| c.borrow().len()) <= CACHED_STATEMENTS);
+        let long = format!("SELECT a FROM t WHERE x IN ({})", "1, ".repeat(CACHED_TEXT));
+        assert!(!std::rc::Rc::ptr_eq(&scan(&long, true), &scan(&long, true)), "long texts are not kept");
     }
 }
