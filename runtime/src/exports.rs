@@ -266,18 +266,11 @@ pub extern "C" fn __otel_v1_span_add_event_attrs(
         return;
     };
     guard((), || {
-        let raw: &[OtelAttrV1] = if attrs.is_null() || attrs_len == 0 {
-            &[]
-        } else {
-            unsafe { std::slice::from_raw_parts(attrs, attrs_len) }
-        };
-        let attributes =
-            raw.iter().filter_map(|a| Some(opentelemetry::KeyValue::new(attr_key(a), attr_value(a)?))).collect();
+        let attributes = unsafe { event_attributes(attrs, attrs_len) };
         span::add_event(state, span::name(unsafe { bytes(name_ptr, name_len) }), attributes)
     })
 }
 
-/// An attribute's key, owned (event attributes outlive the call).
 #[unsafe(no_mangle)]
 pub extern "C" fn __otel_v1_current_span_add_event_attrs(
     name_ptr: *const u8,
@@ -290,22 +283,25 @@ pub extern "C" fn __otel_v1_current_span_add_event_attrs(
     }
     guard((), || {
         use opentelemetry::trace::TraceContextExt;
-        let raw: &[OtelAttrV1] = if attrs.is_null() || attrs_len == 0 {
-            &[]
-        } else {
-            unsafe { std::slice::from_raw_parts(attrs, attrs_len) }
-        };
         Context::map_current(|cx| {
             let current = cx.span();
             if current.is_recording() {
-                let attributes = raw
-                    .iter()
-                    .filter_map(|a| Some(opentelemetry::KeyValue::new(attr_key(a), attr_value(a)?)))
-                    .collect();
+                let attributes = unsafe { event_attributes(attrs, attrs_len) };
                 current.add_event(span::name(unsafe { bytes(name_ptr, name_len) }), attributes);
             }
         })
     })
+}
+
+/// The ABI's attribute array (null or empty: none) as event attributes, owned (an event
+/// outlives the call); values that are not UTF-8 or of an unknown kind are dropped.
+///
+/// # Safety
+/// `attrs` is null or points to `len` attributes whose strings are valid for the call.
+unsafe fn event_attributes(attrs: *const OtelAttrV1, len: usize) -> Vec<opentelemetry::KeyValue> {
+    let raw: &[OtelAttrV1] =
+        if attrs.is_null() || len == 0 { &[] } else { unsafe { std::slice::from_raw_parts(attrs, len) } };
+    raw.iter().filter_map(|a| Some(opentelemetry::KeyValue::new(attr_key(a), attr_value(a)?))).collect()
 }
 
 fn attr_key(a: &OtelAttrV1) -> String {

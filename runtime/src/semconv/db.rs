@@ -227,12 +227,13 @@ pub fn sanitize(sql: &str) -> String {
 }
 
 /// Systems whose query text is not SQL (a Redis command line, `SET ? ?`): the runtime derives
-/// no summary, operation or collection from it (`SET` is an SQL keyword too); the pack passes
-/// the operation itself.
+/// no summary, operation or collection from it (`SET` is an SQL keyword too) and does not run
+/// the SQL sanitiser over it; the pack passes the operation itself and a text that holds no
+/// value (the redis pack writes `?` for every argument).
 const NOT_SQL: &[&str] = &["redis"];
 
 /// What the scan and the sanitiser make of one statement's text.
-pub struct Scanned {
+struct Scanned {
     parsed: Parsed,
     sanitized: Box<str>,
 }
@@ -249,15 +250,16 @@ thread_local! {
         std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
-/// The scan of `sql` (operation, collection, summary; none when `is_sql` is false) and its
-/// sanitised text, from a per-thread cache keyed by the text: a service sends the same few
-/// statements again and again, and the scan was a third of a query span's cost (4k of 12k
-/// instructions in `db_start`, docs/benchmarks.md).
+/// The scan of `sql` (operation, collection, summary) and its sanitised text — or, when
+/// `is_sql` is false, no scan and the text as given — from a per-thread cache keyed by the
+/// text: a service sends the same few statements again and again, and `parse` alone was 4.0k
+/// of `db_start`'s 11.8k instructions per query (docs/benchmarks.md, "Databases").
 fn scan(sql: &str, is_sql: bool) -> std::rc::Rc<Scanned> {
     let compute = || {
-        std::rc::Rc::new(Scanned {
-            parsed: if is_sql { parse(sql) } else { Parsed::default() },
-            sanitized: sanitize(sql).into_boxed_str(),
+        std::rc::Rc::new(if is_sql {
+            Scanned { parsed: parse(sql), sanitized: sanitize(sql).into_boxed_str() }
+        } else {
+            Scanned { parsed: Parsed::default(), sanitized: sql.into() }
         })
     };
     if sql.len() > CACHED_TEXT || !is_sql {
