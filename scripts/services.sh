@@ -97,10 +97,15 @@ pg_ready() {
 }
 
 pg_down() {
-    local data="$state/postgres" user=postgres
+    local data="$state/postgres" user=postgres pid
     [ "$(id -u)" -eq 0 ] || user=$(id -un)
     if [ -f "$data/postmaster.pid" ]; then
         as "$user" "$(pg_bin)/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+        say Stopped postgres
+    elif pid=$(server_on_port "postgres -D" "-p $PG_PORT") && [ -n "$pid" ]; then
+        # SIGINT: PostgreSQL's fast shutdown.
+        kill -INT "$pid" 2>/dev/null || true
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         say Stopped postgres
     fi
 }
@@ -159,10 +164,16 @@ mariadb_up() {
     say Started "mariadb (127.0.0.1:$MARIADB_PORT)"
 }
 
+# The pid of a server of ours on `port` started from any checkout (its state dir may be gone):
+# `down` stops it too, so a stale server never answers for a new `up`.
+server_on_port() {
+    pgrep -f -- "$1.*$2" | head -1
+}
+
 mariadb_down() {
-    if [ -f "$state/mariadb/server.pid" ]; then
-        local pid
-        pid=$(cat "$state/mariadb/server.pid")
+    local pid
+    pid=$(cat "$state/mariadb/server.pid" 2>/dev/null || server_on_port mariadbd "--port=$MARIADB_PORT")
+    if [ -n "$pid" ]; then
         kill "$pid" 2>/dev/null || true
         for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
         rm -f "$state/mariadb/server.pid"
