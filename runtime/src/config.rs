@@ -16,20 +16,22 @@
 //! | `OTEL_PROPAGATORS` | `tracecontext`, `baggage`, `b3`, `b3multi`, `jaeger`, `none` | `tracecontext,baggage` |
 //! | `OTEL_TRACES_EXPORTER` | `otlp`, `console`, `file`, `none` | `otlp` (`file` when `CARGO_OTEL_STORE` is set) |
 //! | `OTEL_METRICS_EXPORTER` | `otlp`, `console`, `file`, `none` | `otlp` (`file` is accepted and means `none`: the store holds traces) |
+//! | `OTEL_LOGS_EXPORTER` | `otlp`, `console`, `file`, `none` | `otlp` (`file` when `CARGO_OTEL_STORE` is set) |
 //! | `OTEL_EXPORTER_OTLP_ENDPOINT` | `http://host:port` or `https://host:port` | `http://localhost:4318` |
-//! | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `_METRICS_ENDPOINT` | full URL | endpoint + `/v1/traces` / `/v1/metrics` |
-//! | `OTEL_EXPORTER_OTLP_HEADERS` (and `_TRACES_`/`_METRICS_`) | `k=v,k2=v2` | none |
-//! | `OTEL_EXPORTER_OTLP_TIMEOUT` (and `_TRACES_`/`_METRICS_`) | milliseconds | `10000` |
-//! | `OTEL_EXPORTER_OTLP_PROTOCOL` (and `_TRACES_`/`_METRICS_`) | `http/protobuf`, `http/json` (`grpc` warns and falls back, see docs/adr/0002) | `http/protobuf` |
-//! | `OTEL_EXPORTER_OTLP_COMPRESSION` (and `_TRACES_`/`_METRICS_`) | `gzip`, `none` | `none` |
-//! | `OTEL_EXPORTER_OTLP_CERTIFICATE` (and `_TRACES_`/`_METRICS_`) | PEM file of the CA(s) that verify the collector (replaces the system store) | the system trust store |
-//! | `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` / `_CLIENT_KEY` (and `_TRACES_`/`_METRICS_`) | PEM files for mTLS (both or neither) | none |
-//! | `OTEL_EXPORTER_OTLP_INSECURE` (and `_TRACES_`/`_METRICS_`) | `true`/`false`; gRPC-only in the spec, so no effect here (the scheme decides) | `false` |
+//! | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `_METRICS_ENDPOINT` / `_LOGS_ENDPOINT` | full URL | endpoint + `/v1/traces` / `/v1/metrics` / `/v1/logs` |
+//! | `OTEL_EXPORTER_OTLP_HEADERS` (and `_TRACES_`/`_METRICS_`/`_LOGS_`) | `k=v,k2=v2` | none |
+//! | `OTEL_EXPORTER_OTLP_TIMEOUT` (and `_TRACES_`/`_METRICS_`/`_LOGS_`) | milliseconds | `10000` |
+//! | `OTEL_EXPORTER_OTLP_PROTOCOL` (and `_TRACES_`/`_METRICS_`/`_LOGS_`) | `http/protobuf`, `http/json` (`grpc` warns and falls back, see docs/adr/0002) | `http/protobuf` |
+//! | `OTEL_EXPORTER_OTLP_COMPRESSION` (and `_TRACES_`/`_METRICS_`/`_LOGS_`) | `gzip`, `none` | `none` |
+//! | `OTEL_EXPORTER_OTLP_CERTIFICATE` (and `_TRACES_`/`_METRICS_`/`_LOGS_`) | PEM file of the CA(s) that verify the collector (replaces the system store) | the system trust store |
+//! | `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` / `_CLIENT_KEY` (and `_TRACES_`/`_METRICS_`/`_LOGS_`) | PEM files for mTLS (both or neither) | none |
+//! | `OTEL_EXPORTER_OTLP_INSECURE` (and `_TRACES_`/`_METRICS_`/`_LOGS_`) | `true`/`false`; gRPC-only in the spec, so no effect here (the scheme decides) | `false` |
 //! | `OTEL_BSP_SCHEDULE_DELAY` | ms | `5000` |
 //! | `OTEL_BSP_MAX_QUEUE_SIZE` | count > 0 | `2048` |
 //! | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | count > 0, ≤ queue size | `512` |
 //! | `OTEL_BSP_EXPORT_TIMEOUT` | ms | `30000` |
 //! | `OTEL_METRIC_EXPORT_INTERVAL` | ms > 0 | `60000` |
+//! | `OTEL_BLRP_SCHEDULE_DELAY` / `_MAX_QUEUE_SIZE` / `_MAX_EXPORT_BATCH_SIZE` / `_EXPORT_TIMEOUT` | as `OTEL_BSP_*`, for log records | `1000` / `2048` / `512` / `30000` |
 //! | `OTEL_RUST_INSTRUMENTATION_<PACK>_ENABLED` | `true`/`false` | `true` |
 //! | `CARGO_OTEL_STORE` | directory of the local file store | `target/otel/traces` |
 //! | `CARGO_OTEL_SHUTDOWN_TIMEOUT` | ms > 0: how long exit (or a SIGTERM/SIGINT) waits for the last export | `1000` |
@@ -109,6 +111,28 @@ impl Default for OtlpTransport {
     }
 }
 
+/// Where one signal's OTLP requests go and how (the `_TRACES_`/`_METRICS_`/`_LOGS_` forms
+/// of each variable override the generic one).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OtlpSignal {
+    pub endpoint: String,
+    pub headers: Vec<(String, String)>,
+    pub timeout: Duration,
+    pub transport: OtlpTransport,
+}
+
+/// A batch processor's settings (`OTEL_BSP_*` for spans, `OTEL_BLRP_*` for log records).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchSettings {
+    pub schedule_delay: Duration,
+    pub max_queue_size: usize,
+    pub max_export_batch_size: usize,
+    pub export_timeout: Duration,
+}
+
+/// The signals, in the order of the per-signal arrays below.
+const SIGNALS: [(&str, &str); 3] = [("TRACES", "/v1/traces"), ("METRICS", "/v1/metrics"), ("LOGS", "/v1/logs")];
+
 /// The resolved configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -121,18 +145,14 @@ pub struct Config {
     pub propagators: Vec<PropagatorKind>,
     pub traces_exporter: ExporterKind,
     pub metrics_exporter: ExporterKind,
-    pub traces_endpoint: String,
-    pub metrics_endpoint: String,
-    pub traces_headers: Vec<(String, String)>,
-    pub metrics_headers: Vec<(String, String)>,
-    pub traces_timeout: Duration,
-    pub metrics_timeout: Duration,
-    pub traces_otlp: OtlpTransport,
-    pub metrics_otlp: OtlpTransport,
-    pub bsp_schedule_delay: Duration,
-    pub bsp_max_queue_size: usize,
-    pub bsp_max_export_batch_size: usize,
-    pub bsp_export_timeout: Duration,
+    pub logs_exporter: ExporterKind,
+    pub traces: OtlpSignal,
+    pub metrics: OtlpSignal,
+    pub logs: OtlpSignal,
+    /// `OTEL_BSP_*`: the span batch processor.
+    pub bsp: BatchSettings,
+    /// `OTEL_BLRP_*`: the log record batch processor.
+    pub blrp: BatchSettings,
     pub metric_export_interval: Duration,
     /// Packs switched off by `OTEL_RUST_INSTRUMENTATION_<PACK>_ENABLED=false`, normalised
     /// (upper case, `-` → `_`).
@@ -280,14 +300,6 @@ pub fn normalize_pack(pack: &str) -> String {
     pack.chars().map(|c| if c == '-' || c == '.' { '_' } else { c.to_ascii_uppercase() }).collect()
 }
 
-fn signal_endpoint(r: &Reader<'_>, signal_var: &str, path: &str) -> String {
-    if let Some(url) = r.get(signal_var) {
-        return url.to_owned();
-    }
-    let base = r.get("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or(DEFAULT_ENDPOINT);
-    format!("{}{}", base.trim_end_matches('/'), path)
-}
-
 impl Config {
     /// Read the process environment; print each warning once on stderr.
     pub fn from_env() -> Config {
@@ -334,43 +346,15 @@ impl Config {
         let sampler = parse_sampler(&mut r);
         let propagators = parse_propagators(&mut r);
 
-        let default_traces = if r.get("CARGO_OTEL_STORE").is_some() { ExporterKind::File } else { ExporterKind::Otlp };
-        let traces_exporter = r.exporter("OTEL_TRACES_EXPORTER", default_traces);
+        let store_default = if r.get("CARGO_OTEL_STORE").is_some() { ExporterKind::File } else { ExporterKind::Otlp };
+        let traces_exporter = r.exporter("OTEL_TRACES_EXPORTER", store_default);
         let metrics_exporter = r.exporter("OTEL_METRICS_EXPORTER", ExporterKind::Otlp);
+        let logs_exporter = r.exporter("OTEL_LOGS_EXPORTER", store_default);
 
-        let traces_endpoint = signal_endpoint(&r, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "/v1/traces");
-        let metrics_endpoint = signal_endpoint(&r, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "/v1/metrics");
-        let headers = r.headers("OTEL_EXPORTER_OTLP_HEADERS").unwrap_or_default();
-        let traces_headers = r.headers("OTEL_EXPORTER_OTLP_TRACES_HEADERS");
-        let metrics_headers = r.headers("OTEL_EXPORTER_OTLP_METRICS_HEADERS");
-        let timeout = r.millis("OTEL_EXPORTER_OTLP_TIMEOUT", 10_000);
-        let traces_timeout = if r.get("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT").is_some() {
-            r.millis("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", timeout.as_millis() as u64)
-        } else {
-            timeout
-        };
-        let metrics_timeout = if r.get("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT").is_some() {
-            r.millis("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", timeout.as_millis() as u64)
-        } else {
-            timeout
-        };
+        let [traces, metrics, logs] = parse_otlp_signals(&mut r);
 
-        let (traces_otlp, metrics_otlp) = parse_otlp_transports(&mut r);
-
-        let bsp_schedule_delay = r.millis("OTEL_BSP_SCHEDULE_DELAY", 5_000);
-        let bsp_max_queue_size = r.count("OTEL_BSP_MAX_QUEUE_SIZE", 2048);
-        let mut bsp_max_export_batch_size = r.count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512);
-        if bsp_max_export_batch_size > bsp_max_queue_size {
-            let raw = bsp_max_export_batch_size.to_string();
-            let default = 512.min(bsp_max_queue_size);
-            r.warn(
-                "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
-                &raw,
-                &format!("{default} (it may not exceed OTEL_BSP_MAX_QUEUE_SIZE)"),
-            );
-            bsp_max_export_batch_size = default;
-        }
-        let bsp_export_timeout = r.millis("OTEL_BSP_EXPORT_TIMEOUT", 30_000);
+        let bsp = parse_batch(&mut r, "OTEL_BSP", 5_000);
+        let blrp = parse_batch(&mut r, "OTEL_BLRP", 1_000);
         let metric_export_interval = r.millis("OTEL_METRIC_EXPORT_INTERVAL", 60_000);
 
         let mut disabled_packs = Vec::new();
@@ -398,18 +382,12 @@ impl Config {
             propagators,
             traces_exporter,
             metrics_exporter,
-            traces_endpoint,
-            metrics_endpoint,
-            traces_headers: traces_headers.unwrap_or_else(|| headers.clone()),
-            metrics_headers: metrics_headers.unwrap_or(headers),
-            traces_timeout,
-            metrics_timeout,
-            traces_otlp,
-            metrics_otlp,
-            bsp_schedule_delay,
-            bsp_max_queue_size,
-            bsp_max_export_batch_size,
-            bsp_export_timeout,
+            logs_exporter,
+            traces,
+            metrics,
+            logs,
+            bsp,
+            blrp,
             metric_export_interval,
             disabled_packs,
             store_dir,
@@ -429,26 +407,64 @@ impl Config {
 }
 
 /// The generic `OTEL_EXPORTER_OTLP_<NAME>` value, then each signal's override of it. Each
-/// variable is parsed (and warned about) once, even when both signals inherit it.
+/// variable is parsed (and warned about) once, even when every signal inherits it.
 fn per_signal<T: Clone>(
     r: &mut Reader<'_>,
     name: &str,
     default: T,
     parse: impl Fn(&mut Reader<'_>, &str, &str, &T) -> T,
-) -> (T, T) {
+) -> [T; 3] {
     let generic_key = format!("OTEL_EXPORTER_OTLP_{name}");
     let generic = match r.get(&generic_key).map(str::to_owned) {
         Some(raw) => parse(r, &generic_key, &raw, &default),
         None => default,
     };
-    let mut signal = |sig: &str| {
+    SIGNALS.map(|(sig, _)| {
         let key = format!("OTEL_EXPORTER_OTLP_{sig}_{name}");
         match r.get(&key).map(str::to_owned) {
             Some(raw) => parse(r, &key, &raw, &generic),
             None => generic.clone(),
         }
-    };
-    (signal("TRACES"), signal("METRICS"))
+    })
+}
+
+/// Endpoint, headers, timeout and transport of each signal (traces, metrics, logs).
+fn parse_otlp_signals(r: &mut Reader<'_>) -> [OtlpSignal; 3] {
+    let base = r.get("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or(DEFAULT_ENDPOINT).trim_end_matches('/').to_owned();
+    let endpoints = SIGNALS.map(|(sig, path)| match r.get(&format!("OTEL_EXPORTER_OTLP_{sig}_ENDPOINT")) {
+        Some(url) => url.to_owned(),
+        None => format!("{base}{path}"),
+    });
+    let headers = per_signal(r, "HEADERS", Vec::new(), |r, key, _, default| r.headers(key).unwrap_or(default.clone()));
+    let timeouts = per_signal(r, "TIMEOUT", Duration::from_secs(10), |r, key, _, default| {
+        r.millis(key, default.as_millis() as u64)
+    });
+    let mut transports = parse_otlp_transports(r).into_iter();
+    let mut headers = headers.into_iter();
+    let mut timeouts = timeouts.into_iter();
+    endpoints.map(|endpoint| OtlpSignal {
+        endpoint,
+        headers: headers.next().unwrap_or_default(),
+        timeout: timeouts.next().unwrap_or(Duration::from_secs(10)),
+        transport: transports.next().unwrap_or_default(),
+    })
+}
+
+/// `<prefix>_SCHEDULE_DELAY`, `_MAX_QUEUE_SIZE`, `_MAX_EXPORT_BATCH_SIZE` (at most the queue
+/// size) and `_EXPORT_TIMEOUT`.
+fn parse_batch(r: &mut Reader<'_>, prefix: &str, default_delay_ms: u64) -> BatchSettings {
+    let schedule_delay = r.millis(&format!("{prefix}_SCHEDULE_DELAY"), default_delay_ms);
+    let max_queue_size = r.count(&format!("{prefix}_MAX_QUEUE_SIZE"), 2048);
+    let batch_key = format!("{prefix}_MAX_EXPORT_BATCH_SIZE");
+    let mut max_export_batch_size = r.count(&batch_key, 512);
+    if max_export_batch_size > max_queue_size {
+        let raw = max_export_batch_size.to_string();
+        let default = 512.min(max_queue_size);
+        r.warn(&batch_key, &raw, &format!("{default} (it may not exceed {prefix}_MAX_QUEUE_SIZE)"));
+        max_export_batch_size = default;
+    }
+    let export_timeout = r.millis(&format!("{prefix}_EXPORT_TIMEOUT"), 30_000);
+    BatchSettings { schedule_delay, max_queue_size, max_export_batch_size, export_timeout }
 }
 
 fn protocol_name(p: OtlpProtocol) -> &'static str {
@@ -458,8 +474,8 @@ fn protocol_name(p: OtlpProtocol) -> &'static str {
     }
 }
 
-fn parse_otlp_transports(r: &mut Reader<'_>) -> (OtlpTransport, OtlpTransport) {
-    let (tp, mp) = per_signal(r, "PROTOCOL", OtlpProtocol::HttpProtobuf, |r, key, raw, default| match raw {
+fn parse_otlp_transports(r: &mut Reader<'_>) -> [OtlpTransport; 3] {
+    let protocols = per_signal(r, "PROTOCOL", OtlpProtocol::HttpProtobuf, |r, key, raw, default| match raw {
         "http/protobuf" => OtlpProtocol::HttpProtobuf,
         "http/json" => OtlpProtocol::HttpJson,
         "grpc" => {
@@ -478,7 +494,7 @@ fn parse_otlp_transports(r: &mut Reader<'_>) -> (OtlpTransport, OtlpTransport) {
             *default
         }
     });
-    let (tc, mc) = per_signal(r, "COMPRESSION", Compression::None, |r, key, raw, default| {
+    let compressions = per_signal(r, "COMPRESSION", Compression::None, |r, key, raw, default| {
         match raw.to_ascii_lowercase().as_str() {
             "gzip" => Compression::Gzip,
             "none" => Compression::None,
@@ -489,28 +505,18 @@ fn parse_otlp_transports(r: &mut Reader<'_>) -> (OtlpTransport, OtlpTransport) {
         }
     });
     let path = |_: &mut Reader<'_>, _: &str, raw: &str, _: &Option<String>| Some(raw.to_owned());
-    let (tca, mca) = per_signal(r, "CERTIFICATE", None, path);
-    let (tcc, mcc) = per_signal(r, "CLIENT_CERTIFICATE", None, path);
-    let (tck, mck) = per_signal(r, "CLIENT_KEY", None, path);
-    let (ti, mi) = per_signal(r, "INSECURE", false, |r, key, _, default| r.bool(key, *default));
-    (
-        OtlpTransport {
-            protocol: tp,
-            compression: tc,
-            certificate: tca,
-            client_certificate: tcc,
-            client_key: tck,
-            insecure: ti,
-        },
-        OtlpTransport {
-            protocol: mp,
-            compression: mc,
-            certificate: mca,
-            client_certificate: mcc,
-            client_key: mck,
-            insecure: mi,
-        },
-    )
+    let cas = per_signal(r, "CERTIFICATE", None, path);
+    let certs = per_signal(r, "CLIENT_CERTIFICATE", None, path);
+    let keys = per_signal(r, "CLIENT_KEY", None, path);
+    let insecure = per_signal(r, "INSECURE", false, |r, key, _, default| r.bool(key, *default));
+    std::array::from_fn(|i| OtlpTransport {
+        protocol: protocols[i],
+        compression: compressions[i],
+        certificate: cas[i].clone(),
+        client_certificate: certs[i].clone(),
+        client_key: keys[i].clone(),
+        insecure: insecure[i],
+    })
 }
 
 fn parse_ratio(r: &mut Reader<'_>) -> f64 {
@@ -595,13 +601,13 @@ mod tests {
         assert_eq!(c.propagators, vec![PropagatorKind::TraceContext, PropagatorKind::Baggage]);
         assert_eq!(c.traces_exporter, ExporterKind::Otlp);
         assert_eq!(c.metrics_exporter, ExporterKind::Otlp);
-        assert_eq!(c.traces_endpoint, "http://localhost:4318/v1/traces");
-        assert_eq!(c.metrics_endpoint, "http://localhost:4318/v1/metrics");
-        assert_eq!(c.traces_timeout, Duration::from_secs(10));
-        assert_eq!(c.bsp_max_queue_size, 2048);
-        assert_eq!(c.bsp_max_export_batch_size, 512);
-        assert_eq!(c.bsp_schedule_delay, Duration::from_secs(5));
-        assert_eq!(c.bsp_export_timeout, Duration::from_secs(30));
+        assert_eq!(c.traces.endpoint, "http://localhost:4318/v1/traces");
+        assert_eq!(c.metrics.endpoint, "http://localhost:4318/v1/metrics");
+        assert_eq!(c.traces.timeout, Duration::from_secs(10));
+        assert_eq!(c.bsp.max_queue_size, 2048);
+        assert_eq!(c.bsp.max_export_batch_size, 512);
+        assert_eq!(c.bsp.schedule_delay, Duration::from_secs(5));
+        assert_eq!(c.bsp.export_timeout, Duration::from_secs(30));
         assert_eq!(c.metric_export_interval, Duration::from_secs(60));
         assert_eq!(c.store_dir, "target/otel/traces");
         assert!(c.warnings.is_empty());
@@ -690,6 +696,38 @@ mod tests {
     }
 
     #[test]
+    fn logs_signal() {
+        let c = cfg(&[]);
+        assert_eq!(c.logs_exporter, ExporterKind::Otlp);
+        assert_eq!(c.logs.endpoint, "http://localhost:4318/v1/logs");
+        assert_eq!(c.blrp.schedule_delay, Duration::from_secs(1));
+        assert_eq!(c.blrp.max_queue_size, 2048);
+        assert_eq!(cfg(&[("CARGO_OTEL_STORE", "/tmp/s")]).logs_exporter, ExporterKind::File);
+        let c = cfg(&[
+            ("OTEL_LOGS_EXPORTER", "console"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://c:4318"),
+            ("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "k=v"),
+            ("OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", "gzip"),
+            ("OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "300"),
+            ("OTEL_BLRP_MAX_QUEUE_SIZE", "10"),
+            ("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "20"),
+        ]);
+        assert_eq!(c.logs_exporter, ExporterKind::Console);
+        assert_eq!(c.logs.endpoint, "https://c:4318/v1/logs");
+        assert_eq!(c.logs.headers, vec![("k".into(), "v".into())]);
+        assert!(c.traces.headers.is_empty());
+        assert_eq!(c.logs.transport.compression, Compression::Gzip);
+        assert_eq!(c.traces.transport.compression, Compression::None);
+        assert_eq!(c.logs.timeout, Duration::from_millis(300));
+        assert_eq!(c.traces.timeout, Duration::from_secs(10));
+        assert_eq!(c.blrp.max_export_batch_size, 10);
+        one_warning(&c, "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "20");
+        let c = cfg(&[("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://l:1/x")]);
+        assert_eq!(c.logs.endpoint, "http://l:1/x");
+        assert_eq!(c.traces.endpoint, "http://localhost:4318/v1/traces");
+    }
+
+    #[test]
     fn otlp_endpoints_headers_timeouts() {
         let c = cfg(&[
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"),
@@ -699,19 +737,19 @@ mod tests {
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
             ("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "700"),
         ]);
-        assert_eq!(c.traces_endpoint, "http://collector:4318/v1/traces");
-        assert_eq!(c.metrics_endpoint, "http://m:9/custom");
-        assert_eq!(c.traces_headers, vec![("t".into(), "1".into())]);
-        assert_eq!(c.metrics_headers, vec![("api-key".into(), "abc".into()), ("x".into(), "a=b".into())]);
-        assert_eq!(c.traces_timeout, Duration::from_millis(2500));
-        assert_eq!(c.metrics_timeout, Duration::from_millis(700));
+        assert_eq!(c.traces.endpoint, "http://collector:4318/v1/traces");
+        assert_eq!(c.metrics.endpoint, "http://m:9/custom");
+        assert_eq!(c.traces.headers, vec![("t".into(), "1".into())]);
+        assert_eq!(c.metrics.headers, vec![("api-key".into(), "abc".into()), ("x".into(), "a=b".into())]);
+        assert_eq!(c.traces.timeout, Duration::from_millis(2500));
+        assert_eq!(c.metrics.timeout, Duration::from_millis(700));
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
 
         let c = cfg(&[("OTEL_EXPORTER_OTLP_TIMEOUT", "-1")]);
-        assert_eq!(c.traces_timeout, Duration::from_secs(10));
+        assert_eq!(c.traces.timeout, Duration::from_secs(10));
         one_warning(&c, "OTEL_EXPORTER_OTLP_TIMEOUT", "-1");
         let c = cfg(&[("OTEL_EXPORTER_OTLP_HEADERS", "broken")]);
-        assert!(c.traces_headers.is_empty());
+        assert!(c.traces.headers.is_empty());
         one_warning(&c, "OTEL_EXPORTER_OTLP_HEADERS", "broken");
     }
 
@@ -719,21 +757,21 @@ mod tests {
     fn protocol() {
         assert!(cfg(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")]).warnings.is_empty());
         let c = cfg(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]);
-        assert_eq!(c.traces_otlp.protocol, OtlpProtocol::HttpJson);
-        assert_eq!(c.metrics_otlp.protocol, OtlpProtocol::HttpJson);
+        assert_eq!(c.traces.transport.protocol, OtlpProtocol::HttpJson);
+        assert_eq!(c.metrics.transport.protocol, OtlpProtocol::HttpJson);
         assert!(c.warnings.is_empty());
         let c = cfg(&[
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
             ("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "http/protobuf"),
         ]);
-        assert_eq!(c.traces_otlp.protocol, OtlpProtocol::HttpJson);
-        assert_eq!(c.metrics_otlp.protocol, OtlpProtocol::HttpProtobuf);
+        assert_eq!(c.traces.transport.protocol, OtlpProtocol::HttpJson);
+        assert_eq!(c.metrics.transport.protocol, OtlpProtocol::HttpProtobuf);
         // grpc: one warning (not one per signal) that names the fix, and http/protobuf.
         let c = cfg(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
         assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
         assert!(c.warnings[0].contains("OTEL_EXPORTER_OTLP_PROTOCOL=\"grpc\""));
         assert!(c.warnings[0].contains("http/protobuf"));
-        assert_eq!(c.traces_otlp.protocol, OtlpProtocol::HttpProtobuf);
+        assert_eq!(c.traces.transport.protocol, OtlpProtocol::HttpProtobuf);
         let c = cfg(&[("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc")]);
         assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
         assert!(c.warnings[0].contains("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"));
@@ -755,18 +793,18 @@ mod tests {
             ("OTEL_EXPORTER_OTLP_INSECURE", "true"),
         ]);
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
-        assert_eq!(c.traces_otlp.compression, Compression::Gzip);
-        assert_eq!(c.metrics_otlp.compression, Compression::None);
-        assert_eq!(c.traces_otlp.certificate.as_deref(), Some("/etc/ca.pem"));
-        assert_eq!(c.metrics_otlp.certificate.as_deref(), Some("/etc/ca.pem"));
-        assert_eq!(c.traces_otlp.client_certificate.as_deref(), Some("/etc/client.pem"));
-        assert_eq!(c.traces_otlp.client_key.as_deref(), Some("/etc/client.key"));
-        assert_eq!(c.metrics_otlp.client_key, None);
-        assert!(c.traces_otlp.insecure && c.metrics_otlp.insecure);
-        assert_eq!(cfg(&[]).traces_otlp, OtlpTransport::default());
+        assert_eq!(c.traces.transport.compression, Compression::Gzip);
+        assert_eq!(c.metrics.transport.compression, Compression::None);
+        assert_eq!(c.traces.transport.certificate.as_deref(), Some("/etc/ca.pem"));
+        assert_eq!(c.metrics.transport.certificate.as_deref(), Some("/etc/ca.pem"));
+        assert_eq!(c.traces.transport.client_certificate.as_deref(), Some("/etc/client.pem"));
+        assert_eq!(c.traces.transport.client_key.as_deref(), Some("/etc/client.key"));
+        assert_eq!(c.metrics.transport.client_key, None);
+        assert!(c.traces.transport.insecure && c.metrics.transport.insecure);
+        assert_eq!(cfg(&[]).traces.transport, OtlpTransport::default());
 
         let c = cfg(&[("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd")]);
-        assert_eq!(c.traces_otlp.compression, Compression::None);
+        assert_eq!(c.traces.transport.compression, Compression::None);
         one_warning(&c, "OTEL_EXPORTER_OTLP_COMPRESSION", "zstd");
         let c = cfg(&[("OTEL_EXPORTER_OTLP_TRACES_INSECURE", "maybe")]);
         one_warning(&c, "OTEL_EXPORTER_OTLP_TRACES_INSECURE", "maybe");
@@ -781,10 +819,10 @@ mod tests {
             ("OTEL_BSP_EXPORT_TIMEOUT", "1000"),
             ("OTEL_METRIC_EXPORT_INTERVAL", "2000"),
         ]);
-        assert_eq!(c.bsp_schedule_delay, Duration::from_millis(100));
-        assert_eq!(c.bsp_max_queue_size, 64);
-        assert_eq!(c.bsp_max_export_batch_size, 16);
-        assert_eq!(c.bsp_export_timeout, Duration::from_secs(1));
+        assert_eq!(c.bsp.schedule_delay, Duration::from_millis(100));
+        assert_eq!(c.bsp.max_queue_size, 64);
+        assert_eq!(c.bsp.max_export_batch_size, 16);
+        assert_eq!(c.bsp.export_timeout, Duration::from_secs(1));
         assert_eq!(c.metric_export_interval, Duration::from_secs(2));
         for (var, bad) in [
             ("OTEL_BSP_SCHEDULE_DELAY", "soon"),
@@ -796,7 +834,7 @@ mod tests {
             one_warning(&cfg(&[(var, bad)]), var, bad);
         }
         let c = cfg(&[("OTEL_BSP_MAX_QUEUE_SIZE", "100"), ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "200")]);
-        assert_eq!(c.bsp_max_export_batch_size, 100);
+        assert_eq!(c.bsp.max_export_batch_size, 100);
         one_warning(&c, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "200");
     }
 

@@ -17,7 +17,7 @@
 // fn` types): the pointer contracts are those of `abi/abi.rs`, upheld by the prelude.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
-use crate::abi::OtelAttrV1;
+use crate::abi::{OtelAttrV1, OtelStrV1};
 use crate::lifecycle::{self, DISABLED, ENABLED, SPANS_OFF, UNINIT};
 use crate::metrics::AttrValue;
 use crate::propagators::{CExtractor, CInjector};
@@ -290,6 +290,26 @@ pub extern "C" fn __otel_v1_current_span_add_event_attrs(
                 current.add_event(span::name(unsafe { bytes(name_ptr, name_len) }), attributes);
             }
         })
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_log_emit(
+    severity: u32,
+    body: OtelStrV1<'_>,
+    target: OtelStrV1<'_>,
+    attrs: *const OtelAttrV1,
+    attrs_len: usize,
+) {
+    let Some(logs) = lifecycle::runtime().and_then(|rt| rt.logs.as_ref()) else {
+        return;
+    };
+    guard((), || {
+        let attributes = unsafe { event_attributes(attrs, attrs_len) }
+            .into_iter()
+            .map(|kv| (kv.key, crate::logs::any_value(kv.value)))
+            .collect();
+        logs.emit(severity, &crate::semconv::text(&body), &crate::semconv::text(&target), attributes)
     })
 }
 

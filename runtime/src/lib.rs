@@ -50,6 +50,7 @@ pub mod export;
 pub mod exports;
 pub mod intern;
 pub mod lifecycle;
+pub mod logs;
 pub mod metrics;
 pub mod propagators;
 pub mod resource;

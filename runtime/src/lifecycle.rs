@@ -71,6 +71,8 @@ pub struct Runtime {
     pub tracer_provider: SdkTracerProvider,
     pub meter_provider: Option<SdkMeterProvider>,
     pub metrics: Option<Metrics>,
+    /// The logs signal (`OTEL_LOGS_EXPORTER`); `None` for `none`.
+    pub logs: Option<crate::logs::Logs>,
     pub propagator: TextMapCompositePropagator,
     /// The sampler is parent-based: an unsampled parent gives an unsampled child, so
     /// `span_start` can skip the SDK and just carry the parent's context.
@@ -229,7 +231,7 @@ impl<E: SpanExporter> ErasedExporter for E {
 
 /// Poll a future to completion on this thread. The exporters used here complete without
 /// waking (they block inside their first poll), so a no-op waker and a yield loop suffice.
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
     let waker = std::task::Waker::noop();
     let mut cx = std::task::Context::from_waker(waker);
@@ -311,14 +313,14 @@ fn batch(
 ) -> BoundedBatch {
     let exporter = CountingExporter { inner: exporter, stats: stats.clone() };
     let batch_config = BatchConfigBuilder::default()
-        .with_max_queue_size(config.bsp_max_queue_size)
-        .with_max_export_batch_size(config.bsp_max_export_batch_size)
-        .with_scheduled_delay(config.bsp_schedule_delay)
+        .with_max_queue_size(config.bsp.max_queue_size)
+        .with_max_export_batch_size(config.bsp.max_export_batch_size)
+        .with_scheduled_delay(config.bsp.schedule_delay)
         .build();
     BoundedBatch {
         inner: BatchSpanProcessor::new(exporter, batch_config),
         stats: stats.clone(),
-        max_queue: config.bsp_max_queue_size,
+        max_queue: config.bsp.max_queue_size,
         dropped: dropped.clone(),
     }
 }
@@ -347,6 +349,14 @@ fn meter_provider(config: &Config, resource: Resource) -> Option<SdkMeterProvide
 
 fn build(config: Config, sink: TraceSink) -> Runtime {
     let resource = resource(&config);
+    let scope = InstrumentationScope::builder("cargo-otel").with_version(env!("CARGO_PKG_VERSION")).build();
+    // The meter provider goes global first: the SDK's processors bind their own `otel.sdk.*`
+    // counters (spans and log records processed) to the global meter when they are built.
+    let meter_provider = meter_provider(&config, resource.clone());
+    if let Some(mp) = &meter_provider {
+        opentelemetry::global::set_meter_provider(mp.clone());
+        otlp::register_self_metrics(&opentelemetry::global::meter("otel.sdk"));
+    }
     let dropped = Arc::new(AtomicU64::new(0));
     let stats = Arc::new(ExportStats::default());
     let mut builder =
@@ -373,10 +383,9 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
         }
     }
     let tracer_provider = builder.build();
-    let scope = InstrumentationScope::builder("cargo-otel").with_version(env!("CARGO_PKG_VERSION")).build();
     use opentelemetry::trace::TracerProvider as _;
     let tracer = tracer_provider.tracer_with_scope(scope.clone());
-    let meter_provider = meter_provider(&config, resource);
+    let logs = crate::logs::build(&config, resource, scope.clone());
     let metrics = meter_provider.as_ref().map(|mp| {
         use opentelemetry::metrics::MeterProvider as _;
         Metrics::new(&mp.meter_with_scope(scope))
@@ -385,9 +394,6 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
     // Application code using the same opentelemetry version shares our pipeline and context.
     opentelemetry::global::set_tracer_provider(tracer_provider.clone());
     opentelemetry::global::set_text_map_propagator(propagators::build(&config.propagators));
-    if let Some(mp) = &meter_provider {
-        opentelemetry::global::set_meter_provider(mp.clone());
-    }
 
     let parent_fast_path = matches!(
         config.sampler,
@@ -400,6 +406,7 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
         tracer_provider,
         meter_provider,
         metrics,
+        logs,
         parent_fast_path,
         dropped,
         stats,
@@ -443,7 +450,7 @@ impl Runtime {
         let tracer_provider = self.tracer_provider.clone();
         let meter_provider = self.meter_provider.clone();
         let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-        // Traces and metrics shut down in parallel on helper threads, so a stalled collector
+        // Traces, metrics and logs shut down in parallel on helper threads, so a stalled collector
         // costs one timeout, and the caller (atexit, the signal thread, a panic hook) waits
         // at most that long: a helper still blocked on the network dies with the process.
         let t_done = done_tx.clone();
@@ -460,6 +467,14 @@ impl Runtime {
             });
             waiting += usize::from(spawned.is_ok());
         }
+        if let Some(lp) = self.logs.as_ref().map(|l| l.provider.clone()) {
+            let l_done = done_tx.clone();
+            let spawned = std::thread::Builder::new().name("otel-shutdown".into()).spawn(move || {
+                let _ = lp.shutdown_with_timeout(timeout);
+                let _ = l_done.send(());
+            });
+            waiting += usize::from(spawned.is_ok());
+        }
         drop(done_tx);
         while waiting > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -469,6 +484,9 @@ impl Runtime {
             waiting -= 1;
         }
         if let Some(line) = self.report() {
+            diag::emit(Level::Warn, || line);
+        }
+        if let Some(line) = self.logs.as_ref().and_then(|l| l.report()) {
             diag::emit(Level::Warn, || line);
         }
         for line in otlp::loss_report() {
@@ -508,7 +526,7 @@ impl Runtime {
         if dropped > 0 {
             parts.push(format!(
                 "{dropped} dropped because the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE={})",
-                self.config.bsp_max_queue_size
+                self.config.bsp.max_queue_size
             ));
         }
         if failed > 0 {
@@ -537,5 +555,8 @@ pub(crate) fn flush() {
         && !rt.shut_down.load(Ordering::Acquire)
     {
         let _ = rt.tracer_provider.force_flush();
+        if let Some(logs) = &rt.logs {
+            let _ = logs.provider.force_flush();
+        }
     }
 }

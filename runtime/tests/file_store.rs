@@ -32,8 +32,20 @@ fn spans_are_written_as_json_lines() {
         parent.span.event_with("waited", &[("wait_time", otel::Value::F64(0.25))]);
         let child = otel::Span::start("child", otel::PRODUCER);
         child.error("E", "it broke");
+        otel::log(13, "slow \"query\"", "app::db", &[("rows", otel::Value::I64(3))]);
     }
     otel_runtime::exports::__otel_v1_shutdown();
+
+    // The log record: in the store's `logs/`, with the span context of `GET /a`.
+    let logs = std::fs::read_to_string(dir.join("logs").join(format!("store-svc-{}.jsonl", std::process::id())))
+        .expect("log store file written");
+    let record: serde_json::Value = serde_json::from_str(logs.lines().next().expect("one record")).unwrap();
+    assert_eq!(record["severity_number"], 13);
+    assert_eq!(record["severity_text"], "WARN");
+    assert_eq!(record["body"], "slow \"query\"");
+    assert_eq!(record["target"], "app::db");
+    assert_eq!(record["attributes"]["rows"], 3);
+    assert_eq!(record["trace_flags"], 1);
 
     let path = dir.join(format!("store-svc-{}.jsonl", std::process::id()));
     let text = std::fs::read_to_string(&path).expect("store file written");
@@ -41,6 +53,8 @@ fn spans_are_written_as_json_lines() {
     assert_eq!(lines.len(), 2, "{text}");
     let child: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
     let parent: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+    assert_eq!(record["trace_id"], parent["trace_id"]);
+    assert_eq!(record["span_id"], parent["span_id"]);
     // Exact key order of the format.
     let keys: Vec<&str> = parent.as_object().unwrap().keys().map(String::as_str).collect();
     let mut sorted_expected = vec![

@@ -167,7 +167,7 @@ fn mtls_presents_the_client_certificate() {
 fn gzip_bodies_decode_to_the_protobuf_request() {
     let rx = receiver::start(None, vec![]);
     let c = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.base), ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")]);
-    assert_eq!(c.traces_otlp.compression, Compression::Gzip);
+    assert_eq!(c.traces.transport.compression, Compression::Gzip);
     let stats = export_with(&c, &["compressed"]);
     assert_eq!(stats.exported, 1);
     let r = next(&rx);
@@ -181,7 +181,7 @@ fn gzip_bodies_decode_to_the_protobuf_request() {
 fn http_json_uses_the_spec_field_names_and_encodings() {
     let rx = receiver::start(None, vec![]);
     let c = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.base), ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json")]);
-    assert_eq!(c.traces_otlp.protocol, OtlpProtocol::HttpJson);
+    assert_eq!(c.traces.transport.protocol, OtlpProtocol::HttpJson);
     assert_eq!(export_with(&c, &["as json"]).exported, 1);
     let r = next(&rx);
     assert_eq!(r.header("content-type"), Some("application/json"));
@@ -273,7 +273,7 @@ fn grpc_is_refused_with_the_documented_warning_and_http_protobuf_is_used() {
     let c = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.base), ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
     assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
     assert!(c.warnings[0].contains("grpc") && c.warnings[0].contains("http/protobuf"), "{}", c.warnings[0]);
-    assert_eq!(c.traces_otlp.protocol, OtlpProtocol::HttpProtobuf);
+    assert_eq!(c.traces.transport.protocol, OtlpProtocol::HttpProtobuf);
     assert_eq!(export_with(&c, &["fell back"]).exported, 1);
     let r = next(&rx);
     assert_eq!(r.header("content-type"), Some("application/x-protobuf"));

@@ -75,17 +75,17 @@ otel_abi_v1! {
     /// Messaging span: PRODUCER for send/create, else CONSUMER, under `parent` (0: current).
     fn __otel_v1_messaging_start(parent: u64, fields: *const OtelMessagingV1) -> u64;
     fn __otel_v1_messaging_end(span: u64, error_type: OtelStrV1, description: OtelStrV1);
+    /// A log record under the current span context: severity 1–24 (9 INFO, 17 ERROR), `target` the logger's name.
+    fn __otel_v1_log_emit(severity: u32, body: OtelStrV1, target: OtelStrV1, attrs: *const OtelAttrV1, attrs_len: usize);
 }
 
 /// One metric attribute. `kind`: 0 string (`str_ptr`/`str_len`), 1 i64 (`int`), 2 f64 (`float`), 3 bool (`int` != 0).
-#[repr(C)]
-#[derive(Clone, Copy)]
+#[repr(C)] #[derive(Clone, Copy)]
 pub struct OtelAttrV1 { pub key_ptr: *const u8, pub key_len: usize, pub kind: u32, pub str_ptr: *const u8, pub str_len: usize, pub int: i64, pub float: f64 }
 
 /// A string of the semconv structs (empty: absent). Private fields: safe code builds one only
 /// from a `&str` that outlives it.
-#[repr(C)]
-#[derive(Clone, Copy)]
+#[repr(C)] #[derive(Clone, Copy)]
 pub struct OtelStrV1<'a> { ptr: *const u8, len: usize, life: std::marker::PhantomData<&'a str> }
 impl<'a> OtelStrV1<'a> {
     pub fn new(s: &'a str) -> OtelStrV1<'a> { OtelStrV1 { ptr: s.as_ptr(), len: s.len(), life: std::marker::PhantomData } }
@@ -95,35 +95,30 @@ impl<'a> Default for OtelStrV1<'a> { fn default() -> OtelStrV1<'a> { OtelStrV1::
 impl<'a> From<&'a str> for OtelStrV1<'a> { fn from(s: &'a str) -> OtelStrV1<'a> { OtelStrV1::new(s) } }
 
 /// An incoming request. `host`: URI authority or Host header; `protocol_version`: `1.1` or `HTTP/1.1`.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
+#[repr(C)] #[derive(Clone, Copy, Default)]
 pub struct OtelHttpServerV1<'a> {
     pub method: OtelStrV1<'a>, pub scheme: OtelStrV1<'a>, pub path: OtelStrV1<'a>, pub query: OtelStrV1<'a>, pub route: OtelStrV1<'a>,
     pub host: OtelStrV1<'a>, pub user_agent: OtelStrV1<'a>, pub protocol_version: OtelStrV1<'a>, pub client_address: OtelStrV1<'a>,
 }
 /// An outgoing request. `url`: the whole URL if known, else built from scheme, `authority` (may
 /// hold user info; default host[:port]), path, query; redacted. `port` 0: the scheme's default.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
+#[repr(C)] #[derive(Clone, Copy, Default)]
 pub struct OtelHttpClientV1<'a> {
     pub method: OtelStrV1<'a>, pub scheme: OtelStrV1<'a>, pub host: OtelStrV1<'a>, pub port: u32, pub authority: OtelStrV1<'a>,
     pub path: OtelStrV1<'a>, pub query: OtelStrV1<'a>, pub url: OtelStrV1<'a>, pub resend_count: u32,
 }
 /// A database operation. `query_text` as sent (literals become `?`); operation, collection and
 /// summary if the driver knows them, else derived from the text.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
+#[repr(C)] #[derive(Clone, Copy, Default)]
 pub struct OtelDbV1<'a> {
     pub system: OtelStrV1<'a>, pub namespace: OtelStrV1<'a>, pub query_text: OtelStrV1<'a>, pub operation: OtelStrV1<'a>,
     pub collection: OtelStrV1<'a>, pub summary: OtelStrV1<'a>, pub batch_size: u32, pub server_address: OtelStrV1<'a>, pub server_port: u32,
 }
 /// An RPC. `method`: `package.Service/Method`; `system` defaults to grpc.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
+#[repr(C)] #[derive(Clone, Copy, Default)]
 pub struct OtelRpcV1<'a> { pub system: OtelStrV1<'a>, pub method: OtelStrV1<'a>, pub server_address: OtelStrV1<'a>, pub server_port: u32 }
 /// A messaging operation. `operation_type`: send, create, receive, process, settle.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
+#[repr(C)] #[derive(Clone, Copy, Default)]
 pub struct OtelMessagingV1<'a> {
     pub system: OtelStrV1<'a>, pub operation_type: OtelStrV1<'a>, pub operation_name: OtelStrV1<'a>, pub destination: OtelStrV1<'a>,
     pub message_id: OtelStrV1<'a>, pub batch_count: u32, pub server_address: OtelStrV1<'a>, pub server_port: u32,

@@ -188,6 +188,8 @@ pub fn extract<C: Extractor>(carrier: &C) -> Context { Context(unsafe { __otel_v
 pub enum Value<'a> { Str(&'a str), I64(i64), F64(f64), Bool(bool) }
 /// Record `value` on a built-in instrument (`HTTP_SERVER_DURATION`, …; ids in abi.rs).
 pub fn record(instrument: u32, value: f64, attributes: &[(&str, Value)]) { with_raw(attributes, |raw| unsafe { __otel_v1_metric_record(instrument, value, raw.as_ptr(), raw.len()) }) }
+/// Emit a log record under the current span (severity 1–24: 5 DEBUG, 9 INFO, 13 WARN, 17 ERROR).
+pub fn log(severity: u32, body: &str, target: &str, attributes: &[(&str, Value)]) { with_raw(attributes, |raw| unsafe { __otel_v1_log_emit(severity, s(body), s(target), raw.as_ptr(), raw.len()) }) }
 fn with_raw<R>(attributes: &[(&str, Value)], f: impl FnOnce(&[OtelAttrV1]) -> R) -> R {
     fn raw(key: &str, value: &Value) -> OtelAttrV1 {
         let (kind, text, int, float) = match *value { Value::Str(s) => (0, s, 0, 0.0), Value::I64(i) => (1, "", i, 0.0), Value::F64(f) => (2, "", 0, f), Value::Bool(b) => (3, "", b as i64, 0.0) };

@@ -1,9 +1,10 @@
-//! Console exporters (`OTEL_TRACES_EXPORTER=console`, `OTEL_METRICS_EXPORTER=console`):
-//! spans as the same JSON Lines as the file store, histograms as one summary line per data
-//! point, both on stdout.
+//! Console exporters (`OTEL_TRACES_EXPORTER=console`, `OTEL_METRICS_EXPORTER=console`,
+//! `OTEL_LOGS_EXPORTER=console`): spans and log records as the same JSON Lines as the file
+//! store, histograms as one summary line per data point, all on stdout.
 
-use super::write_span_json;
+use super::{write_log_json, write_span_json};
 use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::logs::{LogBatch, LogExporter};
 use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData, ResourceMetrics};
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
@@ -24,11 +25,33 @@ impl SpanExporter for ConsoleSpanExporter {
             write_span_json(&mut out, span, &self.service_name);
             out.push('\n');
         }
-        let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(out.as_bytes());
-        let _ = stdout.flush();
+        print(&out);
         Ok(())
     }
+}
+
+/// Prints each log record as a JSON line on stdout.
+#[derive(Debug)]
+pub struct ConsoleLogExporter {
+    pub service_name: String,
+}
+
+impl LogExporter for ConsoleLogExporter {
+    async fn export(&self, batch: LogBatch<'_>) -> OTelSdkResult {
+        let mut out = String::new();
+        for (record, _scope) in batch.iter() {
+            write_log_json(&mut out, record, &self.service_name);
+            out.push('\n');
+        }
+        print(&out);
+        Ok(())
+    }
+}
+
+fn print(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
 }
 
 /// Prints `metric name {attrs} count=.. sum=..` for every histogram data point.
@@ -56,9 +79,7 @@ impl PushMetricExporter for ConsoleMetricExporter {
                 }
             }
         }
-        let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(out.as_bytes());
-        let _ = stdout.flush();
+        print(&out);
         Ok(())
     }
 

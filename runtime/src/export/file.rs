@@ -22,36 +22,38 @@
 //! (shown wrapped; on disk each span is a single line). Attribute values are JSON strings,
 //! numbers or booleans; arrays and non-finite floats are written as strings.
 
-use super::write_span_json;
+//! Log records (`OTEL_LOGS_EXPORTER=file`, the default with `CARGO_OTEL_STORE`) go to
+//! `$CARGO_OTEL_STORE/logs/<service.name>-<pid>.jsonl`, one record per line in the format of
+//! [`super::write_log_json`]; a subdirectory, so readers of the span files never see them.
+
+use super::{write_log_json, write_span_json};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::logs::{LogBatch, LogExporter};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// Appends finished spans to `<dir>/<service>-<pid>.jsonl`.
+/// `<dir>/<service>-<pid>.jsonl`, created on the first write and appended to, once per batch.
 #[derive(Debug)]
-pub struct FileExporter {
+struct AppendFile {
     path: PathBuf,
-    service_name: String,
     file: Mutex<Option<File>>,
 }
 
-impl FileExporter {
-    pub fn new(dir: impl Into<PathBuf>, service_name: &str) -> Self {
+impl AppendFile {
+    fn new(dir: PathBuf, service_name: &str) -> AppendFile {
         let safe: String =
             service_name.chars().map(|c| if c == '/' || c == '\\' || c == '\0' { '_' } else { c }).collect();
-        let path = dir.into().join(format!("{safe}-{}.jsonl", std::process::id()));
-        FileExporter { path, service_name: service_name.to_owned(), file: Mutex::new(None) }
+        AppendFile { path: dir.join(format!("{safe}-{}.jsonl", std::process::id())), file: Mutex::new(None) }
     }
 
-    /// The file this exporter appends to.
-    pub fn path(&self) -> &std::path::Path {
-        &self.path
+    fn append(&self, lines: &str) -> OTelSdkResult {
+        self.try_append(lines).map_err(|e| OTelSdkError::InternalFailure(format!("{}: {e}", self.path.display())))
     }
 
-    fn write_batch(&self, batch: &[SpanData]) -> std::io::Result<()> {
+    fn try_append(&self, lines: &str) -> std::io::Result<()> {
         let mut guard = self.file.lock().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
             if let Some(dir) = self.path.parent() {
@@ -59,21 +61,63 @@ impl FileExporter {
             }
             *guard = Some(OpenOptions::new().create(true).append(true).open(&self.path)?);
         }
-        let mut buf = String::with_capacity(batch.len() * 512);
-        for span in batch {
-            write_span_json(&mut buf, span, &self.service_name);
-            buf.push('\n');
-        }
         if let Some(file) = guard.as_mut() {
-            file.write_all(buf.as_bytes())?;
+            file.write_all(lines.as_bytes())?;
             file.flush()?;
         }
         Ok(())
     }
 }
 
+/// Appends finished spans to `<dir>/<service>-<pid>.jsonl`.
+#[derive(Debug)]
+pub struct FileExporter {
+    out: AppendFile,
+    service_name: String,
+}
+
+impl FileExporter {
+    pub fn new(dir: impl Into<PathBuf>, service_name: &str) -> Self {
+        FileExporter { out: AppendFile::new(dir.into(), service_name), service_name: service_name.to_owned() }
+    }
+
+    /// The file this exporter appends to.
+    pub fn path(&self) -> &Path {
+        &self.out.path
+    }
+}
+
 impl SpanExporter for FileExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        self.write_batch(&batch).map_err(|e| OTelSdkError::InternalFailure(format!("{}: {e}", self.path.display())))
+        let mut buf = String::with_capacity(batch.len() * 512);
+        for span in &batch {
+            write_span_json(&mut buf, span, &self.service_name);
+            buf.push('\n');
+        }
+        self.out.append(&buf)
+    }
+}
+
+/// Appends log records to `<dir>/<service>-<pid>.jsonl` (`dir` is the store's `logs/`).
+#[derive(Debug)]
+pub struct FileLogExporter {
+    out: AppendFile,
+    service_name: String,
+}
+
+impl FileLogExporter {
+    pub fn new(dir: impl Into<PathBuf>, service_name: &str) -> Self {
+        FileLogExporter { out: AppendFile::new(dir.into(), service_name), service_name: service_name.to_owned() }
+    }
+}
+
+impl LogExporter for FileLogExporter {
+    async fn export(&self, batch: LogBatch<'_>) -> OTelSdkResult {
+        let mut buf = String::with_capacity(batch.iter().count() * 256);
+        for (record, _scope) in batch.iter() {
+            write_log_json(&mut buf, record, &self.service_name);
+            buf.push('\n');
+        }
+        self.out.append(&buf)
     }
 }

@@ -171,6 +171,60 @@ pub fn write_span_json(out: &mut String, span: &SpanData, service_name: &str) {
     out.push_str("]}");
 }
 
+/// One log record as a JSON line of the local store (and the console exporter):
+///
+/// ```json
+/// {"trace_id":"32 hex or empty","span_id":"16 hex or empty","trace_flags":1,
+///  "time_unix_nano":1700000000000000000,"severity_number":9,"severity_text":"INFO",
+///  "body":"...","target":"my_app::db","service_name":"...","attributes":{…}}
+/// ```
+pub fn write_log_json(out: &mut String, record: &opentelemetry_sdk::logs::SdkLogRecord, service_name: &str) {
+    use opentelemetry::logs::AnyValue;
+    let tc = record.trace_context();
+    out.push_str("{\"trace_id\":\"");
+    if let Some(tc) = tc {
+        hex(out, &tc.trace_id.to_bytes());
+    }
+    out.push_str("\",\"span_id\":\"");
+    if let Some(tc) = tc {
+        hex(out, &tc.span_id.to_bytes());
+    }
+    out.push_str("\",\"trace_flags\":");
+    decimal(out, u64::from(tc.and_then(|tc| tc.trace_flags).map_or(0, |f| f.to_u8())));
+    out.push_str(",\"time_unix_nano\":");
+    decimal(out, record.timestamp().or(record.observed_timestamp()).map_or(0, unix_nanos));
+    out.push_str(",\"severity_number\":");
+    decimal(out, record.severity_number().map_or(0, |s| s as u64));
+    out.push_str(",\"severity_text\":");
+    json_str(out, record.severity_text().unwrap_or_default());
+    out.push_str(",\"body\":");
+    match record.body() {
+        Some(AnyValue::String(s)) => json_str(out, s.as_str()),
+        Some(other) => json_str(out, &format!("{other:?}")),
+        None => json_str(out, ""),
+    }
+    out.push_str(",\"target\":");
+    json_str(out, record.target().map_or("", |t| t.as_ref()));
+    out.push_str(",\"service_name\":");
+    json_str(out, service_name);
+    out.push_str(",\"attributes\":{");
+    for (i, (key, value)) in record.attributes_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_str(out, key.as_str());
+        out.push(':');
+        match value {
+            AnyValue::String(s) => json_str(out, s.as_str()),
+            AnyValue::Int(n) => out.push_str(&n.to_string()),
+            AnyValue::Double(x) if x.is_finite() => out.push_str(&x.to_string()),
+            AnyValue::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
+            other => json_str(out, &format!("{other:?}")),
+        }
+    }
+    out.push_str("}}");
+}
+
 fn json_attributes(out: &mut String, attributes: &[opentelemetry::KeyValue]) {
     out.push('{');
     for (i, kv) in attributes.iter().enumerate() {

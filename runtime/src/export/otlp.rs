@@ -18,13 +18,16 @@
 
 use super::http::{Response, SendError, Transport};
 use super::tls;
-use crate::config::{Compression, Config, OtlpProtocol, OtlpTransport};
+use crate::config::{Compression, Config, OtlpProtocol, OtlpSignal};
+use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsServiceRequest, ExportLogsServiceResponse};
 use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceRequest, ExportMetricsServiceResponse};
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
 use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
+use opentelemetry_proto::transform::logs::tonic::group_logs_by_resource_and_scope;
 use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::logs::{LogBatch, LogExporter};
 use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
@@ -43,6 +46,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 pub enum Signal {
     Traces,
     Metrics,
+    Logs,
 }
 
 impl Signal {
@@ -50,7 +54,56 @@ impl Signal {
         match self {
             Signal::Traces => "spans",
             Signal::Metrics => "data points",
+            Signal::Logs => "log records",
         }
+    }
+
+    /// `otel.sdk.exporter.<item>.exported` and the exporter's `otel.component.type`, as the
+    /// SDK-metrics conventions name them.
+    fn self_metric(self) -> (&'static str, &'static str) {
+        match self {
+            Signal::Traces => ("otel.sdk.exporter.span.exported", "otlp_http_span_exporter"),
+            Signal::Metrics => ("otel.sdk.exporter.metric_data_point.exported", "otlp_http_metric_exporter"),
+            Signal::Logs => ("otel.sdk.exporter.log.exported", "otlp_http_log_exporter"),
+        }
+    }
+}
+
+/// The exporters' own counters as the SDK-conventional `otel.sdk.exporter.*.exported`
+/// observable counters (one per signal, `error.type` on the items that did not make it:
+/// `rejected` by a partial success, `dropped` on a final answer, `failed` otherwise), read
+/// from the same counts as the shutdown report when the metric reader collects.
+pub fn register_self_metrics(meter: &opentelemetry::metrics::Meter) {
+    use opentelemetry::KeyValue;
+    for signal in [Signal::Traces, Signal::Metrics, Signal::Logs] {
+        let (name, component) = signal.self_metric();
+        let _ = meter
+            .u64_observable_counter(name)
+            .with_unit(match signal {
+                Signal::Traces => "{span}",
+                Signal::Metrics => "{data_point}",
+                Signal::Logs => "{log_record}",
+            })
+            .with_description("The number of items for which the export has finished, either successful or failed")
+            .with_callback(move |observer| {
+                let registry = registry().lock().unwrap_or_else(|p| p.into_inner());
+                for (i, (_, stats)) in registry.iter().filter(|(s, _)| *s == signal).enumerate() {
+                    let s = stats.snapshot();
+                    let base = [
+                        KeyValue::new("otel.component.type", component),
+                        KeyValue::new("otel.component.name", format!("{component}/{i}")),
+                    ];
+                    observer.observe(s.exported, &base);
+                    for (error, n) in [("rejected", s.rejected), ("dropped", s.dropped), ("failed", s.failed)] {
+                        if n > 0 {
+                            let mut attrs = base.to_vec();
+                            attrs.push(KeyValue::new("error.type", error));
+                            observer.observe(n, &attrs);
+                        }
+                    }
+                }
+            })
+            .build();
     }
 }
 
@@ -193,13 +246,8 @@ trait WireIn: prost::Message + Default {}
 impl<T: prost::Message + Default> WireIn for T {}
 
 impl Client {
-    fn new(
-        signal: Signal,
-        endpoint: &str,
-        headers: Vec<(String, String)>,
-        t: &OtlpTransport,
-        timeout: Duration,
-    ) -> Client {
+    fn new(signal: Signal, config: &OtlpSignal, timeout: Duration) -> Client {
+        let (endpoint, headers, t) = (config.endpoint.as_str(), config.headers.clone(), &config.transport);
         let (endpoint_owned, tls_config) = (endpoint.to_owned(), t.clone());
         let transport =
             Transport::new(endpoint, headers, Box::new(move || tls::client_config(&endpoint_owned, &tls_config)));
@@ -415,15 +463,9 @@ pub struct OtlpSpanExporter {
 
 impl OtlpSpanExporter {
     pub fn new(config: &Config) -> OtlpSpanExporter {
-        let timeout = config.traces_timeout.min(config.bsp_export_timeout);
+        let timeout = config.traces.timeout.min(config.bsp.export_timeout);
         OtlpSpanExporter {
-            client: Client::new(
-                Signal::Traces,
-                &config.traces_endpoint,
-                config.traces_headers.clone(),
-                &config.traces_otlp,
-                timeout,
-            ),
+            client: Client::new(Signal::Traces, &config.traces, timeout),
             resource: ResourceAttributesWithSchema::default(),
         }
     }
@@ -457,15 +499,7 @@ pub struct OtlpMetricExporter {
 
 impl OtlpMetricExporter {
     pub fn new(config: &Config) -> OtlpMetricExporter {
-        OtlpMetricExporter {
-            client: Client::new(
-                Signal::Metrics,
-                &config.metrics_endpoint,
-                config.metrics_headers.clone(),
-                &config.metrics_otlp,
-                config.metrics_timeout,
-            ),
-        }
+        OtlpMetricExporter { client: Client::new(Signal::Metrics, &config.metrics, config.metrics.timeout) }
     }
 
     pub fn stats(&self) -> Arc<ExportStats> {
@@ -513,6 +547,43 @@ impl PushMetricExporter for OtlpMetricExporter {
 
     fn temporality(&self) -> Temporality {
         Temporality::Cumulative
+    }
+}
+
+/// The log record exporter.
+#[derive(Debug)]
+pub struct OtlpLogExporter {
+    client: Client,
+    resource: ResourceAttributesWithSchema,
+}
+
+impl OtlpLogExporter {
+    pub fn new(config: &Config) -> OtlpLogExporter {
+        let timeout = config.logs.timeout.min(config.blrp.export_timeout);
+        OtlpLogExporter {
+            client: Client::new(Signal::Logs, &config.logs, timeout),
+            resource: ResourceAttributesWithSchema::default(),
+        }
+    }
+
+    pub fn stats(&self) -> Arc<ExportStats> {
+        self.client.stats.clone()
+    }
+}
+
+impl LogExporter for OtlpLogExporter {
+    async fn export(&self, batch: LogBatch<'_>) -> OTelSdkResult {
+        let items = batch.iter().count() as u64;
+        let request =
+            ExportLogsServiceRequest { resource_logs: group_logs_by_resource_and_scope(&batch, &self.resource) };
+        self.client.export(&request, items, |r: ExportLogsServiceResponse| {
+            r.partial_success.map(|p| (p.rejected_log_records, p.error_message))
+        });
+        Ok(())
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.resource = resource.into();
     }
 }
 
