@@ -86,6 +86,15 @@ for v in 0.32.0 0.41.1; do
     add rusqlite rusqlite "$v" 'features = ["bundled"]' '' "$rusqlite_main"
 done
 
+log_main='fn main() {
+    log::set_max_level(log::LevelFilter::Info);
+    log::info!("plain {}", 1);
+    log::warn!(target: "t", "with target");
+}'
+for v in 0.4.22 0.4.35; do
+    add log log "$v" '' '' "$log_main"
+done
+
 redis_main='use redis::{AsyncCommands, Commands};
 #[tokio::main]
 async fn main() {
