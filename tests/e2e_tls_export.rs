@@ -1,16 +1,19 @@
 //! End to end over TLS: the woven two-services demo exports its spans with OTLP/HTTP, gzip,
 //! to a real receiver on loopback that serves HTTPS with a certificate from a CA generated
 //! at test time (`OTEL_EXPORTER_OTLP_CERTIFICATE` names it). Both services' spans arrive as
-//! protobuf, in one trace with B's SERVER span under A's CLIENT span. Without the CA the
-//! same services keep serving and nothing is delivered.
+//! protobuf, in one trace with B's SERVER span under A's CLIENT span, and the metrics sent at
+//! shutdown carry exemplars on `http.server.request.duration` that name those exported spans.
+//! Without the CA the same services keep serving and nothing is delivered.
 
 #[path = "../runtime/tests/common/receiver.rs"]
 #[allow(dead_code)]
 mod receiver;
 
 use cargo_otel_tests::{Server, http_get, otel_build_two_services};
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
+use opentelemetry_proto::tonic::metrics::v1::metric;
 use prost::Message;
 use receiver::Pki;
 use std::time::Duration;
@@ -46,7 +49,7 @@ fn run_demo(endpoint: &str, ca: Option<&str>, work: &std::path::Path) {
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.to_owned()),
         ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip".to_owned()),
         ("OTEL_TRACES_EXPORTER", "otlp".to_owned()),
-        ("OTEL_METRICS_EXPORTER", "none".to_owned()),
+        ("OTEL_METRICS_EXPORTER", "otlp".to_owned()),
         ("OTEL_LOGS_EXPORTER", "none".to_owned()),
     ];
     if let Some(ca) = ca {
@@ -86,10 +89,15 @@ fn the_two_services_export_over_tls_with_the_configured_ca() {
 
     // Both processes flushed at SIGTERM, so everything has arrived once the channel is idle.
     let mut spans = Vec::new();
+    // (service.name, trace id, span id) of each exemplar on a server duration data point.
+    let mut exemplars = Vec::new();
     while let Ok(r) = rx.requests.recv_timeout(Duration::from_secs(2)) {
-        assert_eq!(r.path, "/v1/traces");
         assert_eq!(r.header("content-encoding"), Some("gzip"));
-        spans.extend(rows(&r.body));
+        match r.path.as_str() {
+            "/v1/traces" => spans.extend(rows(&r.body)),
+            "/v1/metrics" => exemplars.extend(server_exemplars(&r.body)),
+            other => panic!("unexpected request to {other}"),
+        }
     }
     let find = |service: &str, name: &str| {
         spans.iter().find(|s| s.0 == service && s.1 == name).unwrap_or_else(|| {
@@ -112,6 +120,40 @@ fn the_two_services_export_over_tls_with_the_configured_ca() {
     assert_eq!(server_b.3, server_a.3, "one trace across both services");
     assert_eq!(server_b.5, client.4, "B's SERVER span under A's CLIENT span");
     assert!(find("service-b", "SELECT items").3 == server_a.3, "B's query in the same trace");
+
+    // Each service's server duration histogram has an exemplar naming its exported SERVER span.
+    for (service, server) in [("service-a", server_a), ("service-b", server_b)] {
+        assert!(
+            exemplars.iter().any(|(s, trace, span)| s == service && *trace == server.3 && *span == server.4),
+            "no exemplar of {service}'s SERVER span among {exemplars:?}"
+        );
+    }
+}
+
+/// The exemplars of the `http.server.request.duration` data points of a metrics request.
+fn server_exemplars(body: &[u8]) -> Vec<(String, Vec<u8>, Vec<u8>)> {
+    let req = ExportMetricsServiceRequest::decode(body).expect("a protobuf ExportMetricsServiceRequest");
+    let mut out = Vec::new();
+    for rm in req.resource_metrics {
+        let service = rm
+            .resource
+            .iter()
+            .flat_map(|r| &r.attributes)
+            .find(|kv| kv.key == "service.name")
+            .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
+                AnyValue::StringValue(s) => Some(s.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        for m in rm.scope_metrics.into_iter().flat_map(|sm| sm.metrics) {
+            if let (true, Some(metric::Data::Histogram(h))) = (m.name == "http.server.request.duration", m.data) {
+                for e in h.data_points.into_iter().flat_map(|p| p.exemplars) {
+                    out.push((service.clone(), e.trace_id, e.span_id));
+                }
+            }
+        }
+    }
+    out
 }
 
 #[test]

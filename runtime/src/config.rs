@@ -31,6 +31,7 @@
 //! | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | count > 0, ≤ queue size | `512` |
 //! | `OTEL_BSP_EXPORT_TIMEOUT` | ms | `30000` |
 //! | `OTEL_METRIC_EXPORT_INTERVAL` | ms > 0 | `60000` |
+//! | `OTEL_METRICS_EXEMPLAR_FILTER` | `trace_based`, `always_on`, `always_off` | `trace_based` |
 //! | `OTEL_BLRP_SCHEDULE_DELAY` / `_MAX_QUEUE_SIZE` / `_MAX_EXPORT_BATCH_SIZE` / `_EXPORT_TIMEOUT` | as `OTEL_BSP_*`, for log records | `1000` / `2048` / `512` / `30000` |
 //! | `OTEL_RUST_INSTRUMENTATION_<PACK>_ENABLED` | `true`/`false` | `true` |
 //! | `CARGO_OTEL_STORE` | directory of the local file store | `target/otel/traces` |
@@ -154,6 +155,7 @@ pub struct Config {
     /// `OTEL_BLRP_*`: the log record batch processor.
     pub blrp: BatchSettings,
     pub metric_export_interval: Duration,
+    pub exemplar_filter: crate::exemplars::Filter,
     /// Packs switched off by `OTEL_RUST_INSTRUMENTATION_<PACK>_ENABLED=false`, normalised
     /// (upper case, `-` → `_`).
     pub disabled_packs: Vec<String>,
@@ -356,6 +358,7 @@ impl Config {
         let bsp = parse_batch(&mut r, "OTEL_BSP", 5_000);
         let blrp = parse_batch(&mut r, "OTEL_BLRP", 1_000);
         let metric_export_interval = r.millis("OTEL_METRIC_EXPORT_INTERVAL", 60_000);
+        let exemplar_filter = parse_exemplar_filter(&mut r);
 
         let mut disabled_packs = Vec::new();
         let mut keys: Vec<&String> = env.keys().collect();
@@ -389,6 +392,7 @@ impl Config {
             bsp,
             blrp,
             metric_export_interval,
+            exemplar_filter,
             disabled_packs,
             store_dir,
             warnings: r.warnings,
@@ -517,6 +521,22 @@ fn parse_otlp_transports(r: &mut Reader<'_>) -> [OtlpTransport; 3] {
         client_key: keys[i].clone(),
         insecure: insecure[i],
     })
+}
+
+fn parse_exemplar_filter(r: &mut Reader<'_>) -> crate::exemplars::Filter {
+    use crate::exemplars::Filter;
+    let Some(raw) = r.get("OTEL_METRICS_EXEMPLAR_FILTER").map(str::to_owned) else {
+        return Filter::TraceBased;
+    };
+    match raw.to_ascii_lowercase().as_str() {
+        "trace_based" => Filter::TraceBased,
+        "always_on" => Filter::AlwaysOn,
+        "always_off" => Filter::AlwaysOff,
+        _ => {
+            r.warn("OTEL_METRICS_EXEMPLAR_FILTER", &raw, "trace_based");
+            Filter::TraceBased
+        }
+    }
 }
 
 fn parse_ratio(r: &mut Reader<'_>) -> f64 {
@@ -693,6 +713,17 @@ mod tests {
         assert_eq!(c.store_dir, "/tmp/store");
         let c = cfg(&[("CARGO_OTEL_STORE", "/tmp/store"), ("OTEL_TRACES_EXPORTER", "otlp")]);
         assert_eq!(c.traces_exporter, ExporterKind::Otlp);
+    }
+
+    #[test]
+    fn exemplar_filter() {
+        use crate::exemplars::Filter;
+        assert_eq!(cfg(&[]).exemplar_filter, Filter::TraceBased);
+        assert_eq!(cfg(&[("OTEL_METRICS_EXEMPLAR_FILTER", "always_on")]).exemplar_filter, Filter::AlwaysOn);
+        assert_eq!(cfg(&[("OTEL_METRICS_EXEMPLAR_FILTER", "always_off")]).exemplar_filter, Filter::AlwaysOff);
+        let c = cfg(&[("OTEL_METRICS_EXEMPLAR_FILTER", "sometimes")]);
+        assert_eq!(c.exemplar_filter, Filter::TraceBased);
+        one_warning(&c, "OTEL_METRICS_EXEMPLAR_FILTER", "sometimes");
     }
 
     #[test]

@@ -458,6 +458,11 @@ pub extern "C" fn __otel_v1_metric_record(instrument: u32, value: f64, attrs: *c
         let Some(metrics) = lifecycle::runtime().and_then(|rt| rt.metrics.as_ref()) else {
             return;
         };
+        // A measurement recorded by advice: the exemplar's span is the current one.
+        let span = Context::map_current(|cx| {
+            use opentelemetry::trace::TraceContextExt;
+            cx.has_active_span().then(|| cx.span().span_context().clone())
+        });
         let raw: &[OtelAttrV1] = if attrs.is_null() || attrs_len == 0 {
             &[]
         } else {
@@ -489,13 +494,13 @@ pub extern "C" fn __otel_v1_metric_record(instrument: u32, value: f64, attrs: *c
                 }
             }
             if all_borrowed {
-                return metrics.record(instrument, value, &inline[..n]);
+                return metrics.record(instrument, value, &inline[..n], span.as_ref());
             }
         }
         let keys: Vec<Cow<'_, str>> = raw.iter().map(key_of).collect();
         let attrs: Vec<(&str, AttrValue<'_>)> =
             raw.iter().zip(&keys).filter_map(|(a, k)| Some((k.as_ref(), value_of(a)?))).collect();
-        metrics.record(instrument, value, &attrs);
+        metrics.record(instrument, value, &attrs, span.as_ref());
     })
 }
 

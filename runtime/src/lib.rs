@@ -46,6 +46,7 @@ let _current = span.enter();
 pub mod config;
 pub mod context;
 pub mod diag;
+pub mod exemplars;
 pub mod export;
 pub mod exports;
 pub mod intern;

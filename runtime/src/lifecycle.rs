@@ -388,7 +388,7 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
     let logs = crate::logs::build(&config, resource, scope.clone());
     let metrics = meter_provider.as_ref().map(|mp| {
         use opentelemetry::metrics::MeterProvider as _;
-        Metrics::new(&mp.meter_with_scope(scope))
+        Metrics::new(&mp.meter_with_scope(scope), config.exemplar_filter)
     });
 
     // Application code using the same opentelemetry version shares our pipeline and context.

@@ -14,13 +14,15 @@
 //! methods × statuses) is one hash of the raw attributes, a shared read lock and the
 //! bucket update, with no allocation and none of the SDK's attribute hashing ([`Resolved`]).
 
+use crate::exemplars::{self, Filter, Reservoir};
 use crate::intern;
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{BoundHistogram, Histogram, Meter};
+use opentelemetry::trace::SpanContext;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 
 /// Distinct values admitted per attribute key before folding into [`OTHER`].
 pub const MAX_VALUES_PER_KEY: usize = 100;
@@ -250,15 +252,22 @@ impl<T> Resolved<T> {
     }
 }
 
-/// The duration histograms and their limiter.
+/// A resolved attribute set: its bound histogram and its exemplar reservoir.
+struct BoundSet {
+    histogram: BoundHistogram<f64>,
+    exemplars: Option<Arc<Reservoir>>,
+}
+
+/// The duration histograms, their limiter and their exemplars.
 pub struct Metrics {
-    histograms: Vec<(u32, Histogram<f64>)>,
+    histograms: Vec<(u32, &'static str, Histogram<f64>)>,
     limiter: Limiter,
-    resolved: Resolved<BoundHistogram<f64>>,
+    resolved: Resolved<BoundSet>,
+    exemplar_filter: Filter,
 }
 
 impl Metrics {
-    pub fn new(meter: &Meter) -> Self {
+    pub fn new(meter: &Meter, exemplar_filter: Filter) -> Self {
         let histograms = INSTRUMENTS
             .iter()
             .map(|(id, name, description)| {
@@ -268,29 +277,50 @@ impl Metrics {
                     .with_description(*description)
                     .with_boundaries(DURATION_BUCKETS.to_vec())
                     .build();
-                (*id, h)
+                (*id, *name, h)
             })
             .collect();
-        Metrics { histograms, limiter: Limiter::new(MAX_VALUES_PER_KEY), resolved: Resolved::default() }
+        Metrics {
+            histograms,
+            limiter: Limiter::new(MAX_VALUES_PER_KEY),
+            resolved: Resolved::default(),
+            exemplar_filter,
+        }
     }
 
-    /// Record `value` on instrument `id` (unknown ids are ignored).
-    pub fn record(&self, id: u32, value: f64, attrs: &[(&str, AttrValue<'_>)]) {
-        let Some((_, histogram)) = self.histograms.iter().find(|(i, _)| *i == id) else {
+    /// Record `value` on instrument `id` (unknown ids are ignored); `span` is the measured
+    /// call's span context, offered as an exemplar.
+    pub fn record(&self, id: u32, value: f64, attrs: &[(&str, AttrValue<'_>)], span: Option<&SpanContext>) {
+        let Some((_, name, histogram)) = self.histograms.iter().find(|(i, _, _)| *i == id) else {
             return;
         };
         if !value.is_finite() || value < 0.0 {
             return;
         }
-        let Err(hash) = self.resolved.lookup(id, attrs, |bound| bound.record(value)) else {
+        let filter = self.exemplar_filter;
+        let offer = |exemplars: &Option<Arc<Reservoir>>| {
+            if let Some(r) = exemplars
+                && filter != Filter::AlwaysOff
+            {
+                r.offer(filter, value, span)
+            }
+        };
+        let hit = |set: &BoundSet| {
+            set.histogram.record(value);
+            offer(&set.exemplars);
+        };
+        let Err(hash) = self.resolved.lookup(id, attrs, hit) else {
             return;
         };
         let attributes = self.resolve(attrs);
+        let exemplars =
+            (filter != Filter::AlwaysOff).then(|| exemplars::reservoir(name, &attributes, &DURATION_BUCKETS)).flatten();
+        offer(&exemplars);
         if self.resolved.has_room() {
             // Bound: later records of this set skip the SDK's attribute hashing too.
             let bound = histogram.bind(&attributes);
             bound.record(value);
-            self.resolved.remember(hash, id, attrs, bound);
+            self.resolved.remember(hash, id, attrs, BoundSet { histogram: bound, exemplars });
         } else {
             histogram.record(value, &attributes);
         }
@@ -404,11 +434,12 @@ mod tests {
     #[test]
     fn caching_keeps_the_limiter_semantics() {
         let meter_provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
-        let metrics = Metrics::new(&opentelemetry::metrics::MeterProvider::meter(&meter_provider, "t"));
+        let metrics =
+            Metrics::new(&opentelemetry::metrics::MeterProvider::meter(&meter_provider, "t"), Filter::TraceBased);
         let resolve = |v: &str| metrics.resolve(&[("http.route", AttrValue::Str(v))]);
         for i in 0..MAX_VALUES_PER_KEY {
             let route = format!("/r{i}");
-            metrics.record(1, 0.1, &[("http.route", AttrValue::Str(&route))]);
+            metrics.record(1, 0.1, &[("http.route", AttrValue::Str(&route))], None);
         }
         assert_eq!(resolve("/r0"), vec![KeyValue::new("http.route", "/r0")], "admitted values stay admitted");
         assert_eq!(resolve("/new"), vec![KeyValue::new("http.route", OTHER)], "a full key stays full");
@@ -421,15 +452,15 @@ mod tests {
         let exporter = InMemoryMetricExporter::default();
         let provider =
             SdkMeterProvider::builder().with_reader(PeriodicReader::builder(exporter.clone()).build()).build();
-        let metrics = Metrics::new(&opentelemetry::metrics::MeterProvider::meter(&provider, "t"));
+        let metrics = Metrics::new(&opentelemetry::metrics::MeterProvider::meter(&provider, "t"), Filter::TraceBased);
         let ok = [("http.request.method", AttrValue::Str("GET")), ("http.response.status_code", AttrValue::I64(200))];
         let failed =
             [("http.request.method", AttrValue::Str("GET")), ("http.response.status_code", AttrValue::I64(500))];
         for _ in 0..3 {
-            metrics.record(1, 0.5, &ok);
+            metrics.record(1, 0.5, &ok, None);
         }
-        metrics.record(1, 2.0, &failed);
-        metrics.record(2, 1.0, &ok);
+        metrics.record(1, 2.0, &failed, None);
+        metrics.record(2, 1.0, &ok, None);
         provider.force_flush().expect("flush");
 
         let mut points = Vec::new();

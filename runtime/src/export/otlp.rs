@@ -529,7 +529,8 @@ fn data_points(request: &ExportMetricsServiceRequest) -> u64 {
 
 impl PushMetricExporter for OtlpMetricExporter {
     async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
-        let request = ExportMetricsServiceRequest::from(metrics);
+        let mut request = ExportMetricsServiceRequest::from(metrics);
+        crate::exemplars::attach(&mut request);
         let items = data_points(&request);
         self.client.export(&request, items, |r: ExportMetricsServiceResponse| {
             r.partial_success.map(|p| (p.rejected_data_points, p.error_message))

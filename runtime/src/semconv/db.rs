@@ -359,7 +359,7 @@ pub fn db_end(rec: &Rec<'_>, call: &Call, seconds: f64, status_code: &str, error
     attrs.str("db.collection.name", &db.collection).str("db.namespace", &conn.namespace);
     attrs.str("db.response.status_code", status_code).str("error.type", error);
     attrs.str("server.address", &conn.address).int("server.port", conn.port);
-    record(DURATION, seconds, &attrs.0);
+    record(rec, DURATION, seconds, &attrs.0);
 }
 
 #[unsafe(no_mangle)]

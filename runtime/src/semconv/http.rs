@@ -263,7 +263,7 @@ pub fn server_end(rec: &Rec<'_>, call: &Call, seconds: f64, status: u32, given_e
     attrs.int("http.response.status_code", i64::from(status));
     attrs.str("http.route", route.as_deref().unwrap_or("")).str("network.protocol.version", server.version);
     attrs.str("error.type", error);
-    record(SERVER_DURATION, seconds, &attrs.0);
+    record(rec, SERVER_DURATION, seconds, &attrs.0);
 }
 
 /// Start a CLIENT span under the current context: named `{method}`, `url.full` built (and
@@ -328,7 +328,7 @@ pub fn client_end(rec: &Rec<'_>, call: &Call, seconds: f64, status: u32, v: &str
     attrs.str("http.request.method", client.method).str("url.scheme", &client.scheme);
     attrs.int("http.response.status_code", i64::from(status)).str("network.protocol.version", version);
     attrs.str("error.type", error).str("server.address", &client.address).int("server.port", client.port);
-    record(CLIENT_DURATION, seconds, &attrs.0);
+    record(rec, CLIENT_DURATION, seconds, &attrs.0);
 }
 
 /// Set or claim the route (see the module docs).

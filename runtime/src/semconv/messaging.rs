@@ -87,7 +87,7 @@ pub fn messaging_end(rec: &Rec<'_>, call: &Call, seconds: f64, error: &str, desc
     attrs.str("messaging.operation.type", m.operation_type).str("messaging.destination.name", &m.destination);
     attrs.str("error.type", error).str("server.address", &m.address).int("server.port", m.port);
     let instrument = if m.operation_type == "process" { PROCESS_DURATION } else { CLIENT_DURATION };
-    record(instrument, seconds, &attrs.0);
+    record(rec, instrument, seconds, &attrs.0);
 }
 
 #[unsafe(no_mangle)]

@@ -147,6 +147,16 @@ impl Rec<'_> {
     pub fn recording(&self) -> bool {
         self.0.is_some()
     }
+    /// The span's context (`None` when it does not record).
+    pub fn span_context(&self) -> Option<opentelemetry::trace::SpanContext> {
+        use opentelemetry::trace::{Span as _, TraceContextExt};
+        let live = self.0?;
+        let guard = live.lock();
+        Some(match &*guard {
+            Live::Detached { span, .. } => span.span_context().clone(),
+            Live::InContext(cx) => cx.span().span_context().clone(),
+        })
+    }
     pub fn str(&self, key: &'static str, value: &str) {
         if let (Some(state), false) = (self.0, value.is_empty()) {
             span::set(state, Key::from_static_str(key), span::str_value(value.as_bytes()));
@@ -175,10 +185,11 @@ impl Rec<'_> {
     }
 }
 
-/// Record a duration measurement (metrics off: nothing).
-pub(crate) fn record(instrument: u32, seconds: f64, attrs: &[(&str, AttrValue<'_>)]) {
+/// Record a duration measurement of the call whose span `rec` writes (metrics off: nothing);
+/// the span's context is the exemplar's.
+pub(crate) fn record(rec: &Rec<'_>, instrument: u32, seconds: f64, attrs: &[(&str, AttrValue<'_>)]) {
     if let Some(metrics) = lifecycle::runtime().and_then(|rt| rt.metrics.as_ref()) {
-        metrics.record(instrument, seconds, attrs);
+        metrics.record(instrument, seconds, attrs, rec.span_context().as_ref());
     }
 }
 

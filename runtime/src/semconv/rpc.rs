@@ -101,7 +101,7 @@ pub fn rpc_end(rec: &Rec<'_>, call: &Call, seconds: f64, code: i32, given: &str,
     attrs.str("rpc.system.name", &rpc.system).str("rpc.method", &rpc.method);
     attrs.str("rpc.response.status_code", status).str("error.type", error);
     attrs.str("server.address", &rpc.address).int("server.port", rpc.port);
-    record(if rpc.server { SERVER_DURATION } else { CLIENT_DURATION }, seconds, &attrs.0);
+    record(rec, if rpc.server { SERVER_DURATION } else { CLIENT_DURATION }, seconds, &attrs.0);
 }
 
 #[unsafe(no_mangle)]
