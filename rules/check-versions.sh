@@ -95,6 +95,25 @@ for v in 0.4.22 0.4.35; do
     add log log "$v" '' '' "$log_main"
 done
 
+tracing_main='use tracing_core::span::{Attributes, Id, Record};
+struct S;
+impl tracing_core::Subscriber for S {
+    fn enabled(&self, _: &tracing_core::Metadata<'"'"'_>) -> bool { true }
+    fn new_span(&self, _: &Attributes<'"'"'_>) -> Id { Id::from_u64(1) }
+    fn record(&self, _: &Id, _: &Record<'"'"'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, _: &tracing_core::Event<'"'"'_>) {}
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+}
+fn main() {
+    let dispatch = tracing_core::Dispatch::new(S);
+    tracing_core::dispatcher::with_default(&dispatch, || {});
+}'
+for v in 0.1.30 0.1.36; do
+    add tracing tracing-core "$v" '' '' "$tracing_main"
+done
+
 redis_main='use redis::{AsyncCommands, Commands};
 #[tokio::main]
 async fn main() {

@@ -1,0 +1,247 @@
+// Advice of the `tracing` pack, compiled inside tracing-core as `mod __otel_advice_tracing`.
+// Edition 2018 (tracing-core's): no let chains.
+
+use crate::field::{Field, Visit};
+use crate::span::{Attributes, Current, Id, Record};
+use crate::subscriber::{Interest, Subscriber};
+use crate::{Dispatch, Event, LevelFilter, Metadata};
+use std::any::TypeId;
+use std::convert::TryFrom;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+/// `Dispatch::new`'s subscriber, wrapped.
+pub fn wrap<S>(subscriber: S) -> OtelSubscriber<S> {
+    OtelSubscriber { inner: subscriber, on: __otel::enabled("tracing") }
+}
+
+/// Forwards every call to `inner`; mirrors spans and events when the pack is on.
+pub struct OtelSubscriber<S> {
+    inner: S,
+    on: bool,
+}
+
+/// Live mirrored spans, by (subscriber address, tracing span id).
+fn spans() -> &'static Mutex<HashMap<(usize, u64), __otel::Span>> {
+    static SPANS: OnceLock<Mutex<HashMap<(usize, u64), __otel::Span>>> = OnceLock::new();
+    SPANS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+std::thread_local! {
+    /// Contexts attached by `enter`, detached by the matching `exit`.
+    static ENTERED: RefCell<Vec<((usize, u64), __otel::Entered)>> = RefCell::new(Vec::new());
+}
+
+impl<S> OtelSubscriber<S> {
+    fn key(&self, id: &Id) -> (usize, u64) {
+        (self as *const Self as usize, id.into_u64())
+    }
+
+    /// The context of mirrored span `id` (entered for a moment to capture it).
+    fn context_of(&self, id: &Id) -> __otel::Context {
+        let map = spans().lock().unwrap_or_else(|e| e.into_inner());
+        match map.get(&self.key(id)) {
+            Some(span) => {
+                let _entered = span.enter();
+                __otel::Context::current()
+            }
+            None => __otel::Context::current(),
+        }
+    }
+}
+
+/// Fields as span attributes (`otel.name` renames the span).
+struct SpanFields<'a>(&'a __otel::Span);
+
+impl Visit for SpanFields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.record_str(field, &format!("{value:?}"))
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "otel.name" {
+            self.0.set_name(value)
+        } else {
+            self.0.str(field.name(), value)
+        }
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.i64(field.name(), value)
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        match i64::try_from(value) {
+            Ok(v) => self.0.i64(field.name(), v),
+            Err(_) => self.0.str(field.name(), &value.to_string()),
+        }
+    }
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.0.f64(field.name(), value)
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.bool(field.name(), value)
+    }
+}
+
+/// An event's message and fields, for its log record.
+#[derive(Default)]
+struct EventFields {
+    message: String,
+    fields: Vec<(&'static str, String)>,
+    from_log: bool,
+}
+
+impl Visit for EventFields {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.record_str(field, &format!("{value:?}"))
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "message" => self.message = value.to_owned(),
+            "log.target" => self.from_log = true,
+            name => self.fields.push((name, value.to_owned())),
+        }
+    }
+}
+
+fn severity(level: &crate::Level) -> u32 {
+    match *level {
+        crate::Level::ERROR => 17,
+        crate::Level::WARN => 13,
+        crate::Level::INFO => 9,
+        crate::Level::DEBUG => 5,
+        _ => 1,
+    }
+}
+
+impl<S: Subscriber> Subscriber for OtelSubscriber<S> {
+    fn on_register_dispatch(&self, subscriber: &Dispatch) {
+        self.inner.on_register_dispatch(subscriber)
+    }
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        self.inner.register_callsite(metadata)
+    }
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        self.inner.enabled(metadata)
+    }
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        self.inner.max_level_hint()
+    }
+    fn new_span(&self, attrs: &Attributes<'_>) -> Id {
+        let id = self.inner.new_span(attrs);
+        if !self.on {
+            return id;
+        }
+        let parent = if attrs.is_contextual() {
+            __otel::Context::current()
+        } else {
+            match attrs.parent() {
+                Some(parent) => self.context_of(parent),
+                None => __otel::Context::empty(),
+            }
+        };
+        let meta = attrs.metadata();
+        let span = __otel::Span::start_with_parent(&parent, meta.name(), __otel::INTERNAL);
+        if span.is_recording() {
+            if let Some(file) = meta.file() {
+                span.str("code.file.path", file);
+            }
+            if let Some(line) = meta.line() {
+                span.i64("code.line.number", i64::from(line));
+            }
+            attrs.record(&mut SpanFields(&span));
+        }
+        if !span.is_none() {
+            spans().lock().unwrap_or_else(|e| e.into_inner()).insert(self.key(&id), span);
+        }
+        id
+    }
+    fn record(&self, span: &Id, values: &Record<'_>) {
+        self.inner.record(span, values);
+        if self.on {
+            if let Some(s) = spans().lock().unwrap_or_else(|e| e.into_inner()).get(&self.key(span)) {
+                values.record(&mut SpanFields(s));
+            }
+        }
+    }
+    fn record_follows_from(&self, span: &Id, follows: &Id) {
+        self.inner.record_follows_from(span, follows)
+    }
+    fn event_enabled(&self, event: &Event<'_>) -> bool {
+        self.inner.event_enabled(event)
+    }
+    fn event(&self, event: &Event<'_>) {
+        self.inner.event(event);
+        if !self.on {
+            return;
+        }
+        let mut fields = EventFields::default();
+        event.record(&mut fields);
+        if fields.from_log {
+            return;
+        }
+        let meta = event.metadata();
+        let mut attrs: Vec<(&str, __otel::Value<'_>)> =
+            fields.fields.iter().map(|(k, v)| (*k, __otel::Value::Str(v.as_str()))).collect();
+        if let Some(file) = meta.file() {
+            attrs.push(("code.file.path", __otel::Value::Str(file)));
+        }
+        if let Some(line) = meta.line() {
+            attrs.push(("code.line.number", __otel::Value::I64(i64::from(line))));
+        }
+        __otel::log(severity(meta.level()), &fields.message, meta.target(), &attrs);
+    }
+    fn enter(&self, span: &Id) {
+        self.inner.enter(span);
+        if !self.on {
+            return;
+        }
+        let key = self.key(span);
+        let map = spans().lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = map.get(&key) {
+            let entered = s.enter();
+            drop(map);
+            let _ = ENTERED.try_with(|stack| stack.borrow_mut().push((key, entered)));
+        }
+    }
+    fn exit(&self, span: &Id) {
+        if self.on {
+            let key = self.key(span);
+            let _ = ENTERED.try_with(|stack| {
+                let mut stack = stack.borrow_mut();
+                if let Some(at) = stack.iter().rposition(|(k, _)| *k == key) {
+                    // Later entries (entered after this one and not exited) detach first.
+                    let later = stack.split_off(at + 1);
+                    stack.pop();
+                    stack.extend(later);
+                }
+            });
+        }
+        self.inner.exit(span)
+    }
+    fn clone_span(&self, id: &Id) -> Id {
+        self.inner.clone_span(id)
+    }
+    #[allow(deprecated)]
+    fn drop_span(&self, id: Id) {
+        self.inner.drop_span(id)
+    }
+    fn try_close(&self, id: Id) -> bool {
+        let key = self.key(&id);
+        let closed = self.inner.try_close(id);
+        if closed && self.on {
+            // Dropping the span ends it (outside the lock).
+            let span = spans().lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+            drop(span);
+        }
+        closed
+    }
+    fn current_span(&self) -> Current {
+        self.inner.current_span()
+    }
+    unsafe fn downcast_raw(&self, id: TypeId) -> Option<*const ()> {
+        if id == TypeId::of::<Self>() {
+            return Some(self as *const Self as *const ());
+        }
+        unsafe { self.inner.downcast_raw(id) }
+    }
+}
