@@ -4,7 +4,7 @@
 //! current where it was logged (none outside it), severity, body, target and code location;
 //! env_logger's own output is unchanged; the pack's switch turns the records off.
 
-use cargo_otel_tests::{copy_fixture, host, otel_build_strict, read_spans, shared_otel_target};
+use cargo_otel_tests::{cargo_otel, copy_fixture, host, otel_build_strict, read_spans, shared_otel_target};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -57,6 +57,17 @@ fn log_records_carry_the_current_span_context() {
     assert_eq!(records[1]["target"], "shop::stock");
     assert_eq!(records[3]["severity_number"], 17);
     assert_eq!(records[3]["severity_text"], "ERROR");
+
+    // `cargo otel view` shows each record under its span.
+    let view = Command::new(cargo_otel())
+        .args(["otel", "view", "--all", "--store"])
+        .arg(dir.path().join("store"))
+        .output()
+        .expect("cargo otel view");
+    let text = String::from_utf8_lossy(&view.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.contains("· ERROR out of stock")).unwrap_or_else(|| panic!("{text}"));
+    assert!(lines[at - 1].contains("· INFO reserving pear") && lines[at - 2].contains("reserve"), "{text}");
 
     // The switch: the same binary emits no log records, and still logs and traces.
     let off = tempfile::tempdir().expect("tempdir");

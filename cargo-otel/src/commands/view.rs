@@ -2,7 +2,8 @@
 //!
 //! The store is what otel-runtime's `file` exporter writes (JSON Lines, one span a line, in
 //! `target/otel/traces/*.jsonl`, or `$CARGO_OTEL_STORE`). Spans of one trace may come from
-//! several processes: they are joined by trace id.
+//! several processes: they are joined by trace id. Log records (the store's `logs/`) are
+//! shown under the span that was current when they were emitted.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
@@ -55,6 +56,42 @@ pub fn read_store(dir: &Path) -> Result<Vec<StoredSpan>> {
     Ok(spans)
 }
 
+/// One log record as the file store writes it (`logs/*.jsonl`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoredLog {
+    #[serde(default)]
+    pub span_id: String,
+    #[serde(default)]
+    pub time_unix_nano: u64,
+    #[serde(default)]
+    pub severity_text: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+/// The log records of the store's `logs/` by the span they were emitted under, oldest
+/// first (no `logs/`: none).
+pub fn read_logs(dir: &Path) -> HashMap<String, Vec<StoredLog>> {
+    let mut by_span: HashMap<String, Vec<StoredLog>> = HashMap::new();
+    for entry in std::fs::read_dir(dir.join("logs")).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let Ok(file) = std::fs::File::open(&path) else { continue };
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            for line in std::io::BufReader::new(file).lines().map_while(Result::ok) {
+                if let Ok(log) = serde_json::from_str::<StoredLog>(&line)
+                    && !log.span_id.is_empty()
+                {
+                    by_span.entry(log.span_id.clone()).or_default().push(log);
+                }
+            }
+        }
+    }
+    for logs in by_span.values_mut() {
+        logs.sort_by_key(|l| l.time_unix_nano);
+    }
+    by_span
+}
+
 /// Group spans by trace, oldest first.
 pub fn traces(spans: Vec<StoredSpan>) -> Vec<Vec<StoredSpan>> {
     let mut by_trace: HashMap<String, Vec<StoredSpan>> = HashMap::new();
@@ -91,8 +128,9 @@ fn format_duration(nanos: u64) -> String {
     }
 }
 
-/// Render one trace as an indented tree with a time bar.
-pub fn render(trace: &[StoredSpan], width: usize) -> String {
+/// Render one trace as an indented tree with a time bar, each span's log records (from
+/// [`read_logs`]) under it.
+pub fn render(trace: &[StoredSpan], logs: &HashMap<String, Vec<StoredLog>>, width: usize) -> String {
     let Some(first) = trace.first() else {
         return String::new();
     };
@@ -120,15 +158,15 @@ pub fn render(trace: &[StoredSpan], width: usize) -> String {
         if trace.len() == 1 { "" } else { "s" },
         services.join(", ")
     );
-    fn walk(
-        out: &mut String,
-        span: &StoredSpan,
-        depth: usize,
-        children: &HashMap<&str, Vec<&StoredSpan>>,
+    struct Tree<'a> {
+        children: HashMap<&'a str, Vec<&'a StoredSpan>>,
+        logs: &'a HashMap<String, Vec<StoredLog>>,
         start: u64,
         total: u64,
         width: usize,
-    ) {
+    }
+    fn walk(out: &mut String, span: &StoredSpan, depth: usize, tree: &Tree<'_>) {
+        let (start, total, width) = (tree.start, tree.total, tree.width);
         let offset = ((span.start_unix_nano.saturating_sub(start)) as f64 / total as f64 * width as f64) as usize;
         let len = (((span.end_unix_nano.saturating_sub(span.start_unix_nano)) as f64 / total as f64 * width as f64)
             .ceil() as usize)
@@ -153,14 +191,25 @@ pub fn render(trace: &[StoredSpan], width: usize) -> String {
             span.service_name,
             attrs.join(" ")
         ));
-        if let Some(kids) = children.get(span.span_id.as_str()) {
+        for log in tree.logs.get(&span.span_id).into_iter().flatten() {
+            out.push_str(&format!(
+                "  {} {:>8}  {}  · {} {}\n",
+                " ".repeat(width),
+                format!("+{}", format_duration(log.time_unix_nano.saturating_sub(start))),
+                "  ".repeat(depth),
+                log.severity_text,
+                log.body
+            ));
+        }
+        if let Some(kids) = tree.children.get(span.span_id.as_str()) {
             for kid in kids {
-                walk(out, kid, depth + 1, children, start, total, width);
+                walk(out, kid, depth + 1, tree);
             }
         }
     }
+    let tree = Tree { children, logs, start, total, width };
     for root in roots {
-        walk(&mut out, root, 0, &children, start, total, width);
+        walk(&mut out, root, 0, &tree);
     }
     out
 }
@@ -180,6 +229,7 @@ pub fn run(args: &Args, opts: &ViewOpts) -> Result<ExitCode> {
     let dir = store_dir(args, opts)?;
     let (last, all, wanted) = (opts.last, opts.all, opts.trace.clone());
     let mut list = traces(read_store(&dir)?);
+    let logs = read_logs(&dir);
     if let Some(id) = &wanted {
         list.retain(|t| t.first().is_some_and(|s| s.trace_id.starts_with(id.as_str())));
         if list.is_empty() {
@@ -192,7 +242,7 @@ pub fn run(args: &Args, opts: &ViewOpts) -> Result<ExitCode> {
         println!("no traces in {}", dir.display());
     }
     for trace in &list {
-        println!("{}", render(trace, 30));
+        println!("{}", render(trace, &logs, 30));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -220,11 +270,27 @@ mod tests {
     #[test]
     fn renders_children_under_parents() {
         let t = vec![span("a", "", "GET /x", 0, 10_000_000), span("b", "a", "child", 2_000_000, 4_000_000)];
-        let out = render(&t, 10);
+        let out = render(&t, &HashMap::new(), 10);
         let lines: Vec<&str> = out.lines().collect();
         assert!(lines[0].starts_with("trace t1  10.0ms  2 spans  [svc]"), "{out}");
         assert!(lines[1].contains("GET /x"));
         assert!(lines[2].contains("  child"), "{out}");
         assert!(lines[2].contains("2.0ms"), "{out}");
+    }
+
+    #[test]
+    fn log_records_appear_under_their_span() {
+        let t = vec![span("a", "", "GET /x", 0, 10_000_000), span("b", "a", "child", 2_000_000, 4_000_000)];
+        let log = |body: &str, at: u64| StoredLog {
+            span_id: "b".into(),
+            time_unix_nano: at,
+            severity_text: "WARN".into(),
+            body: body.into(),
+        };
+        let logs = HashMap::from([("b".to_string(), vec![log("slow query", 3_000_000)])]);
+        let out = render(&t, &logs, 10);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[2].contains("child"), "{out}");
+        assert!(lines[3].contains("+3.0ms") && lines[3].ends_with("· WARN slow query"), "{out}");
     }
 }
