@@ -216,10 +216,16 @@ fn actix_requests_are_traces_across_awc_and_spawned_tasks() {
         stdout.iter().any(|l| l.starts_with(&format!("metric {name} {{")) && needles.iter().all(|n| l.contains(n)))
     };
     assert!(
-        metric("http.server.request.duration", &["http.route=/quotes/{id}", "http.response.status_code=200", "count=1 "]),
+        metric(
+            "http.server.request.duration",
+            &["http.route=/quotes/{id}", "http.response.status_code=200", "count=1 "]
+        ),
         "{stdout:#?}"
     );
-    assert!(metric("http.server.request.duration", &["http.route=/prices/{id}", "http.response.status_code=200", "count=2 "]));
+    assert!(metric(
+        "http.server.request.duration",
+        &["http.route=/prices/{id}", "http.response.status_code=200", "count=2 "]
+    ));
     assert!(metric("http.server.request.duration", &["http.route=/broken", "error.type=500"]));
     assert!(metric("http.client.request.duration", &["http.response.status_code=200", "count=2 "]), "{stdout:#?}");
 }

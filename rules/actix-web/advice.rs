@@ -1,5 +1,5 @@
 // Advice for actix-web 4.x, spliced as `mod __otel_advice_actix_web` at actix-web's crate
-// root. Uses actix-web's public `ServiceRequest`/`HttpRequest` only.
+// root. Uses actix-web's public `ServiceRequest` only.
 
 /// OnEnter of `ResourceService::call`: the request was routed to this resource; its pattern
 /// (scope prefixes included) is the route of the SERVER span current now.
@@ -8,7 +8,7 @@ pub fn resource_call(req: &crate::dev::ServiceRequest) {
     if !__otel::enabled("actix-web") || __otel::Context::current().is_empty() {
         return;
     }
-    if let Some(route) = req.request().match_pattern() {
+    if let Some(route) = req.match_pattern() {
         __otel::http_server_route(&route);
     }
 }

@@ -71,7 +71,9 @@ pub fn send_enter(sender: &RequestSender) -> Armed {
 
 fn inject(req: &mut ConnectRequest) {
     match req {
-        ConnectRequest::Client(RequestHeadType::Owned(head), ..) => __otel::inject(&mut ActixCarrier(&mut head.headers)),
+        ConnectRequest::Client(RequestHeadType::Owned(head), ..) => {
+            __otel::inject(&mut ActixCarrier(&mut head.headers))
+        }
         ConnectRequest::Client(RequestHeadType::Rc(_, extra), ..) => {
             __otel::inject(&mut ActixCarrier(extra.get_or_insert_with(HeaderMap::new)))
         }
@@ -118,11 +120,19 @@ pub fn send_exit(armed: Armed, sent: SendClientRequest) -> SendClientRequest {
     };
     match sent {
         SendClientRequest::Fut(future, delay, decompress) => {
-            let instrumented = __otel::instrument_with(span, future, |span: &__otel::Span, out: &Result<ConnectResponse, SendRequestError>| match out {
-                Ok(ConnectResponse::Client(res)) => span.http_client_end(res.status().as_u16(), actix_protocol_version(res.version()), "", ""),
-                Ok(ConnectResponse::Tunnel(head, _)) => span.http_client_end(head.status.as_u16(), actix_protocol_version(head.version), "", ""),
-                Err(e) => span.http_client_end(0, "", error_kind(e), &e.to_string()),
-            });
+            let instrumented = __otel::instrument_with(
+                span,
+                future,
+                |span: &__otel::Span, out: &Result<ConnectResponse, SendRequestError>| match out {
+                    Ok(ConnectResponse::Client(res)) => {
+                        span.http_client_end(res.status().as_u16(), actix_protocol_version(res.version()), "", "")
+                    }
+                    Ok(ConnectResponse::Tunnel(head, _)) => {
+                        span.http_client_end(head.status.as_u16(), actix_protocol_version(head.version), "", "")
+                    }
+                    Err(e) => span.http_client_end(0, "", error_kind(e), &e.to_string()),
+                },
+            );
             SendClientRequest::Fut(Box::pin(instrumented), delay, decompress)
         }
         SendClientRequest::Err(err) => {
