@@ -5,6 +5,8 @@
 //!   child of the `traceparent` the test sends;
 //! - `GET /shop/{id}/refresh` makes its awc call in a task spawned with `actix_web::rt::spawn`
 //!   (tokio's `spawn_local` underneath, the tokio pack): SERVER → task → CLIENT → SERVER;
+//!   and an App middleware's spawned task, after the handler's response, is under the same
+//!   SERVER span (the span is current in the middleware's future too);
 //! - a 500 is an error, a 404 is not; a routing miss keeps the name `{method}` and no route;
 //! - the console metrics carry `http.server.request.duration` by route and
 //!   `http.client.request.duration`;
@@ -176,7 +178,7 @@ fn actix_requests_are_traces_across_awc_and_spawned_tasks() {
     assert_eq!(get(&shop.addr, "/prices/200").0, 404);
     let stdout = stop(shop);
     let spans = read_spans(&store);
-    assert_eq!(spans.len(), 10, "3 + 4 + 1 + 1 + 1 spans: {spans:#?}");
+    assert_eq!(spans.len(), 11, "3 + 5 + 1 + 1 + 1 spans: {spans:#?}");
 
     // SERVER → CLIENT → SERVER, the first under the caller's traceparent.
     let quote = server(&spans, "/quotes/3");
@@ -191,10 +193,15 @@ fn actix_requests_are_traces_across_awc_and_spawned_tasks() {
     let refresh = server(&spans, "/shop/4/refresh");
     assert_server(refresh, port, "GET /shop/{id}/refresh", Some("/shop/{id}/refresh"), "/shop/4/refresh", 200);
     assert_eq!(refresh["parent_span_id"], PARENT_ID);
-    let task = only_child(&spans, refresh);
-    assert_eq!(task["name"], "tokio::task::spawn_local", "{task:#}");
-    assert_eq!(task["kind"], "internal");
-    assert_eq!(attr(task, "code.function.name"), "actix_shop::refresh");
+    let tasks: Vec<&Value> = spans.iter().filter(|s| s["parent_span_id"] == refresh["span_id"]).collect();
+    assert_eq!(tasks.len(), 2, "the handler's task and the middleware's: {tasks:#?}");
+    for task in &tasks {
+        assert_eq!(task["name"], "tokio::task::spawn_local", "{task:#}");
+        assert_eq!(task["kind"], "internal");
+    }
+    let task = *tasks.iter().find(|t| attr(t, "code.function.name") == "actix_shop::refresh").expect("handler task");
+    let audit = *tasks.iter().find(|t| attr(t, "code.function.name") == "actix_shop::audit").expect("middleware task");
+    assert!(spans.iter().all(|s| s["parent_span_id"] != audit["span_id"]), "the audit task calls nothing");
     let price = assert_price_call(&spans, task, port, 4);
     assert_eq!(by_id(&spans, &price["parent_span_id"])["parent_span_id"], task["span_id"]);
 

@@ -14,12 +14,15 @@
 //! - `GET /broken`: 500.
 //! - anything else: 404 from the routing (no resource matches).
 //!
+//! Middleware: after a `/shop/…` request is answered, an App-level `wrap_fn` writes an
+//! audit entry in a spawned task (and waits for it), as an access log would.
+//!
 //! Environment: `SHOP_ADDR` (default `127.0.0.1:3003`; port 0 picks a free port). The first
 //! line on stdout is `actix-shop listening on ADDR`. SIGINT or SIGTERM stops it gracefully.
 
 use std::{env, io};
 
-use actix_web::{rt, web, App, HttpResponse, HttpServer};
+use actix_web::{dev::Service, rt, web, App, HttpResponse, HttpServer};
 
 const DEFAULT_ADDR: &str = "127.0.0.1:3003";
 
@@ -73,6 +76,11 @@ async fn refresh(path: web::Path<u32>, prices: web::Data<Prices>) -> HttpRespons
     }
 }
 
+/// The audit entry of a `/shop/…` request (stderr stands in for an audit log).
+async fn audit(path: String, status: u16) {
+    eprintln!("actix-shop: audit {path} {status}");
+}
+
 async fn broken() -> HttpResponse {
     HttpResponse::InternalServerError().body("the shop is broken")
 }
@@ -88,6 +96,17 @@ async fn serve() -> io::Result<()> {
     let prices = Prices(format!("http://{local}"));
     let server = HttpServer::new(move || {
         App::new()
+            .wrap_fn(|req, srv| {
+                let path = req.path().to_owned();
+                let response = srv.call(req);
+                async move {
+                    let response = response.await?;
+                    if path.starts_with("/shop/") {
+                        let _ = rt::spawn(audit(path, response.status().as_u16())).await;
+                    }
+                    Ok(response)
+                }
+            })
             .app_data(web::Data::new(awc::Client::default()))
             .app_data(web::Data::new(prices.clone()))
             .route("/prices/{id}", web::get().to(price))
