@@ -225,6 +225,39 @@ hyper_util_main='fn main() {
 add hyper-util hyper-util 0.1.0 'features = ["client-legacy", "http1", "tokio"]' 'socket2 = { version = "0.5", features = ["all"] }' "$hyper_util_main"
 add hyper-util hyper-util 0.1.21 'features = ["client-legacy", "http1", "tokio"]' '' "$hyper_util_main"
 
+actix_web_main='use actix_web::{web, App, HttpResponse, HttpServer};
+fn main() {
+    actix_web::rt::System::new().block_on(async {
+        let server = HttpServer::new(|| {
+            App::new()
+                .route("/items/{id}", web::get().to(|| async { HttpResponse::Ok().finish() }))
+                .service(web::scope("/api").route("/x", web::get().to(|| async { HttpResponse::Ok().finish() })))
+        })
+        .bind("127.0.0.1:0")
+        .unwrap()
+        .run();
+        drop(server);
+    });
+}'
+# actix-web 4 runs on actix-http 3: its check weaves both (the actix-http pack owns the span).
+add actix-web actix-web 4.0.0 'default-features = false, features = ["macros"]' '' "$actix_web_main"
+add actix-web actix-web 4.18.1 'default-features = false, features = ["macros"]' '' "$actix_web_main"
+# actix-http at both ends, with the actix-web of its day (4.0.0 took 3.0.0; today's takes 3.20).
+add actix-http actix-http 3.0.0 'default-features = false' 'actix-web = { version = "=4.0.0", default-features = false, features = ["macros"] }' "$actix_web_main"
+add actix-http actix-http 3.20.0 'default-features = false' 'actix-web = { version = "4", default-features = false, features = ["macros"] }' "$actix_web_main"
+
+awc_main='fn main() {
+    actix_rt::System::new().block_on(async {
+        let client = awc::Client::default();
+        let _ = client.get("http://127.0.0.1:9/").send().await;
+        let frozen = client.get("http://127.0.0.1:9/").freeze().unwrap();
+        let _ = frozen.send().await;
+        let _ = frozen.extra_header(("x-check", "1")).send().await;
+    });
+}'
+add awc awc 3.0.0 'default-features = false' 'actix-rt = "2"' "$awc_main"
+add awc awc 3.11.0 'default-features = false' 'actix-rt = "2"' "$awc_main"
+
 tokio_postgres_main='use tokio_postgres::NoTls;
 #[tokio::main]
 async fn main() {
