@@ -185,7 +185,10 @@ fn chain<'a>(spans: &'a [Value], trace_id: &str, route: &str, rpc: &str) -> [&'a
 }
 
 fn metric_lines<'a>(out: &'a str, name: &str, with: &[&str]) -> Vec<&'a str> {
-    out.lines().filter(|l| l.starts_with(&format!("metric {name} {{"))).filter(|l| with.iter().all(|w| l.contains(w))).collect()
+    out.lines()
+        .filter(|l| l.starts_with(&format!("metric {name} {{")))
+        .filter(|l| with.iter().all(|w| l.contains(w)))
+        .collect()
 }
 
 #[test]
@@ -207,8 +210,7 @@ fn gateway_to_inventory_is_one_trace_over_grpc() {
     }
 
     // Reserve of an unknown sku: NOT_FOUND fails the client's span, not the server's.
-    let [http, client, server] =
-        chain(&spans, T_MISSING, "POST /orders/{sku}", "shop.inventory.v1.Inventory/Reserve");
+    let [http, client, server] = chain(&spans, T_MISSING, "POST /orders/{sku}", "shop.inventory.v1.Inventory/Reserve");
     assert_eq!(attr(http, "http.response.status_code"), 404);
     assert_eq!(http["status"], "unset", "a 404 is not a server error");
     assert_eq!(attr(client, "rpc.response.status_code"), "NOT_FOUND");

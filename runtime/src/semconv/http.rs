@@ -499,7 +499,8 @@ mod tests {
         let rpc = crate::abi::OtelRpcV1 { method: S::new("shop.Stand/Back"), ..Default::default() };
         let call = super::super::rpc::__otel_v1_rpc_start(0, 2, &rpc);
         let token = crate::exports::__otel_v1_span_attach(call);
-        let fields = OtelHttpClientV1 { method: S::new("POST"), host: S::new("rpc-transport.test"), ..Default::default() };
+        let fields =
+            OtelHttpClientV1 { method: S::new("POST"), host: S::new("rpc-transport.test"), ..Default::default() };
         assert_eq!(__otel_v1_http_client_start(&fields), 0, "the RPC span stands for the call");
         // The injection that follows carries the RPC call's context.
         let mut headers = std::collections::HashMap::<String, String>::new();
