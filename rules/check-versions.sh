@@ -267,8 +267,10 @@ async fn main() {
     let _ = client.ready().await;
     let _server = tonic::transport::Server::builder();
 }'
+# tonic 0.12's router is axum 0.7, which no pack covers (an error under --strict): off.
 for v in 0.12.0 0.12.3; do
     add tonic-0.12 tonic "$v" '' 'tokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$tonic_main"
+    disable[tonic-0.12-$v]=axum
 done
 for v in 0.13.0 0.14.9; do
     add tonic tonic "$v" '' 'tokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$tonic_main"
