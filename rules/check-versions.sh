@@ -319,6 +319,24 @@ for v in 0.8.9 0.8.10; do
     add r2d2 r2d2 "$v" '' '' "$r2d2_main"
 done
 
+# tonic: a lazy channel and the generic client (its funnels are generic, type-checked where
+# they are woven), no codegen; 0.12 is the `tonic-0_12` pack (its own response body type).
+tonic_main='#[tokio::main]
+async fn main() {
+    let channel = tonic::transport::Endpoint::from_static("http://127.0.0.1:9").connect_lazy();
+    let mut client = tonic::client::Grpc::new(channel);
+    let _ = client.ready().await;
+    let _server = tonic::transport::Server::builder();
+}'
+# tonic 0.12's router is axum 0.7, which no pack covers (an error under --strict): off.
+for v in 0.12.0 0.12.3; do
+    add tonic-0.12 tonic "$v" '' 'tokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$tonic_main"
+    disable[tonic-0.12-$v]=axum
+done
+for v in 0.13.0 0.14.9; do
+    add tonic tonic "$v" '' 'tokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$tonic_main"
+done
+
 std_main='fn main() {
     std::thread::spawn(|| ()).join().unwrap();
     std::thread::Builder::new().name("w".into()).spawn(|| ()).unwrap().join().unwrap();

@@ -38,7 +38,7 @@ pub enum Call {
 /// SERVER span (it is current now, and this router claims it in the runtime), only report the
 /// route later; otherwise extract the remote parent and start the span here.
 pub fn router_enter<B>(req: &mut ::http::Request<B>) -> Option<Call> {
-    if req.extensions().get::<ServerSpanStarted>().is_some() || !__otel::enabled("axum") {
+    if req.extensions().get::<ServerSpanStarted>().is_some() || !__otel::enabled("axum") || is_grpc(req) {
         return None;
     }
     req.extensions_mut().insert(ServerSpanStarted);
@@ -56,6 +56,14 @@ pub fn matched_path<K: Eq + Hash>(id: &K, route_id_to_path: &HashMap<K, Arc<str>
         let path = Arc::clone(path);
         ROUTE.with(|r| *r.borrow_mut() = Some(path));
     }
+}
+
+/// A gRPC call (tonic's router is an axum `Router`): the tonic pack's RPC SERVER span is
+/// the request's only SERVER span.
+fn is_grpc<B>(req: &::http::Request<B>) -> bool {
+    req.headers()
+        .get(::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"))
 }
 
 type BoxedResponse = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;

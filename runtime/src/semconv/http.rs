@@ -267,8 +267,13 @@ pub fn server_end(rec: &Rec<'_>, call: &Call, seconds: f64, status: u32, given_e
 }
 
 /// Start a CLIENT span under the current context: named `{method}`, `url.full` built (and
-/// redacted) only when recording.
+/// redacted) only when recording. Inside an RPC CLIENT call (gRPC over HTTP/2) the HTTP
+/// request is that call's transport: no span (0), so one CLIENT span stands for the RPC;
+/// the caller still injects the current context (the RPC's) if the request lacks one.
 pub fn client_start(f: &OtelHttpClientV1<'_>) -> u64 {
+    if super::rpc::in_client_call() {
+        return 0;
+    }
     let raw_method = text(&f.method);
     let method = method(&raw_method);
     let (scheme, host) = (text(&f.scheme), text(&f.host));
@@ -486,6 +491,32 @@ mod tests {
         assert_eq!(attr(&s, "http.request.method_original").as_deref(), Some("BREW"));
         assert_eq!(attr(&s, "error.type").as_deref(), Some("503"));
         assert!(matches!(s.status, opentelemetry::trace::Status::Error { .. }));
+    }
+
+    #[test]
+    fn no_http_client_span_inside_an_rpc_client_call() {
+        testing::install();
+        let rpc = crate::abi::OtelRpcV1 { method: S::new("shop.Stand/Back"), ..Default::default() };
+        let call = super::super::rpc::__otel_v1_rpc_start(0, 2, &rpc);
+        let token = crate::exports::__otel_v1_span_attach(call);
+        let fields =
+            OtelHttpClientV1 { method: S::new("POST"), host: S::new("rpc-transport.test"), ..Default::default() };
+        assert_eq!(__otel_v1_http_client_start(&fields), 0, "the RPC span stands for the call");
+        // The injection that follows carries the RPC call's context.
+        let mut headers = std::collections::HashMap::<String, String>::new();
+        let rt = crate::lifecycle::runtime().expect("installed");
+        use opentelemetry::propagation::TextMapPropagator;
+        Context::map_current(|cx| rt.propagator.inject_context(cx, &mut headers));
+        crate::exports::__otel_v1_ctx_detach(token);
+        let traceparent = headers.get("traceparent").expect("injected under the RPC span");
+        super::super::rpc::__otel_v1_rpc_end(call, 0, S::default(), S::default());
+        crate::exports::__otel_v1_span_end(call);
+        let s = span("shop.Stand/Back", "rpc.method", "shop.Stand/Back");
+        assert!(traceparent.contains(&s.span_context.span_id().to_string()), "{traceparent}");
+        // Outside it (a server span under the RPC's remote child, or any other caller): a span.
+        let h = __otel_v1_http_client_start(&fields);
+        assert_ne!(h, 0);
+        crate::exports::__otel_v1_span_end(h);
     }
 
     #[test]

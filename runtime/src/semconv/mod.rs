@@ -99,6 +99,10 @@ pub(crate) fn start(
         // The route hand-off rides in the context: see `http::RouteSlot`.
         parent_cx = parent_cx.with_value(http::CurrentServer(server.slot.clone()));
     }
+    if let Facts::Rpc(rpc::Rpc { server: false, .. }) = &facts {
+        // An HTTP client under this call is its transport: see `rpc::CurrentRpcClient`.
+        parent_cx = parent_cx.with_value(rpc::CurrentRpcClient);
+    }
     if let Facts::Db(db) = &facts {
         // Calls started while this one is current refine it instead: see `db::CurrentDb`.
         parent_cx = parent_cx.with_value(db::CurrentDb(db.conn.clone()));

@@ -15,11 +15,21 @@ pub const SERVER_DURATION: u32 = 4;
 pub const CLIENT_DURATION: u32 = 5;
 
 pub struct Rpc {
-    server: bool,
+    pub(super) server: bool,
     system: Box<str>,
     method: Box<str>,
     address: Box<str>,
     port: i64,
+}
+
+/// The context value of an RPC CLIENT call: an HTTP client started under it (the transport
+/// of that call) makes no span of its own (`http::client_start`).
+#[derive(Clone, Copy)]
+pub struct CurrentRpcClient;
+
+/// Whether the current context is inside an RPC CLIENT call.
+pub fn in_client_call() -> bool {
+    Context::map_current(|cx| cx.get::<CurrentRpcClient>().is_some())
 }
 
 /// gRPC status names by code.
