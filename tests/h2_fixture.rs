@@ -18,11 +18,8 @@ use std::process::Command;
 use cargo_otel_tests::{attr, copy_fixture, host, otel_build_strict, read_spans, shared_otel_target, workspace_root};
 use serde_json::Value;
 
-const EXPECTED_PREFIX: &[&str] = &[
-    "/hello 200 HTTP/2.0 hello /hello",
-    "/wait 200 HTTP/2.0 hello /wait",
-    "/release 503 HTTP/2.0 hello /release",
-];
+const EXPECTED_PREFIX: &[&str] =
+    &["/hello 200 HTTP/2.0 hello /hello", "/wait 200 HTTP/2.0 hello /wait", "/release 503 HTTP/2.0 hello /release"];
 
 /// Run `bin` with a file store and the console metrics exporter; returns the app's own
 /// output lines, the metric lines and the spans.
@@ -56,7 +53,10 @@ fn one<'a>(spans: &'a [Value], kind: &str, path: &str) -> &'a Value {
     let key = if kind == "server" { "url.path" } else { "url.full" };
     let found: Vec<&Value> = spans
         .iter()
-        .filter(|s| s["kind"] == kind && attr(s, key).as_str().is_some_and(|p| p.split('?').next().unwrap_or("").ends_with(path)))
+        .filter(|s| {
+            s["kind"] == kind
+                && attr(s, key).as_str().is_some_and(|p| p.split('?').next().unwrap_or("").ends_with(path))
+        })
         .collect();
     assert_eq!(found.len(), 1, "one {kind} span for {path}: {spans:#?}");
     found[0]
@@ -119,7 +119,8 @@ fn http2_streams_get_server_spans_with_their_own_status_and_grpc_stands_back() {
     assert_eq!(grpc_traceparent, format!("00-{trace}-{span_id}-01"));
 
     // The duration metric: HTTP/2 requests are counted with protocol version 2.
-    let server_metrics: Vec<&String> = metrics.iter().filter(|m| m.starts_with("metric http.server.request.duration ")).collect();
+    let server_metrics: Vec<&String> =
+        metrics.iter().filter(|m| m.starts_with("metric http.server.request.duration ")).collect();
     let count = |needles: &[&str]| -> u64 {
         server_metrics
             .iter()
@@ -127,9 +128,17 @@ fn http2_streams_get_server_spans_with_their_own_status_and_grpc_stands_back() {
             .filter_map(|m| m.split(" count=").nth(1)?.split(' ').next()?.parse::<u64>().ok())
             .sum()
     };
-    assert_eq!(count(&["network.protocol.version=2", "http.response.status_code=200", "http.route=/items/{id}"]), 1, "{metrics:#?}");
+    assert_eq!(
+        count(&["network.protocol.version=2", "http.response.status_code=200", "http.route=/items/{id}"]),
+        1,
+        "{metrics:#?}"
+    );
     assert_eq!(count(&["network.protocol.version=2", "http.response.status_code=200"]), 3, "{metrics:#?}");
-    assert_eq!(count(&["network.protocol.version=2", "http.response.status_code=503", "error.type=503"]), 1, "{metrics:#?}");
+    assert_eq!(
+        count(&["network.protocol.version=2", "http.response.status_code=503", "error.type=503"]),
+        1,
+        "{metrics:#?}"
+    );
     assert_eq!(count(&["network.protocol.version=1.1"]), 1, "{metrics:#?}");
 
     // The switch: no hyper SERVER spans; axum (which has its own switch) makes its own.
