@@ -29,7 +29,7 @@ pid=""
 trap '[[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 
 wait_listening() {
-    for _ in $(seq 1 300); do
+    for _ in $(seq 1 1200); do
         grep -q "listening on" "$1" 2>/dev/null && break
         sleep 0.1
     done
