@@ -187,31 +187,65 @@ for v in 0.7.0 0.7.4 0.8.0 0.8.2 0.8.3 0.8.6; do
         "sqlx = { version = \"=$v\", default-features = false, features = [\"runtime-tokio\", \"postgres\", \"mysql\", \"sqlite\"] }\\ntokio = { version = \"1\", features = [\"rt-multi-thread\", \"macros\"] }" "$sqlx_main"
 done
 
+# Both hyper mains build and poll (once, with a no-op waker, never run) an HTTP/2 server
+# connection, so the HTTP/2 join points (`execute_h2stream`, `H2Stream::poll2`, the response
+# head's `from_parts`) are compiled for concrete types, not only type-checked.
 hyper_main='use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+struct Io;
+impl hyper::rt::Read for Io {
+    fn poll_read(self: Pin<&mut Self>, _: &mut Context<'"'"'_>, _: hyper::rt::ReadBufCursor<'"'"'_>) -> Poll<std::io::Result<()>> {
+        Poll::Pending
+    }
+}
+impl hyper::rt::Write for Io {
+    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'"'"'_>, b: &[u8]) -> Poll<std::io::Result<usize>> {
+        Poll::Ready(Ok(b.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'"'"'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'"'"'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+#[derive(Clone)]
+struct Exec;
+impl<F: std::future::Future> hyper::rt::Executor<F> for Exec {
+    fn execute(&self, _: F) {}
+}
 fn main() {
     let service = hyper::service::service_fn(|_req: hyper::Request<hyper::body::Incoming>| async {
         Ok::<_, Infallible>(hyper::Response::new(String::new()))
     });
     let _builder = hyper::server::conn::http1::Builder::new();
-    drop(service);
+    let conn = hyper::server::conn::http2::Builder::new(Exec).serve_connection(Io, service);
+    let mut conn = std::pin::pin!(conn);
+    let _ = std::future::Future::poll(conn.as_mut(), &mut Context::from_waker(std::task::Waker::noop()));
 }'
 for v in 1.0.0 1.12.0; do
     add hyper hyper "$v" 'features = ["server", "http1", "http2", "client"]' '' "$hyper_main"
 done
 
 hyper014_main='use std::convert::Infallible;
+use std::task::Context;
 fn main() {
     let service = hyper::service::service_fn(|_req: hyper::Request<hyper::Body>| async {
         Ok::<_, Infallible>(hyper::Response::new(hyper::Body::empty()))
     });
     let _http = hyper::server::conn::Http::new();
-    let _ = &service;
+    let (io, _peer) = tokio::io::duplex(64);
+    let conn = hyper::server::conn::Http::new().http2_only(true).serve_connection(io, service);
+    let mut conn = std::pin::pin!(conn);
+    let _ = std::future::Future::poll(conn.as_mut(), &mut Context::from_waker(std::task::Waker::noop()));
     let client = hyper::Client::new();
     drop(client.get(hyper::Uri::from_static("http://127.0.0.1:9/")));
 }'
 # 0.14.0 still compiles against today's tokio 1.x, h2 0.3, socket2 0.3.19 (no pins needed).
 for v in 0.14.0 0.14.32; do
-    add hyper-0.14 hyper "$v" 'features = ["server", "client", "http1", "http2", "tcp", "runtime"]' '' "$hyper014_main"
+    add hyper-0.14 hyper "$v" 'features = ["server", "client", "http1", "http2", "tcp", "runtime"]' \
+        'tokio = { version = "1", features = ["io-util"] }' "$hyper014_main"
 done
 
 hyper_util_main='fn main() {

@@ -86,11 +86,15 @@ pub fn recv_msg<F, S>(in_flight: &F, server: &S) -> Armed {
     Armed(previous)
 }
 
-/// OnEnter of `HttpService::call`: start the SERVER span of an HTTP/1 request.
+/// OnEnter of `HttpService::call`: start the SERVER span of an HTTP/1 request (an HTTP/2
+/// stream's is `h2_call`'s, in `h2_server.rs`). gRPC requests get none (the tonic pack's).
 pub fn service_call<B>(req: &mut ::http::Request<B>) -> Option<__otel::Entered> {
     // Disarm at once: only the call `recv_msg` makes is the request's.
     let (key, server) = H1.with(|c| c.replace((0, 0)));
-    if key == 0 || !__otel::enabled(PACK) {
+    if key == 0 {
+        return h2_call(req);
+    }
+    if !__otel::enabled(PACK) || is_grpc(req) {
         return None;
     }
     let span = server_start(req);

@@ -31,8 +31,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 // The semconv ABI is defined beside its policy (`semconv/*`); the door is still this module.
 pub use crate::semconv::db::{__otel_v1_db_end, __otel_v1_db_start};
 pub use crate::semconv::http::{
-    __otel_v1_http_client_end, __otel_v1_http_client_start, __otel_v1_http_server_end, __otel_v1_http_server_route,
-    __otel_v1_http_server_start,
+    __otel_v1_http_client_end, __otel_v1_http_client_start, __otel_v1_http_server_current, __otel_v1_http_server_end,
+    __otel_v1_http_server_route, __otel_v1_http_server_start,
 };
 pub use crate::semconv::messaging::{__otel_v1_messaging_end, __otel_v1_messaging_start};
 pub use crate::semconv::rpc::{__otel_v1_rpc_end, __otel_v1_rpc_start};

@@ -62,6 +62,8 @@ otel_abi_v1! {
     fn __otel_v1_http_server_route(span: u64, route_ptr: *const u8, route_len: usize) -> u32;
     /// `status` 0: no response. Server errors: 5xx, or `error_type`.
     fn __otel_v1_http_server_end(span: u64, status: u32, error_type: OtelStrV1, description: OtelStrV1);
+    /// Identity of the current context's server call (0: none), to find a span again in a task.
+    fn __otel_v1_http_server_current() -> u64;
     /// HTTP CLIENT span under the current context. Errors: 4xx, 5xx, or `error_type`.
     fn __otel_v1_http_client_start(fields: *const OtelHttpClientV1) -> u64;
     fn __otel_v1_http_client_end(span: u64, status: u32, protocol_version: OtelStrV1, error_type: OtelStrV1, description: OtelStrV1);

@@ -7,12 +7,10 @@ pub extern crate std;
 use self::std::prelude::v1::*;
 use self::std::{future::Future, marker::PhantomData, pin::Pin, task::{Context as TaskContext, Poll}};
 
-pub const INTERNAL: u32 = 0; pub const SERVER: u32 = 1; pub const CLIENT: u32 = 2;
-pub const PRODUCER: u32 = 3; pub const CONSUMER: u32 = 4;
+pub const INTERNAL: u32 = 0; pub const SERVER: u32 = 1; pub const CLIENT: u32 = 2; pub const PRODUCER: u32 = 3; pub const CONSUMER: u32 = 4;
 pub const HTTP_SERVER_DURATION: u32 = 1; pub const HTTP_CLIENT_DURATION: u32 = 2; pub const DB_CLIENT_DURATION: u32 = 3;
 /// The semconv calls' fields (`__otel::HttpServer { method: m.into(), ..Default::default() }`).
-pub type HttpServer<'a> = OtelHttpServerV1<'a>; pub type HttpClient<'a> = OtelHttpClientV1<'a>;
-pub type Db<'a> = OtelDbV1<'a>; pub type Rpc<'a> = OtelRpcV1<'a>; pub type Messaging<'a> = OtelMessagingV1<'a>;
+pub type HttpServer<'a> = OtelHttpServerV1<'a>; pub type HttpClient<'a> = OtelHttpClientV1<'a>; pub type Db<'a> = OtelDbV1<'a>; pub type Rpc<'a> = OtelRpcV1<'a>; pub type Messaging<'a> = OtelMessagingV1<'a>;
 fn s<'a>(v: &'a str) -> OtelStrV1<'a> { OtelStrV1::new(v) }
 
 pub fn init() { unsafe { __otel_v1_init() } } // injected at the start of `main`

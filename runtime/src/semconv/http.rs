@@ -349,6 +349,21 @@ pub fn route(handle: u64, route: &str) -> bool {
     slot.is_some_and(|slot| slot.offer(route))
 }
 
+/// The identity of the HTTP server call in the current context (its route slot's address;
+/// 0 when there is none): unique among live calls, the same in every context derived from the
+/// span's, so the owner of a span can find it again in a task that carries that context.
+pub fn current_id() -> u64 {
+    Context::map_current(|cx| cx.get::<CurrentServer>().map_or(0, |c| Arc::as_ptr(&c.0) as u64))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_http_server_current() -> u64 {
+    if lifecycle::state() == lifecycle::DISABLED {
+        return 0;
+    }
+    guard(0, current_id)
+}
+
 #[unsafe(no_mangle)]
 pub extern "C" fn __otel_v1_http_server_start(parent: u64, fields: *const OtelHttpServerV1<'_>) -> u64 {
     if lifecycle::state() == lifecycle::DISABLED || fields.is_null() {
@@ -462,7 +477,20 @@ mod tests {
         let h = __otel_v1_http_server_start(0, &fields);
         assert_ne!(h, 0);
         // A framework under the span claims it once, then sets the route once.
+        assert_eq!(__otel_v1_http_server_current(), 0, "no server call is current yet");
         let token = crate::exports::__otel_v1_span_attach(h);
+        let id = __otel_v1_http_server_current();
+        assert_ne!(id, 0);
+        let child = crate::exports::__otel_v1_span_start(0, "child".as_ptr(), 5, 0);
+        let inner = crate::exports::__otel_v1_span_attach(child);
+        assert_eq!(__otel_v1_http_server_current(), id, "a child's context carries the same call");
+        crate::exports::__otel_v1_ctx_detach(inner);
+        crate::exports::__otel_v1_span_end(child);
+        let other = __otel_v1_http_server_start(0, &OtelHttpServerV1 { method: S::new("PUT"), ..Default::default() });
+        let inner = crate::exports::__otel_v1_span_attach(other);
+        assert_ne!(__otel_v1_http_server_current(), id, "another live call has another identity");
+        crate::exports::__otel_v1_ctx_detach(inner);
+        crate::exports::__otel_v1_span_end(other);
         assert!(route(0, ""), "unclaimed");
         assert!(!route(0, ""), "claimed once");
         assert!(route(0, "/users/{id}"));
