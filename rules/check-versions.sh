@@ -111,6 +111,25 @@ for v in 1.6.0 1.8.1; do
     add redis-1.6 redis "$v" 'features = ["tokio-comp", "aio", "connection-manager"]' \
         'tokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$redis_main"
 done
+# ureq: 3.x is the `ureq` pack (http-crate types), 2.4+ the `ureq-2` pack (its own Request).
+# Plain HTTP only (no TLS stack): the join points are not feature-gated.
+ureq_main='fn main() {
+    let _ = ureq::get("http://127.0.0.1:9/").call();
+    let _ = ureq::post("http://127.0.0.1:9/").send("x");
+    let agent = ureq::Agent::new_with_defaults();
+    let _ = agent.run(ureq::http::Request::get("http://127.0.0.1:9/").body(()).unwrap());
+}'
+for v in 3.0.0 3.5.2; do
+    add ureq ureq "$v" 'default-features = false' '' "$ureq_main"
+done
+ureq2_main='fn main() {
+    let _ = ureq::get("http://127.0.0.1:9/").call();
+    let _ = ureq::post("http://127.0.0.1:9/").send_string("x");
+    let _ = ureq::AgentBuilder::new().build().get("http://127.0.0.1:9/").call();
+}'
+for v in 2.4.0 2.12.1; do
+    add ureq-2 ureq "$v" 'default-features = false' '' "$ureq2_main"
+done
 diesel_main='use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 diesel::table! { t (id) { id -> Integer, name -> Text, } }
