@@ -97,6 +97,21 @@ pub fn call_exit(outer: Outer, out: &Result<Response, Error>) {
             let version = version.strip_prefix("HTTP/").unwrap_or("");
             guard.span.http_client_end(response.status(), version, "", "");
         }
-        Err(Error::Transport(t)) => guard.span.http_client_end(0, "", &format!("{:?}", t.kind()), &t.to_string()),
+        Err(Error::Transport(t)) => guard.span.http_client_end(0, "", &format!("{:?}", t.kind()), &description(t)),
     }
+}
+
+/// The error's kind, message and source; not `Transport`'s `Display`, which starts with the
+/// URL (unredacted: its query may hold secrets).
+fn description(t: &crate::Transport) -> String {
+    let mut out = t.kind().to_string();
+    if let Some(message) = t.message() {
+        out.push_str(": ");
+        out.push_str(message);
+    }
+    if let Some(source) = std::error::Error::source(t) {
+        out.push_str(": ");
+        out.push_str(&source.to_string());
+    }
+    out
 }

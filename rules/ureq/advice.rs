@@ -72,7 +72,16 @@ pub fn run_exit(guard: Option<__otel::SpanGuard>, out: &Result<Response<Body>, E
             guard.span.http_client_end(response.status().as_u16(), version, "", "");
         }
         Err(Error::StatusCode(status)) => guard.span.http_client_end(*status, "", "", ""),
-        Err(e) => guard.span.http_client_end(0, "", &error_type(e), &e.to_string()),
+        Err(e) => guard.span.http_client_end(0, "", &error_type(e), &description(e)),
+    }
+}
+
+/// The error's message, without the URI the two URI errors carry (its query may hold secrets).
+fn description(e: &Error) -> String {
+    match e {
+        Error::BadUri(_) => "bad uri".to_string(),
+        Error::RequireHttpsOnly(_) => "configured for https only".to_string(),
+        _ => e.to_string(),
     }
 }
 
