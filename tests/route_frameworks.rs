@@ -59,6 +59,8 @@ const WARP: &[Case] = &[
     ("/nope", 404, None),
     // `users` matched, `u32` rejected `x`: no full match, no route.
     ("/users/x", 404, None),
+    // `path!("a" / "b")` consumes `a` (the whole path) and rejects: rewound, so no route.
+    ("/a", 404, None),
 ];
 
 const POEM: &[Case] = &[
