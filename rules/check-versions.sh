@@ -139,6 +139,52 @@ for v in 1.6.0 1.8.1; do
     add redis-1.6 redis "$v" 'features = ["tokio-comp", "aio", "connection-manager"]' \
         'tokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$redis_main"
 done
+# ureq: 3.x is the `ureq` pack (http-crate types), 2.4+ the `ureq-2` pack (its own Request).
+# Plain HTTP only (no TLS stack): the join points are not feature-gated.
+ureq_main='fn main() {
+    let _ = ureq::get("http://127.0.0.1:9/").call();
+    let _ = ureq::post("http://127.0.0.1:9/").send("x");
+    let agent = ureq::Agent::new_with_defaults();
+    let _ = agent.run(ureq::http::Request::get("http://127.0.0.1:9/").body(()).unwrap());
+}'
+for v in 3.0.0 3.5.2; do
+    add ureq ureq "$v" 'default-features = false' '' "$ureq_main"
+done
+ureq2_main='fn main() {
+    let _ = ureq::get("http://127.0.0.1:9/").call();
+    let _ = ureq::post("http://127.0.0.1:9/").send_string("x");
+    let _ = ureq::AgentBuilder::new().build().get("http://127.0.0.1:9/").call();
+}'
+for v in 2.4.0 2.12.1; do
+    add ureq-2 ureq "$v" 'default-features = false' '' "$ureq2_main"
+done
+# warp 0.3 (hyper 0.14) and 0.4 (hyper 1, `server` feature): one pack; the hyper packs weave
+# alongside (they own the SERVER span the route goes to).
+warp_main='use warp::Filter;
+#[tokio::main]
+async fn main() {
+    let routes = warp::path!("users" / u32).map(|id: u32| id.to_string())
+        .or(warp::path("files").and(warp::path::tail()).map(|t: warp::path::Tail| t.as_str().to_string()));
+    drop(warp::serve(routes).run(([127, 0, 0, 1], 0)));
+}'
+warp_tokio='tokio = { version = "1", features = ["rt-multi-thread", "macros", "net"] }'
+for v in 0.3.0 0.3.7; do
+    add warp warp "$v" 'default-features = false' "$warp_tokio" "$warp_main"
+done
+for v in 0.4.0 0.4.3; do
+    add warp warp "$v" 'default-features = false, features = ["server"]' "$warp_tokio" "$warp_main"
+done
+poem_main='use poem::{get, handler, web::Path, Route, Server, listener::TcpListener};
+#[handler]
+fn user(Path(id): Path<u32>) -> String { id.to_string() }
+#[tokio::main]
+async fn main() {
+    let app = Route::new().at("/users/:id", get(user)).nest("/api", Route::new().at("/x", get(user)));
+    drop(Server::new(TcpListener::bind("127.0.0.1:0")).run(app));
+}'
+for v in 3.0.0 3.1.12; do
+    add poem poem "$v" 'default-features = false, features = ["server"]' "$warp_tokio" "$poem_main"
+done
 diesel_main='use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 diesel::table! { t (id) { id -> Integer, name -> Text, } }
