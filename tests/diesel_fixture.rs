@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cargo_otel_tests::{
-    Service, attr, copy_fixture, host, otel_build_strict, read_spans, require, shared_otel_target, span, workspace_root,
+    Service, attr, copy_fixture, host, otel_build_strict, read_spans, require, shared_otel_target, span,
 };
 use serde_json::Value;
 
@@ -150,7 +150,7 @@ fn diesel_queries_are_client_spans_under_the_caller() {
     assert!(spans.iter().all(|s| s["kind"] != "client"), "{spans:#?}");
 
     // The plain build (no weaving) runs the same and exports nothing.
-    let target = workspace_root().join("target/fixture-plain");
+    let target = cargo_otel_tests::shared_plain_target();
     let out = Command::new(env!("CARGO"))
         .arg("build")
         .current_dir(dir)

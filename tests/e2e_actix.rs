@@ -14,7 +14,8 @@
 //!   `OTEL_RUST_INSTRUMENTATION_AWC_ENABLED=false` the CLIENT spans and the propagation;
 //! - the plain build runs and records nothing.
 
-use cargo_otel_tests::{attr, cargo_otel, host, read_spans, shared_otel_target, workspace_root};
+use cargo_otel_tests::workspace_root;
+use cargo_otel_tests::{attr, cargo_otel, host, read_spans, shared_otel_target};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -49,7 +50,7 @@ fn woven() -> &'static Path {
 }
 
 fn plain() -> PathBuf {
-    let target = workspace_root().join("target/actix-shop-plain");
+    let target = cargo_otel_tests::shared_plain_target();
     let status = Command::new(env!("CARGO"))
         .args(["build", "-q", "--bin", "actix-shop", "--target-dir"])
         .arg(&target)

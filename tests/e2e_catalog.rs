@@ -36,7 +36,7 @@ fn build_woven() -> PathBuf {
 }
 
 fn build_plain() -> PathBuf {
-    let target = workspace_root().join("target/catalog-plain");
+    let target = cargo_otel_tests::shared_plain_target();
     let status = Command::new(env!("CARGO"))
         .args(["build", "-q", "--bin", "catalog", "--target-dir"])
         .arg(&target)

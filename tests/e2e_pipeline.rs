@@ -8,7 +8,8 @@
 //! `OTEL_RUST_INSTRUMENTATION_TONIC_ENABLED=false` removes the RPC spans; the plain build
 //! runs and records nothing.
 
-use cargo_otel_tests::{attr, cargo_otel, host, read_spans, shared_otel_target, workspace_root};
+use cargo_otel_tests::workspace_root;
+use cargo_otel_tests::{attr, cargo_otel, host, read_spans, shared_otel_target};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -35,7 +36,7 @@ fn build_woven() -> PathBuf {
 }
 
 fn build_plain() -> PathBuf {
-    let target = workspace_root().join("target/pipeline-plain");
+    let target = cargo_otel_tests::shared_plain_target();
     let status = Command::new(env!("CARGO"))
         .args(["build", "-q", "--bins", "--target-dir"])
         .arg(&target)

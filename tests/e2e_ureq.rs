@@ -217,7 +217,7 @@ fn woven_cli_requests_are_client_spans_parenting_the_server_spans() {
 
 #[test]
 fn plain_cli_build_runs_and_records_nothing() {
-    let target = workspace_root().join("target/ureq-cli-plain");
+    let target = cargo_otel_tests::shared_plain_target();
     let status = Command::new(env!("CARGO"))
         .args(["build", "-q", "--bins", "--target-dir"])
         .arg(&target)

@@ -15,7 +15,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use cargo_otel_tests::{attr, copy_fixture, host, otel_build_strict, read_spans, shared_otel_target, workspace_root};
+use cargo_otel_tests::{attr, copy_fixture, host, otel_build_strict, read_spans, shared_otel_target};
 use serde_json::Value;
 
 const EXPECTED_PREFIX: &[&str] =
@@ -149,7 +149,7 @@ fn http2_streams_get_server_spans_with_their_own_status_and_grpc_stands_back() {
     assert_eq!(servers[0]["name"], "GET /items/{id}");
 
     // The plain build (no weaving) runs the same and exports nothing.
-    let target = workspace_root().join("target/fixture-plain");
+    let target = cargo_otel_tests::shared_plain_target();
     let out = Command::new(env!("CARGO"))
         .arg("build")
         .current_dir(dir)

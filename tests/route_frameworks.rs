@@ -11,9 +11,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use cargo_otel_tests::{
-    Server, attr, copy_fixture, host, otel_build_strict, read_spans, shared_otel_target, workspace_root,
-};
+use cargo_otel_tests::{Server, attr, copy_fixture, host, otel_build_strict, read_spans, shared_otel_target};
 use serde_json::Value;
 
 const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -147,7 +145,7 @@ fn switched_off_packs_leave_hypers_spans_unnamed() {
 
 #[test]
 fn plain_builds_serve_the_same_and_record_nothing() {
-    let target = workspace_root().join("target/route-frameworks-plain");
+    let target = cargo_otel_tests::shared_plain_target();
     for (fixture, bins, cases) in [("warp-app", &["warp03", "warp04"][..], WARP), ("poem-app", &["poem-app"][..], POEM)]
     {
         let dir = copy_fixture(fixture);

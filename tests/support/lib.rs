@@ -178,6 +178,12 @@ pub fn assert_one_client_one_server(spans: &[serde_json::Value]) -> (&serde_json
     (client, server)
 }
 
+/// Where plain (unwoven) builds of fixtures and examples go: one target dir, so the
+/// dependencies they share are built once per run.
+pub fn shared_plain_target() -> PathBuf {
+    workspace_root().join("target/fixture-plain")
+}
+
 /// Where `cargo otel` builds examples/two-services (shared by every test that runs it).
 pub fn two_services_otel_target() -> PathBuf {
     workspace_root().join("target/e2e-otel")
