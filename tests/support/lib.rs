@@ -280,6 +280,8 @@ pub enum Service {
     Postgres,
     Redis,
     MariaDb,
+    RabbitMq,
+    Nats,
 }
 
 impl Service {
@@ -288,6 +290,8 @@ impl Service {
             Service::Postgres => "postgres",
             Service::Redis => "redis",
             Service::MariaDb => "mariadb",
+            Service::RabbitMq => "rabbitmq",
+            Service::Nats => "nats",
         }
     }
 
@@ -297,6 +301,8 @@ impl Service {
             Service::Postgres => "postgres://otel@127.0.0.1:55432/otel",
             Service::Redis => "redis://127.0.0.1:56379/",
             Service::MariaDb => "mysql://otel:otel@127.0.0.1:53306/otel",
+            Service::RabbitMq => "amqp://guest:guest@127.0.0.1:55672/%2f",
+            Service::Nats => "nats://127.0.0.1:54222",
         }
     }
 }
