@@ -61,7 +61,8 @@ fn publishes_and_requests_are_producer_spans_and_messages_consumer_spans_in_one_
     // 2 publishes, 2 requests, 3 deliveries, and the responder's reply.
     assert_eq!(nats_spans(&spans).len(), 8, "{spans:#?}");
 
-    let (prices, quote, nobody) = (format!("{subject}.prices"), format!("{subject}.quote"), format!("{subject}.nobody"));
+    let (prices, quote, nobody) =
+        (format!("{subject}.prices"), format!("{subject}.quote"), format!("{subject}.nobody"));
     // (operation name, subject, body size)
     let produced = [("publish", &prices, 7), ("publish", &prices, 8), ("request", &quote, 5), ("request", &nobody, 3)];
     for (operation, subject, size) in produced {
@@ -97,7 +98,10 @@ fn publishes_and_requests_are_producer_spans_and_messages_consumer_spans_in_one_
         assert_eq!(c["status"], "unset");
     }
     // A message's span ends at the subscriber's next poll, which hands over the next message.
-    let (c1, c2) = (find(&spans, "consumer", &format!("process {prices}"), 7), find(&spans, "consumer", &format!("process {prices}"), 8));
+    let (c1, c2) = (
+        find(&spans, "consumer", &format!("process {prices}"), 7),
+        find(&spans, "consumer", &format!("process {prices}"), 8),
+    );
     assert!(c1["end_unix_nano"].as_u64() <= c2["start_unix_nano"].as_u64(), "{c1:#?} {c2:#?}");
 
     // The responder's reply (to the request's inbox) is published outside any trace: a root.
@@ -110,7 +114,8 @@ fn publishes_and_requests_are_producer_spans_and_messages_consumer_spans_in_one_
 
     // Switched off: the app runs and `quote` is there, no nats span.
     let subject = prefix("off");
-    let (stdout, spans) = run(dir, url, "store-off", &subject, &[("OTEL_RUST_INSTRUMENTATION_ASYNC_NATS_ENABLED", "false")]);
+    let (stdout, spans) =
+        run(dir, url, "store-off", &subject, &[("OTEL_RUST_INSTRUMENTATION_ASYNC_NATS_ENABLED", "false")]);
     assert_eq!(stdout.trim(), OUTPUT);
     cargo_otel_tests::span(&spans, "quote");
     assert!(nats_spans(&spans).is_empty(), "{spans:#?}");

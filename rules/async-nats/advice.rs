@@ -79,7 +79,12 @@ fn produce(name: &str, info: &Info, subject: &str, headers: &mut HeaderMap, body
 }
 
 /// OnEnter of `publish_with_headers` / `publish_with_reply_and_headers`.
-pub fn publish_enter<S: ToSubject>(info: &Info, subject: &S, headers: &mut HeaderMap, body_size: usize) -> __otel::Span {
+pub fn publish_enter<S: ToSubject>(
+    info: &Info,
+    subject: &S,
+    headers: &mut HeaderMap,
+    body_size: usize,
+) -> __otel::Span {
     if !__otel::enabled(PACK) {
         return __otel::Span::none();
     }
@@ -113,13 +118,18 @@ pub fn request_enter<S: ToSubject>(
     produce("request", info, subject.as_str(), headers.get_or_insert_with(HeaderMap::new), body_size)
 }
 
-pub fn request_future<F>(span: __otel::Span, future: F) -> impl Future<Output = Result<crate::Message, crate::RequestError>>
+pub fn request_future<F>(
+    span: __otel::Span,
+    future: F,
+) -> impl Future<Output = Result<crate::Message, crate::RequestError>>
 where
     F: Future<Output = Result<crate::Message, crate::RequestError>>,
 {
-    __otel::instrument_with(span, future, |span: &__otel::Span, out: &Result<crate::Message, crate::RequestError>| match out {
-        Ok(_) => span.messaging_end("", ""),
-        Err(e) => span.messaging_end(&format!("{:?}", e.kind()), &e.to_string()),
+    __otel::instrument_with(span, future, |span: &__otel::Span, out: &Result<crate::Message, crate::RequestError>| {
+        match out {
+            Ok(_) => span.messaging_end("", ""),
+            Err(e) => span.messaging_end(&format!("{:?}", e.kind()), &e.to_string()),
+        }
     })
 }
 
@@ -163,7 +173,11 @@ pub fn poll_exit(key: usize, polled: &std::task::Poll<Option<crate::Message>>) {
     let evicted = match OPEN.lock() {
         Ok(mut open) => {
             open.push((key, span));
-            if open.len() > MAX_OPEN { Some(open.remove(0).1) } else { None }
+            if open.len() > MAX_OPEN {
+                Some(open.remove(0).1)
+            } else {
+                None
+            }
         }
         Err(_) => None,
     };

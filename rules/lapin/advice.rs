@@ -36,7 +36,11 @@ impl<'a> __otel::Extractor for ReadHeaders<'a> {
 
 /// With the default exchange (`""`) the routing key names the queue: it is the destination.
 fn destination<'a>(exchange: &'a str, routing_key: &'a str) -> &'a str {
-    if exchange.is_empty() { routing_key } else { exchange }
+    if exchange.is_empty() {
+        routing_key
+    } else {
+        exchange
+    }
 }
 
 /// A span of this pack with the attributes the runtime's call does not take.
@@ -82,7 +86,7 @@ pub fn publish_enter(
     payload: &[u8],
     properties: &mut crate::BasicProperties,
 ) -> __otel::Span {
-    use crate::protocol::{AMQPClass, basic::AMQPMethod};
+    use crate::protocol::{basic::AMQPMethod, AMQPClass};
     let publish = match method {
         AMQPClass::Basic(AMQPMethod::Publish(p)) => p,
         _ => return __otel::Span::none(),
@@ -188,10 +192,7 @@ pub fn poll_enter(consumer: &crate::Consumer) -> Option<String> {
 }
 
 /// OnExit of `poll_next`: a delivery starts its process span, open until the next poll.
-pub fn poll_exit(
-    key: Option<String>,
-    polled: &std::task::Poll<Option<crate::Result<crate::message::Delivery>>>,
-) {
+pub fn poll_exit(key: Option<String>, polled: &std::task::Poll<Option<crate::Result<crate::message::Delivery>>>) {
     let (key, delivery) = match (key, polled) {
         (Some(key), std::task::Poll::Ready(Some(Ok(delivery)))) => (key, delivery),
         _ => return,
