@@ -98,7 +98,8 @@ where
 {
     __otel::instrument_with(span, future, |span: &__otel::Span, out: &Result<(), crate::PublishError>| match out {
         Ok(()) => span.messaging_end("", ""),
-        Err(e) => span.messaging_end(&format!("{:?}", e.kind()), &e.to_string()),
+        // 0.33's PublishError is a plain wrapper without a kind: the type's name.
+        Err(e) => span.messaging_end("PublishError", &e.to_string()),
     })
 }
 
