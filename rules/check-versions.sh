@@ -185,6 +185,37 @@ async fn main() {
 for v in 3.0.0 3.1.12; do
     add poem poem "$v" 'default-features = false, features = ["server"]' "$warp_tokio" "$poem_main"
 done
+lapin_main='use futures_lite::StreamExt;
+use lapin::{options::*, types::FieldTable, BasicProperties, Connection, ConnectionProperties};
+fn main() {
+    futures_lite::future::block_on(async {
+        if let Ok(c) = Connection::connect("amqp://127.0.0.1:9/%2f", ConnectionProperties::default()).await {
+            let ch = c.create_channel().await.unwrap();
+            let _ = ch.basic_publish("", "q", BasicPublishOptions::default(), b"x", BasicProperties::default()).await;
+            let mut consumer = ch.basic_consume("q", "t", BasicConsumeOptions::default(), FieldTable::default()).await.unwrap();
+            let _ = consumer.next().await;
+            consumer.set_delegate(|_d: lapin::message::DeliveryResult| async {});
+        }
+    });
+}'
+for v in 2.0.0 2.5.5; do
+    add lapin lapin "$v" 'default-features = false' 'futures-lite = "2"' "$lapin_main"
+done
+nats_main='use futures::StreamExt;
+#[tokio::main]
+async fn main() {
+    if let Ok(client) = async_nats::connect("nats://127.0.0.1:9").await {
+        let _ = client.publish("s", "x".into()).await;
+        let _ = client.publish_with_reply("s", "r", "x".into()).await;
+        let _ = client.publish_with_headers("s", async_nats::HeaderMap::new(), "x".into()).await;
+        let _ = client.request("s", "x".into()).await;
+        let mut sub = client.subscribe("s").await.unwrap();
+        let _ = sub.next().await;
+    }
+}'
+for v in 0.33.0 0.39.0; do
+    add async-nats async-nats "$v" '' 'futures = "0.3"\ntokio = { version = "1", features = ["rt-multi-thread", "macros"] }' "$nats_main"
+done
 diesel_main='use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 diesel::table! { t (id) { id -> Integer, name -> Text, } }

@@ -286,6 +286,8 @@ pub enum Service {
     Postgres,
     Redis,
     MariaDb,
+    RabbitMq,
+    Nats,
 }
 
 impl Service {
@@ -294,6 +296,8 @@ impl Service {
             Service::Postgres => "postgres",
             Service::Redis => "redis",
             Service::MariaDb => "mariadb",
+            Service::RabbitMq => "rabbitmq",
+            Service::Nats => "nats",
         }
     }
 
@@ -303,6 +307,8 @@ impl Service {
             Service::Postgres => "postgres://otel@127.0.0.1:55432/otel",
             Service::Redis => "redis://127.0.0.1:56379/",
             Service::MariaDb => "mysql://otel:otel@127.0.0.1:53306/otel",
+            Service::RabbitMq => "amqp://guest:guest@127.0.0.1:55672/%2f",
+            Service::Nats => "nats://127.0.0.1:54222",
         }
     }
 }
