@@ -14,8 +14,7 @@
 //!   `OTEL_RUST_INSTRUMENTATION_AWC_ENABLED=false` the CLIENT spans and the propagation;
 //! - the plain build runs and records nothing.
 
-use cargo_otel_tests::workspace_root;
-use cargo_otel_tests::{attr, cargo_otel, host, read_spans, shared_otel_target};
+use cargo_otel_tests::{attr, read_spans};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -26,40 +25,14 @@ const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT_ID: &str = "00f067aa0ba902b7";
 const USER_AGENT: &str = "e2e-actix/1.0";
 
-fn shop_dir() -> PathBuf {
-    workspace_root().join("examples/actix-shop")
-}
-
 /// The woven binary, built once per test process.
 fn woven() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out = Command::new(cargo_otel())
-            .args(["otel", "--strict", "--otel-target-dir"])
-            .arg(shared_otel_target())
-            .args(["build", "--bin", "actix-shop"])
-            .current_dir(shop_dir())
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_TARGET_DIR")
-            .env("CARGO_TERM_COLOR", "never")
-            .output()
-            .expect("run cargo otel");
-        assert!(out.status.success(), "cargo otel build failed:\n{}", String::from_utf8_lossy(&out.stderr));
-        shared_otel_target().join(host()).join("debug").join("actix-shop")
-    })
+    BIN.get_or_init(|| cargo_otel_tests::otel_build_example("actix-shop", &["--bin", "actix-shop"]).join("actix-shop"))
 }
 
 fn plain() -> PathBuf {
-    let target = cargo_otel_tests::shared_plain_target();
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-q", "--bin", "actix-shop", "--target-dir"])
-        .arg(&target)
-        .current_dir(shop_dir())
-        .env_remove("RUSTFLAGS")
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "plain build of examples/actix-shop failed");
-    target.join("debug").join("actix-shop")
+    cargo_otel_tests::plain_build_example("actix-shop", &["--bin", "actix-shop"]).join("actix-shop")
 }
 
 /// A running shop. Unlike `Server`, stdout is read to the end (the console metrics come

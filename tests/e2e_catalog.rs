@@ -6,46 +6,19 @@
 //! two-connection pool wait, and the waits are events on the query spans; no bound value
 //! reaches the store. The plain build of the same service runs and records nothing.
 
-use cargo_otel_tests::{
-    Server, Service, attr, cargo_otel, host, http_get, http_request, read_spans, require, shared_otel_target,
-    workspace_root,
-};
+use cargo_otel_tests::{Server, Service, attr, http_get, http_request, read_spans, require};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn catalog_dir() -> PathBuf {
-    workspace_root().join("examples/catalog")
-}
-
 fn build_woven() -> PathBuf {
-    let out = Command::new(cargo_otel())
-        .args(["otel", "--strict", "--otel-target-dir"])
-        .arg(shared_otel_target())
-        .args(["build", "--bin", "catalog"])
-        .current_dir(catalog_dir())
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
-        .env("CARGO_TERM_COLOR", "never")
-        .output()
-        .expect("run cargo otel");
     // `--strict`: a woven crate that does not compile fails the build. (No check of the
     // `Weaving` lines: an incremental build prints them only for what it recompiles.)
-    assert!(out.status.success(), "cargo otel build failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    shared_otel_target().join(host()).join("debug").join("catalog")
+    cargo_otel_tests::otel_build_example("catalog", &["--bin", "catalog"]).join("catalog")
 }
 
 fn build_plain() -> PathBuf {
-    let target = cargo_otel_tests::shared_plain_target();
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-q", "--bin", "catalog", "--target-dir"])
-        .arg(&target)
-        .current_dir(catalog_dir())
-        .env_remove("RUSTFLAGS")
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "plain build of examples/catalog failed");
-    target.join("debug").join("catalog")
+    cargo_otel_tests::plain_build_example("catalog", &["--bin", "catalog"]).join("catalog")
 }
 
 fn start(binary: &Path, store: &Path) -> Server {

@@ -8,44 +8,19 @@
 //! `OTEL_RUST_INSTRUMENTATION_TONIC_ENABLED=false` removes the RPC spans; the plain build
 //! runs and records nothing.
 
-use cargo_otel_tests::workspace_root;
-use cargo_otel_tests::{attr, cargo_otel, host, read_spans, shared_otel_target};
+use cargo_otel_tests::{attr, read_spans};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
-fn pipeline_dir() -> PathBuf {
-    workspace_root().join("examples/pipeline")
-}
-
 fn build_woven() -> PathBuf {
-    let out = Command::new(cargo_otel())
-        .args(["otel", "--strict", "--otel-target-dir"])
-        .arg(shared_otel_target())
-        .args(["build", "--bins"])
-        .current_dir(pipeline_dir())
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
-        .env("CARGO_TERM_COLOR", "never")
-        .output()
-        .expect("run cargo otel");
     // `--strict`: a woven crate that does not compile (tonic, axum, hyper, …) fails the build.
-    assert!(out.status.success(), "cargo otel build failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    shared_otel_target().join(host()).join("debug")
+    cargo_otel_tests::otel_build_example("pipeline", &["--bins"])
 }
 
 fn build_plain() -> PathBuf {
-    let target = cargo_otel_tests::shared_plain_target();
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "-q", "--bins", "--target-dir"])
-        .arg(&target)
-        .current_dir(pipeline_dir())
-        .env_remove("RUSTFLAGS")
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "plain build of examples/pipeline failed");
-    target.join("debug")
+    cargo_otel_tests::plain_build_example("pipeline", &["--bins"])
 }
 
 /// A running bin: its first stdout line is `… listening on ADDR`; the rest (metric lines of

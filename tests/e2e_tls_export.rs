@@ -18,6 +18,19 @@ use prost::Message;
 use receiver::Pki;
 use std::time::Duration;
 
+/// The `service.name` of a resource ("" when absent).
+fn service_name(resource: Option<&opentelemetry_proto::tonic::resource::v1::Resource>) -> String {
+    resource
+        .iter()
+        .flat_map(|r| &r.attributes)
+        .find(|kv| kv.key == "service.name")
+        .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
+            AnyValue::StringValue(s) => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
 /// (service.name, span name, kind, trace id, span id, parent span id) of every exported span.
 type Row = (String, String, i32, Vec<u8>, Vec<u8>, Vec<u8>);
 
@@ -25,16 +38,7 @@ fn rows(body: &[u8]) -> Vec<Row> {
     let req = ExportTraceServiceRequest::decode(body).expect("a protobuf ExportTraceServiceRequest");
     let mut out = Vec::new();
     for rs in req.resource_spans {
-        let service = rs
-            .resource
-            .iter()
-            .flat_map(|r| &r.attributes)
-            .find(|kv| kv.key == "service.name")
-            .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
-                AnyValue::StringValue(s) => Some(s.clone()),
-                _ => None,
-            })
-            .unwrap_or_default();
+        let service = service_name(rs.resource.as_ref());
         for span in rs.scope_spans.into_iter().flat_map(|ss| ss.spans) {
             out.push((service.clone(), span.name, span.kind, span.trace_id, span.span_id, span.parent_span_id));
         }
@@ -135,16 +139,7 @@ fn server_exemplars(body: &[u8]) -> Vec<(String, Vec<u8>, Vec<u8>)> {
     let req = ExportMetricsServiceRequest::decode(body).expect("a protobuf ExportMetricsServiceRequest");
     let mut out = Vec::new();
     for rm in req.resource_metrics {
-        let service = rm
-            .resource
-            .iter()
-            .flat_map(|r| &r.attributes)
-            .find(|kv| kv.key == "service.name")
-            .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
-                AnyValue::StringValue(s) => Some(s.clone()),
-                _ => None,
-            })
-            .unwrap_or_default();
+        let service = service_name(rm.resource.as_ref());
         for m in rm.scope_metrics.into_iter().flat_map(|sm| sm.metrics) {
             if let (true, Some(metric::Data::Histogram(h))) = (m.name == "http.server.request.duration", m.data) {
                 for e in h.data_points.into_iter().flat_map(|p| p.exemplars) {

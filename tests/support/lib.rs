@@ -116,10 +116,16 @@ pub fn attr<'a>(span: &'a serde_json::Value, key: &str) -> &'a serde_json::Value
 /// the fixture's committed lockfile is kept, adjusted (not upgraded) when the runtime's own
 /// dependencies change, and a crate missing from the local registry is downloaded.
 pub fn otel_build_strict(dir: &Path) -> String {
+    otel_build_strict_with(dir, &[])
+}
+
+/// [`otel_build_strict`] with more `cargo build` arguments (`--bin NAME`, `--bins`).
+pub fn otel_build_strict_with(dir: &Path, args: &[&str]) -> String {
     let out = Command::new(cargo_otel())
         .args(["otel", "--strict", "--otel-target-dir"])
         .arg(shared_otel_target())
         .arg("build")
+        .args(args)
         .current_dir(dir)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR")
@@ -182,6 +188,29 @@ pub fn assert_one_client_one_server(spans: &[serde_json::Value]) -> (&serde_json
 /// dependencies they share are built once per run.
 pub fn shared_plain_target() -> PathBuf {
     workspace_root().join("target/fixture-plain")
+}
+
+/// Build `examples/<name>` with `cargo otel --strict build ARGS` (a woven crate that does
+/// not compile fails the build); returns the directory of its binaries.
+pub fn otel_build_example(name: &str, args: &[&str]) -> PathBuf {
+    otel_build_strict_with(&workspace_root().join("examples").join(name), args);
+    shared_otel_target().join(host()).join("debug")
+}
+
+/// Build `examples/<name>` with plain `cargo build ARGS` into [`shared_plain_target`];
+/// returns the directory of its binaries.
+pub fn plain_build_example(name: &str, args: &[&str]) -> PathBuf {
+    let target = shared_plain_target();
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "-q", "--target-dir"])
+        .arg(&target)
+        .args(args)
+        .current_dir(workspace_root().join("examples").join(name))
+        .env_remove("RUSTFLAGS")
+        .status()
+        .expect("run cargo build");
+    assert!(status.success(), "plain build of examples/{name} failed");
+    target.join("debug")
 }
 
 /// Where `cargo otel` builds examples/two-services (shared by every test that runs it).
