@@ -17,7 +17,7 @@ use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanData, SpanProcessor};
 use otel_runtime::__prelude as otel;
-use otel_runtime::__test::{TraceSink, install};
+use otel_runtime::__test::{ErasedExporter, TraceSink, install};
 use otel_runtime::config::Config;
 use std::hint::black_box;
 use std::time::Instant;
@@ -33,6 +33,15 @@ impl SpanProcessor for DiscardProcessor {
         Ok(())
     }
     fn shutdown_with_timeout(&self, _: std::time::Duration) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+struct DiscardExporter;
+impl opentelemetry_sdk::trace::SpanExporter for DiscardExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        drop(black_box(batch));
         Ok(())
     }
 }
@@ -67,7 +76,14 @@ fn main() {
     let env: std::collections::HashMap<String, String> =
         [("OTEL_METRICS_EXPORTER".to_string(), "none".to_string())].into_iter().collect();
     let config = Config::from_env_map(&env, Some("bench"));
-    install(|| config, Some(TraceSink::Processor(Box::new(DiscardProcessor)))).unwrap();
+    // `SPAN_COST_SINK=batch`: the production path instead, the export queue and its thread
+    // (records turned into `SpanData` there) over an exporter that discards.
+    let sink = if std::env::var("SPAN_COST_SINK").as_deref() == Ok("batch") {
+        TraceSink::Batch(Box::new(|| Box::new(DiscardExporter) as Box<dyn ErasedExporter>))
+    } else {
+        TraceSink::Processor(Box::new(DiscardProcessor))
+    };
+    install(|| config, Some(sink)).unwrap();
     let provider = SdkTracerProvider::builder()
         .with_sampler(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)))
         .with_span_processor(DiscardProcessor)
@@ -88,6 +104,32 @@ fn main() {
             span.str("url.path", "/users/42");
             span.i64("http.response.status_code", 200);
             span.bool("cached", false);
+            let _g = otel::SpanGuard::new(span);
+        });
+        time("prelude one call", &mut || {
+            let span = otel::Span::start_attrs(
+                black_box("GET /users/{id}"),
+                otel::SERVER,
+                &[
+                    ("http.request.method", otel::Value::Lit("GET")),
+                    ("url.path", otel::Value::Str(black_box("/users/42"))),
+                    ("http.response.status_code", otel::Value::I64(200)),
+                    ("cached", otel::Value::Bool(false)),
+                ],
+            );
+            drop(span);
+        });
+        time("prelude one call + enter", &mut || {
+            let span = otel::Span::start_attrs(
+                black_box("GET /users/{id}"),
+                otel::SERVER,
+                &[
+                    ("http.request.method", otel::Value::Lit("GET")),
+                    ("url.path", otel::Value::Str(black_box("/users/42"))),
+                    ("http.response.status_code", otel::Value::I64(200)),
+                    ("cached", otel::Value::Bool(false)),
+                ],
+            );
             let _g = otel::SpanGuard::new(span);
         });
         time("sdk direct", &mut || {
@@ -114,6 +156,19 @@ fn main() {
             span.str("url.path", "/users/42");
             span.i64("http.response.status_code", 200);
             span.bool("cached", false);
+            drop(span);
+        });
+        time("prelude one call unsampled", &mut || {
+            let span = otel::Span::start_attrs(
+                black_box("GET /users/{id}"),
+                otel::SERVER,
+                &[
+                    ("http.request.method", otel::Value::Lit("GET")),
+                    ("url.path", otel::Value::Str(black_box("/users/42"))),
+                    ("http.response.status_code", otel::Value::I64(200)),
+                    ("cached", otel::Value::Bool(false)),
+                ],
+            );
             drop(span);
         });
         drop(e);

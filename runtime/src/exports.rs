@@ -17,11 +17,11 @@
 // fn` types): the pointer contracts are those of `abi/abi.rs`, upheld by the prelude.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
-use crate::abi::{OtelAttrV1, OtelStrV1};
+use crate::abi::{OTEL_STATIC, OtelAttrV1, OtelSpanStartV1, OtelStrV1};
 use crate::lifecycle::{self, DISABLED, ENABLED, SPANS_OFF, UNINIT};
 use crate::metrics::AttrValue;
 use crate::propagators::{CExtractor, CInjector};
-use crate::span::{Live, Lock, SpanRef, SpanState};
+use crate::span::{Lock, Record, SpanRef, SpanState};
 use crate::{context, semconv, span};
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::{Context, Value};
@@ -47,6 +47,7 @@ pub(crate) fn guard<R>(default: R, f: impl FnOnce() -> R) -> R {
 /// `ptr` must point to `len` readable bytes (or be null, or `len` 0).
 #[inline]
 unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
+    let len = len & !OTEL_STATIC;
     if ptr.is_null() || len == 0 { &[] } else { unsafe { std::slice::from_raw_parts(ptr, len) } }
 }
 
@@ -111,7 +112,7 @@ unsafe fn span_ref<'a>(handle: u64) -> Option<SpanRef<'a>> {
 /// # Safety
 /// As for [`span_ref`].
 #[inline(always)]
-unsafe fn recording<'a>(handle: u64) -> Option<&'a Lock<Live>> {
+unsafe fn recording<'a>(handle: u64) -> Option<&'a Lock<Record>> {
     // Plain recording spans first: the semconv tag costs others one more bit test.
     if handle & 1 != 0 {
         return unsafe { SpanRef::recording(handle) };
@@ -177,6 +178,131 @@ pub extern "C" fn __otel_v1_span_start(parent: u64, name_ptr: *const u8, name_le
     })
 }
 
+/// A string the prelude marked `'static` (`OTEL_STATIC` in its length).
+///
+/// # Safety
+/// `ptr`/`len` carry `OTEL_STATIC`: the prelude sets it only from a `&'static str`.
+#[inline(always)]
+unsafe fn static_str(ptr: *const u8, len: usize) -> &'static str {
+    unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(ptr, len & !OTEL_STATIC)) }
+}
+
+/// A span name from the ABI: kept as is when `'static`, else interned or copied.
+///
+/// # Safety
+/// As for [`bytes`], or [`static_str`] when marked.
+#[inline]
+unsafe fn name_of(ptr: *const u8, len: usize) -> Cow<'static, str> {
+    if len & OTEL_STATIC != 0 && !ptr.is_null() {
+        return Cow::Borrowed(unsafe { static_str(ptr, len) });
+    }
+    span::name(unsafe { bytes(ptr, len) })
+}
+
+/// One ABI attribute as a span attribute (`None`: unknown kind); `'static` keys and values
+/// are kept as they are.
+///
+/// # Safety
+/// The attribute's strings are valid for the call, or marked `'static` (see [`static_str`]).
+#[inline]
+unsafe fn span_attr(a: &OtelAttrV1) -> Option<opentelemetry::KeyValue> {
+    let key = if a.key_len & OTEL_STATIC != 0 && !a.key_ptr.is_null() {
+        opentelemetry::Key::from_static_str(unsafe { static_str(a.key_ptr, a.key_len) })
+    } else {
+        span::key(unsafe { bytes(a.key_ptr, a.key_len) })
+    };
+    let value = match a.kind {
+        0 if a.str_len & OTEL_STATIC != 0 && !a.str_ptr.is_null() => {
+            Value::from(unsafe { static_str(a.str_ptr, a.str_len) })
+        }
+        0 => span::str_value(unsafe { bytes(a.str_ptr, a.str_len) }),
+        1 => Value::I64(a.int),
+        2 => Value::F64(a.float),
+        3 => Value::Bool(a.int != 0),
+        _ => return None,
+    };
+    Some(opentelemetry::KeyValue::new(key, value))
+}
+
+/// # Safety
+/// `attrs` is null or points to `len` attributes.
+#[inline]
+unsafe fn attr_slice<'a>(attrs: *const OtelAttrV1, len: usize) -> &'a [OtelAttrV1] {
+    if attrs.is_null() || len == 0 { &[] } else { unsafe { std::slice::from_raw_parts(attrs, len) } }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_span_start_attrs(args: *const OtelSpanStartV1<'_>) -> u64 {
+    match lifecycle::state() {
+        ENABLED => {}
+        UNINIT => {
+            if lifecycle::runtime().is_none() || lifecycle::state() != ENABLED {
+                return 0;
+            }
+        }
+        _ => return 0,
+    }
+    if args.is_null() {
+        return 0;
+    }
+    guard(0, || {
+        let Some(rt) = lifecycle::runtime() else {
+            return 0;
+        };
+        let a = unsafe { &*args };
+        let parent = (a.parent != 0).then(|| unsafe { context::borrow(a.parent) });
+        let scope = if a.scope != 0 { a.scope } else { crate::scope::ambient() };
+        let (name_ptr, name_len) = (a.name.parts().0, a.name.parts().1 | (a.name.is_static() as usize * OTEL_STATIC));
+        let start = span::Start { parent, kind: a.kind, scope };
+        span::start_with(
+            rt,
+            start,
+            || unsafe { name_of(name_ptr, name_len) },
+            |rec| {
+                for attr in unsafe { attr_slice(a.attrs, a.attrs_len) } {
+                    if let Some(kv) = unsafe { span_attr(attr) } {
+                        rec.set(kv);
+                    }
+                }
+            },
+        )
+        .into_handle()
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_span_set_attrs(span: u64, attrs: *const OtelAttrV1, attrs_len: usize) {
+    let Some(state) = (unsafe { recording(span) }) else {
+        return;
+    };
+    guard((), || {
+        let raw = unsafe { attr_slice(attrs, attrs_len) };
+        let mut rec = state.lock();
+        for attr in raw {
+            if let Some(kv) = unsafe { span_attr(attr) } {
+                rec.set(kv);
+            }
+        }
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_scope(name: OtelStrV1<'_>, version: OtelStrV1<'_>) -> u32 {
+    if !live() {
+        return 0;
+    }
+    guard(0, || {
+        let (np, nl) = name.parts();
+        let (vp, vl) = version.parts();
+        crate::scope::register(&unsafe { text(np, nl) }, &unsafe { text(vp, vl) })
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_scope_swap(scope: u32) -> u32 {
+    guard(0, || crate::scope::swap(scope))
+}
+
 #[unsafe(no_mangle)]
 pub extern "C" fn __otel_v1_span_set_str(
     span: u64,
@@ -194,7 +320,7 @@ pub extern "C" fn __otel_v1_span_set_str(
 /// The recording half of the numeric `__otel_v1_span_set_*`, out of line (as
 /// [`set_str_recording`]).
 #[inline(never)]
-fn set_recording(state: &span::Lock<span::Live>, key_ptr: *const u8, key_len: usize, value: Value) {
+fn set_recording(state: &span::Lock<span::Record>, key_ptr: *const u8, key_len: usize, value: Value) {
     guard((), || span::set(state, span::key(unsafe { bytes(key_ptr, key_len) }), value))
 }
 
@@ -202,7 +328,7 @@ fn set_recording(state: &span::Lock<span::Live>, key_ptr: *const u8, key_len: us
 /// a test and a return (no frame for the interning and the unwind guard).
 #[inline(never)]
 fn set_str_recording(
-    state: &span::Lock<span::Live>,
+    state: &span::Lock<span::Record>,
     key_ptr: *const u8,
     key_len: usize,
     val_ptr: *const u8,

@@ -49,12 +49,14 @@ pub mod diag;
 pub mod exemplars;
 pub mod export;
 pub mod exports;
+pub mod ids;
 pub mod intern;
 pub mod lifecycle;
 pub mod logs;
 pub mod metrics;
 pub mod propagators;
 pub mod resource;
+pub mod scope;
 pub mod semconv;
 pub mod span;
 
@@ -104,6 +106,6 @@ pub mod __test {
 
     /// Whether the runtime counted spans dropped by a full queue, and how many.
     pub fn dropped_spans() -> u64 {
-        crate::lifecycle::runtime().map(|rt| rt.dropped.load(std::sync::atomic::Ordering::Relaxed)).unwrap_or(0)
+        crate::lifecycle::runtime().map_or(0, |rt| rt.dropped_spans())
     }
 }

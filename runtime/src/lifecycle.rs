@@ -35,19 +35,18 @@
 
 use crate::config::{Config, ExporterKind, SamplerKind};
 use crate::diag::{self, Level};
+use crate::export::batch::{self, BatchProcessor, Queue};
 use crate::export::{console, file::FileExporter, otlp};
 use crate::metrics::Metrics;
 use crate::propagators;
+use crate::span::Shared;
 use opentelemetry::InstrumentationScope;
 use opentelemetry::propagation::TextMapCompositePropagator;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
-use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracer, SdkTracerProvider, SpanData, SpanExporter,
-    SpanProcessor,
-};
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider, SpanData, SpanExporter, SpanProcessor};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -74,27 +73,60 @@ pub struct Runtime {
     /// The logs signal (`OTEL_LOGS_EXPORTER`); `None` for `none`.
     pub logs: Option<crate::logs::Logs>,
     pub propagator: TextMapCompositePropagator,
-    /// The sampler is parent-based: an unsampled parent gives an unsampled child, so
-    /// `span_start` can skip the SDK and just carry the parent's context.
+    /// The configured sampler, asked by the lean path for roots (and for every span when
+    /// it is not parent-based).
+    pub sampler: Sampler,
+    /// The sampler is parent-based: a child follows its parent's decision, so `span_start`
+    /// needs no sampler call under a parent (and an unsampled one's context is just carried).
     pub parent_fast_path: bool,
-    /// Spans refused because the export queue was full.
-    pub dropped: Arc<AtomicU64>,
-    /// Spans queued, in flight and failed, for the shutdown report.
-    stats: Arc<ExportStats>,
+    /// A root is always sampled (`parentbased_always_on`, `always_on`): no sampler call.
+    pub root_always_on: bool,
+    /// Where ended woven spans go.
+    pub spans: SpanSink,
     shut_down: AtomicBool,
     /// Set (and notified) when the first shutdown has finished.
     finished: (Mutex<bool>, Condvar),
 }
 
-/// What happened to the spans admitted to the batch processor.
-#[derive(Debug, Default)]
-struct ExportStats {
-    /// Admitted, not yet handed to the exporter.
-    in_queue: AtomicUsize,
-    /// Handed to the exporter, which has not returned yet.
-    in_flight: AtomicUsize,
-    /// In a batch whose export failed.
-    failed: AtomicU64,
+/// Where an ended woven span goes.
+pub enum SpanSink {
+    /// No exporter: ended spans go straight back to the pool.
+    None,
+    /// The export queue (`export::batch`), shared with the SDK's spans.
+    Queue(Arc<Queue>),
+    /// A processor a test or bench installed: handed the span's `SpanData` synchronously.
+    Processor(Arc<dyn SpanProcessor>),
+}
+
+impl SpanSink {
+    /// Hand over an ended, sampled record; the record back when its shell can be reused now.
+    #[inline]
+    pub fn submit(&self, rec: Shared) -> Option<Shared> {
+        match self {
+            SpanSink::None => Some(rec),
+            SpanSink::Queue(queue) => match queue.push(batch::Queued::Lean(rec)) {
+                Ok(()) => None,
+                Err(batch::Queued::Lean(rec)) => Some(rec),
+                Err(batch::Queued::Sdk(_)) => None,
+            },
+            SpanSink::Processor(p) => {
+                let data = {
+                    let mut r = rec.lock();
+                    let scope = crate::scope::get(r.scope);
+                    r.to_span_data(std::slice::from_ref(&scope))
+                };
+                p.on_end(data);
+                Some(rec)
+            }
+        }
+    }
+
+    fn queue(&self) -> Option<&Queue> {
+        match self {
+            SpanSink::Queue(q) => Some(q),
+            _ => None,
+        }
+    }
 }
 
 /// The current state byte (one relaxed load).
@@ -243,86 +275,16 @@ pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
     }
 }
 
-/// Wraps the exporter behind the batch processor: counts spans leaving the queue, in
-/// flight and failed.
-#[derive(Debug)]
-struct CountingExporter {
-    inner: Box<dyn ErasedExporter>,
-    stats: Arc<ExportStats>,
-}
-
-impl SpanExporter for CountingExporter {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        let n = batch.len();
-        self.stats.in_flight.fetch_add(n, Ordering::AcqRel);
-        self.stats.in_queue.fetch_sub(n, Ordering::AcqRel);
-        let result = self.inner.export_blocking(batch);
-        if result.is_err() {
-            self.stats.failed.fetch_add(n as u64, Ordering::Relaxed);
-        }
-        self.stats.in_flight.fetch_sub(n, Ordering::AcqRel);
-        result
-    }
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-    fn set_resource(&mut self, resource: &Resource) {
-        self.inner.set_resource(resource)
-    }
-}
-
-/// Keeps the batch processor's queue bounded with an exact dropped-span count: a span is
-/// admitted only while fewer than `max_queue` spans wait for export, so the SDK's channel
-/// (of the same capacity) never refuses one silently.
-#[derive(Debug)]
-struct BoundedBatch {
-    inner: BatchSpanProcessor,
-    stats: Arc<ExportStats>,
-    max_queue: usize,
-    dropped: Arc<AtomicU64>,
-}
-
-impl SpanProcessor for BoundedBatch {
-    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
-        self.inner.on_start(span, cx)
-    }
-    fn on_end(&self, span: SpanData) {
-        if self.stats.in_queue.fetch_add(1, Ordering::AcqRel) >= self.max_queue {
-            self.stats.in_queue.fetch_sub(1, Ordering::AcqRel);
-            self.dropped.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-        self.inner.on_end(span)
-    }
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
-    }
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-    fn set_resource(&mut self, resource: &Resource) {
-        self.inner.set_resource(resource)
-    }
-}
-
-fn batch(
-    config: &Config,
-    exporter: Box<dyn ErasedExporter>,
-    dropped: &Arc<AtomicU64>,
-    stats: &Arc<ExportStats>,
-) -> BoundedBatch {
-    let exporter = CountingExporter { inner: exporter, stats: stats.clone() };
-    let batch_config = BatchConfigBuilder::default()
-        .with_max_queue_size(config.bsp.max_queue_size)
-        .with_max_export_batch_size(config.bsp.max_export_batch_size)
-        .with_scheduled_delay(config.bsp.schedule_delay)
-        .build();
-    BoundedBatch {
-        inner: BatchSpanProcessor::new(exporter, batch_config),
-        stats: stats.clone(),
+/// The export queue and thread over `exporter` (which gets the resource first).
+fn batch(config: &Config, mut exporter: Box<dyn ErasedExporter>, resource: &Resource) -> Arc<Queue> {
+    exporter.set_resource(resource);
+    let settings = batch::Settings {
         max_queue: config.bsp.max_queue_size,
-        dropped: dropped.clone(),
-    }
+        batch_size: config.bsp.max_export_batch_size,
+        schedule_delay: config.bsp.schedule_delay,
+        export_timeout: config.bsp.export_timeout,
+    };
+    batch::start(settings, exporter)
 }
 
 fn otlp_span_exporter(config: &Config) -> Option<Box<dyn ErasedExporter>> {
@@ -357,16 +319,22 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
         opentelemetry::global::set_meter_provider(mp.clone());
         otlp::register_self_metrics(&opentelemetry::global::meter("otel.sdk"));
     }
-    let dropped = Arc::new(AtomicU64::new(0));
-    let stats = Arc::new(ExportStats::default());
     let mut builder =
         SdkTracerProvider::builder().with_resource(resource.clone()).with_sampler(sdk_sampler(config.sampler));
+    let queued = |builder: opentelemetry_sdk::trace::TracerProviderBuilder, exporter| {
+        let queue = batch(&config, exporter, &resource);
+        let processor = BatchProcessor { queue: queue.clone(), shutdown_timeout: config.shutdown_timeout };
+        (builder.with_span_processor(processor), SpanSink::Queue(queue))
+    };
+    let spans;
     match sink {
         TraceSink::Processor(p) => {
-            builder = builder.with_span_processor(ProcessorBox(p));
+            let p: Arc<dyn SpanProcessor> = Arc::from(p);
+            builder = builder.with_span_processor(ProcessorBox(p.clone()));
+            spans = SpanSink::Processor(p);
         }
         TraceSink::Batch(make) => {
-            builder = builder.with_span_processor(batch(&config, make(), &dropped, &stats));
+            (builder, spans) = queued(builder, make());
         }
         TraceSink::FromConfig => {
             let exporter: Option<Box<dyn ErasedExporter>> = match config.traces_exporter {
@@ -377,8 +345,9 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
                 }
                 ExporterKind::File => Some(Box::new(FileExporter::new(&config.store_dir, &config.service_name))),
             };
-            if let Some(exporter) = exporter {
-                builder = builder.with_span_processor(batch(&config, exporter, &dropped, &stats));
+            match exporter {
+                Some(exporter) => (builder, spans) = queued(builder, exporter),
+                None => spans = SpanSink::None,
             }
         }
     }
@@ -399,8 +368,11 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
         config.sampler,
         SamplerKind::ParentBasedAlwaysOn | SamplerKind::ParentBasedAlwaysOff | SamplerKind::ParentBasedTraceIdRatio(_)
     );
+    let root_always_on = matches!(config.sampler, SamplerKind::ParentBasedAlwaysOn | SamplerKind::AlwaysOn);
     Runtime {
         propagator: propagators::build(&config.propagators),
+        root_always_on,
+        sampler: sdk_sampler(config.sampler),
         config,
         tracer,
         tracer_provider,
@@ -408,16 +380,15 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
         metrics,
         logs,
         parent_fast_path,
-        dropped,
-        stats,
+        spans,
         shut_down: AtomicBool::new(false),
         finished: (Mutex::new(false), Condvar::new()),
     }
 }
 
-/// A boxed processor as a processor.
+/// A shared processor as a processor.
 #[derive(Debug)]
-struct ProcessorBox(Box<dyn SpanProcessor>);
+struct ProcessorBox(Arc<dyn SpanProcessor>);
 
 impl SpanProcessor for ProcessorBox {
     fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &opentelemetry::Context) {
@@ -433,7 +404,9 @@ impl SpanProcessor for ProcessorBox {
         self.0.shutdown_with_timeout(timeout)
     }
     fn set_resource(&mut self, resource: &Resource) {
-        self.0.set_resource(resource)
+        if let Some(p) = Arc::get_mut(&mut self.0) {
+            p.set_resource(resource)
+        }
     }
 }
 
@@ -512,12 +485,17 @@ impl Runtime {
         }
     }
 
+    /// Spans refused because the export queue was full.
+    pub fn dropped_spans(&self) -> u64 {
+        self.spans.queue().map_or(0, |q| q.stats.dropped.load(Ordering::Relaxed))
+    }
+
     /// The one-line report of spans that were not exported, if any.
     fn report(&self) -> Option<String> {
-        let dropped = self.dropped.load(Ordering::Relaxed);
-        let failed = self.stats.failed.load(Ordering::Relaxed);
-        let unsent =
-            (self.stats.in_queue.load(Ordering::Acquire) + self.stats.in_flight.load(Ordering::Acquire)) as u64;
+        let queue = self.spans.queue()?;
+        let dropped = queue.stats.dropped.load(Ordering::Relaxed);
+        let failed = queue.stats.failed.load(Ordering::Relaxed);
+        let unsent = queue.unsent();
         let total = dropped + failed + unsent;
         if total == 0 {
             return None;

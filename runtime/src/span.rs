@@ -1,64 +1,190 @@
-//! Span handles: what `__otel_v1_span_*` create, mutate and end.
+//! Span handles: what `__otel_v1_span_*` create, mutate and end, recorded on the lean path
+//! (ADR 0003): a woven span is a pooled [`Record`] the runtime owns, not an SDK span.
 //!
 //! A handle is a `u64` (0 = nothing): a `Box<Context>` for a span that does not record, or
-//! a `Box<Lock<Live>>` with the low bit set for one that does (see [`SpanState`]).
+//! an `Arc<Lock<Record>>` with the low bit set for one that does (see [`SpanState`]).
 //!
-//! A recording span starts *detached*: the handle owns the SDK span itself (plus the parent
-//! context it will join), so attributes go straight into it, with no `Context` allocation
-//! and no trip through the API's boxed, mutex-guarded span. The first
-//! `__otel_v1_span_attach` moves the span into `parent.with_span(span)`, an ordinary
-//! `opentelemetry::Context`: from then on the span is current while attached, application
-//! code reaches it through `get_active_span`, its own spans nest under it, and our later
-//! calls go through that context. A span that is never attached cannot be the current span,
-//! so nothing outside the handle can observe the difference.
+//! The hot path allocates nothing in steady state: records come from a per-thread free list
+//! (refilled from the ones the exporter thread hands back, [`recycle`]), keep their attribute
+//! list's capacity, take `'static` names, keys and values as they are (the ABI marks them),
+//! get their ids from a per-thread generator ([`crate::ids`]) and read the clock once per
+//! edge. An ended record goes to the export queue as is (`export::batch`); the exporter
+//! thread turns it into the SDK's `SpanData`, so every exporter and a user's processor keep
+//! working, and hands the shell back.
 //!
-//! The handle is `Send + Sync` in the prelude, so a recording state is behind a small lock
-//! ([`Lock`]: one uncontended compare-and-swap per call); non-recording states are
-//! immutable and need none.
+//! Interop with the `opentelemetry` API: the first `__otel_v1_span_attach` puts a [`View`] of
+//! the record into `parent.with_span(..)`, an ordinary `opentelemetry::Context`, cached in the
+//! record for later attaches. While attached, application spans (and tracing-opentelemetry's)
+//! nest under it, and `get_active_span` reaches it: the view writes into the same record.
+//! The cached context holds the record, and the record the context: `end` breaks that cycle.
+//!
+//! The handle is `Send + Sync` in the prelude, so a record sits behind a small lock
+//! ([`Lock`]: one uncontended compare-and-swap per call).
 //!
 //! Unsampled spans still propagate: under a parent-based sampler (the default) a child of an
-//! unsampled parent skips the SDK entirely and carries the parent's context
-//! ([`SpanState::Inert`]), the cheap path; a root the sampler drops is a non-recording SDK
-//! span with fresh ids, so downstream services see one consistent unsampled trace.
+//! unsampled parent carries the parent's context ([`SpanState::Inert`]), the cheap path; a
+//! root the sampler drops gets fresh ids in a non-recording context, so downstream services
+//! see one consistent unsampled trace.
 
 use crate::intern;
 use crate::lifecycle::Runtime;
-use opentelemetry::trace::{Span as _, SpanKind, Status, TraceContextExt, Tracer as _};
+use opentelemetry::trace::{Event, SpanContext, SpanId, SpanKind, Status, TraceContextExt, TraceFlags, TraceState};
 use opentelemetry::{Context, Key, KeyValue, Value};
-use opentelemetry_sdk::trace::Span as SdkSpan;
+use opentelemetry_sdk::trace::{SamplingDecision, SpanData, SpanEvents, SpanLinks};
 use std::borrow::Cow;
-use std::cell::UnsafeCell;
+use std::cell::{RefCell, UnsafeCell};
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+/// The SDK's default span limits (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, `…_EVENT_COUNT_LIMIT`).
+const MAX_ATTRIBUTES: usize = 128;
+const MAX_EVENTS: usize = 128;
+
+/// A recording span: everything the exporter needs, and what attaching it needs.
+#[derive(Debug)]
+pub struct Record {
+    pub span_context: SpanContext,
+    pub parent_span_id: SpanId,
+    pub parent_is_remote: bool,
+    pub kind: SpanKind,
+    pub name: Cow<'static, str>,
+    pub start: SystemTime,
+    pub end: SystemTime,
+    pub attributes: Vec<KeyValue>,
+    pub dropped_attributes: u32,
+    pub events: Vec<Event>,
+    pub dropped_events: u32,
+    pub status: Status,
+    /// Index into the scope table (`crate::scope`).
+    pub scope: u32,
+    ended: bool,
+    /// The context it was started in, until it is first attached.
+    parent: Context,
+    /// `parent.with_span(View)`, once attached.
+    cx: Option<Context>,
+}
+
+impl Record {
+    fn blank() -> Record {
+        Record {
+            span_context: SpanContext::empty_context(),
+            parent_span_id: SpanId::INVALID,
+            parent_is_remote: false,
+            kind: SpanKind::Internal,
+            name: Cow::Borrowed(""),
+            start: SystemTime::UNIX_EPOCH,
+            end: SystemTime::UNIX_EPOCH,
+            // SERVER and CLIENT spans carry about a dozen semantic-convention attributes; the
+            // capacity survives reuse.
+            attributes: Vec::with_capacity(16),
+            dropped_attributes: 0,
+            events: Vec::new(),
+            dropped_events: 0,
+            status: Status::Unset,
+            scope: 0,
+            ended: false,
+            parent: Context::new(),
+            cx: None,
+        }
+    }
+
+    /// Add an attribute (after `end`, or past the limit: ignored, as the SDK does).
+    #[inline]
+    pub fn set(&mut self, kv: KeyValue) {
+        if self.ended {
+            return;
+        }
+        if self.attributes.len() < MAX_ATTRIBUTES {
+            self.attributes.push(kv);
+        } else {
+            self.dropped_attributes += 1;
+        }
+    }
+
+    pub fn add_event(&mut self, name: Cow<'static, str>, attributes: Vec<KeyValue>) {
+        if self.ended {
+            return;
+        }
+        if self.events.len() < MAX_EVENTS {
+            self.events.push(Event::new(name, SystemTime::now(), attributes, 0));
+        } else {
+            self.dropped_events += 1;
+        }
+    }
+
+    pub fn update_name(&mut self, name: Cow<'static, str>) {
+        if !self.ended {
+            self.name = name;
+        }
+    }
+
+    /// Set the status, as the SDK does: `Ok` is final, `Error` does not replace `Ok`.
+    pub fn set_status(&mut self, status: Status) {
+        if !self.ended && self.status != Status::Ok && !(matches!(status, Status::Unset)) {
+            self.status = status;
+        }
+    }
+
+    /// The SDK's view of an ended record (the exporter thread's half of the recording path).
+    /// The attributes and events move out; the record gets a fresh list of the same
+    /// capacity here, on the converting thread, so its next span pushes without allocating.
+    pub fn to_span_data(&mut self, scopes: &[opentelemetry::InstrumentationScope]) -> SpanData {
+        let room = self.attributes.capacity().max(16);
+        let attributes = std::mem::replace(&mut self.attributes, Vec::with_capacity(room));
+        let mut events = SpanEvents::default();
+        events.events = std::mem::take(&mut self.events);
+        events.dropped_count = self.dropped_events;
+        SpanData {
+            span_context: self.span_context.clone(),
+            parent_span_id: self.parent_span_id,
+            parent_span_is_remote: self.parent_is_remote,
+            span_kind: self.kind.clone(),
+            name: self.name.clone(),
+            start_time: self.start,
+            end_time: self.end,
+            attributes,
+            dropped_attributes_count: self.dropped_attributes,
+            events,
+            links: SpanLinks::default(),
+            status: self.status.clone(),
+            instrumentation_scope: scopes.get(self.scope as usize).or(scopes.first()).cloned().unwrap_or_default(),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.attributes.clear();
+        self.events.clear();
+        self.dropped_attributes = 0;
+        self.dropped_events = 0;
+        self.status = Status::Unset;
+        self.ended = false;
+        self.name = Cow::Borrowed("");
+        self.cx = None;
+        self.parent = Context::new();
+    }
+}
+
+/// A shared, locked record: what a recording handle points to.
+pub type Shared = Arc<Lock<Record>>;
 
 /// A started span, owned: what a handle is made from and turned back into.
 pub enum SpanState {
-    /// A recording SDK span.
-    Recording(Box<Lock<Live>>),
+    Recording(Shared),
     /// Not recording: the context to make current on attach (an unsampled parent's context,
-    /// or the context holding a non-recording SDK span). Kept small so this, the unsampled
-    /// path, allocates only a `Context`.
+    /// or one holding the fresh ids of a dropped root).
     Inert(Box<Context>),
 }
 
 /// A borrowed view of a live handle.
 #[derive(Clone, Copy)]
 pub enum SpanRef<'a> {
-    Recording(&'a Lock<Live>),
+    Recording(&'a Lock<Record>),
     Inert(&'a Context),
 }
 
-/// Where a recording span lives. The size difference is intended: the state is boxed once
-/// per span, and boxing the SDK span separately would cost a second allocation.
-#[allow(clippy::large_enum_variant)]
-pub enum Live {
-    /// Never attached: the span itself, and the context it will be attached in.
-    Detached { span: SdkSpan, parent: Context },
-    /// Attached at least once: the span lives in this context.
-    InContext(Context),
-}
-
-/// Low bit of a handle: set for a recording span (both boxes are at least 8-aligned).
+/// Low bit of a handle: set for a recording span (both pointees are at least 8-aligned).
 const RECORDING: u64 = 1;
 
 impl SpanState {
@@ -66,7 +192,7 @@ impl SpanState {
     #[inline]
     pub fn into_handle(self) -> u64 {
         match self {
-            SpanState::Recording(live) => Box::into_raw(live) as u64 | RECORDING,
+            SpanState::Recording(rec) => Arc::into_raw(rec) as u64 | RECORDING,
             SpanState::Inert(cx) => Box::into_raw(cx) as u64,
         }
     }
@@ -78,7 +204,7 @@ impl SpanState {
     #[inline]
     pub unsafe fn from_handle(handle: u64) -> SpanState {
         if handle & RECORDING != 0 {
-            SpanState::Recording(unsafe { Box::from_raw((handle & !RECORDING) as *mut Lock<Live>) })
+            SpanState::Recording(unsafe { Arc::from_raw((handle & !RECORDING) as *const Lock<Record>) })
         } else {
             SpanState::Inert(unsafe { Box::from_raw(handle as *mut Context) })
         }
@@ -93,7 +219,7 @@ impl<'a> SpanRef<'a> {
     #[inline]
     pub unsafe fn from_handle(handle: u64) -> SpanRef<'a> {
         if handle & RECORDING != 0 {
-            SpanRef::Recording(unsafe { &*((handle & !RECORDING) as *const Lock<Live>) })
+            SpanRef::Recording(unsafe { &*((handle & !RECORDING) as *const Lock<Record>) })
         } else {
             SpanRef::Inert(unsafe { &*(handle as *const Context) })
         }
@@ -104,8 +230,8 @@ impl<'a> SpanRef<'a> {
     /// # Safety
     /// As for [`SpanRef::from_handle`] (0 is accepted: `None`).
     #[inline(always)]
-    pub unsafe fn recording(handle: u64) -> Option<&'a Lock<Live>> {
-        if handle & RECORDING != 0 { Some(unsafe { &*((handle & !RECORDING) as *const Lock<Live>) }) } else { None }
+    pub unsafe fn recording(handle: u64) -> Option<&'a Lock<Record>> {
+        if handle & RECORDING != 0 { Some(unsafe { &*((handle & !RECORDING) as *const Lock<Record>) }) } else { None }
     }
 
     #[inline]
@@ -113,40 +239,78 @@ impl<'a> SpanRef<'a> {
         matches!(self, SpanRef::Recording(_))
     }
 
-    /// The context that makes this span current, moving a detached span into it first.
+    /// The context that makes this span current (built on the first call, then cached).
     pub fn context(self) -> Context {
         match self {
             SpanRef::Inert(cx) => cx.clone(),
-            SpanRef::Recording(live) => {
-                let mut live = lock(live);
-                if let Live::InContext(cx) = &*live {
+            SpanRef::Recording(lock) => {
+                let mut rec = lock.lock();
+                if let Some(cx) = &rec.cx {
                     return cx.clone();
                 }
-                // Detached: move the span into its context. The placeholder is never
-                // observed (the lock is held until it is replaced).
-                let Live::Detached { span, parent } = std::mem::replace(&mut *live, Live::InContext(Context::new()))
-                else {
-                    unreachable!()
+                if rec.ended {
+                    return rec.parent.clone();
+                }
+                // Safety: `lock` lives inside an `Arc` (every recording handle is one).
+                let shared = unsafe {
+                    let ptr: *const Lock<Record> = lock;
+                    Arc::increment_strong_count(ptr);
+                    Arc::from_raw(ptr)
                 };
-                let cx = parent.with_span(span);
-                *live = Live::InContext(cx.clone());
+                let view = View { span_context: rec.span_context.clone(), record: shared };
+                let cx = rec.parent.with_span(view);
+                rec.cx = Some(cx.clone());
                 cx
             }
         }
     }
 }
 
-#[inline]
-fn lock(live: &Lock<Live>) -> LockGuard<'_, Live> {
-    live.lock()
+/// A record as an `opentelemetry` span, for the context it is attached in: what
+/// application code reaches through `get_active_span`. Ending it there is ignored (the
+/// woven code that started the span ends it).
+#[derive(Debug)]
+struct View {
+    span_context: SpanContext,
+    record: Shared,
 }
 
-/// A one-byte lock around a recording span's state. Every handle has one owner and is
-/// practically never touched from two threads at once (the prelude's `Span` is `Sync`
-/// only so futures holding it can be), so the uncontended path is what matters: one
-/// compare-and-swap to take, one plain release store to give back (`std::sync::Mutex`
-/// pays a second read-modify-write to release, and poisoning). Under contention it
-/// spins briefly, then yields.
+impl opentelemetry::trace::Span for View {
+    fn add_event_with_timestamp<T: Into<Cow<'static, str>>>(
+        &mut self,
+        name: T,
+        timestamp: SystemTime,
+        attributes: Vec<KeyValue>,
+    ) {
+        let mut rec = self.record.lock();
+        if !rec.ended && rec.events.len() < MAX_EVENTS {
+            rec.events.push(Event::new(name, timestamp, attributes, 0));
+        }
+    }
+    fn span_context(&self) -> &SpanContext {
+        &self.span_context
+    }
+    fn is_recording(&self) -> bool {
+        !self.record.lock().ended
+    }
+    fn set_attribute(&mut self, attribute: KeyValue) {
+        self.record.lock().set(attribute);
+    }
+    fn set_status(&mut self, status: Status) {
+        self.record.lock().set_status(status);
+    }
+    fn update_name<T: Into<Cow<'static, str>>>(&mut self, new_name: T) {
+        self.record.lock().update_name(new_name.into());
+    }
+    fn add_link(&mut self, _span_context: SpanContext, _attributes: Vec<KeyValue>) {}
+    fn end_with_timestamp(&mut self, _timestamp: SystemTime) {}
+}
+
+/// A one-byte lock around a record. Every handle has one owner and is practically never
+/// touched from two threads at once (the prelude's `Span` is `Sync` only so futures holding
+/// it can be), so the uncontended path is what matters: one compare-and-swap to take, one
+/// plain release store to give back (`std::sync::Mutex` pays a second read-modify-write to
+/// release, and poisoning). Under contention it spins briefly, then yields.
 pub struct Lock<T> {
     locked: AtomicBool,
     value: UnsafeCell<T>,
@@ -154,6 +318,12 @@ pub struct Lock<T> {
 
 // Safety: `value` is only reached through a `LockGuard`, which the flag makes exclusive.
 unsafe impl<T: Send> Sync for Lock<T> {}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Lock<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Lock(..)")
+    }
+}
 
 impl<T> Lock<T> {
     pub fn new(value: T) -> Self {
@@ -218,48 +388,6 @@ impl<T> Drop for LockGuard<'_, T> {
     }
 }
 
-/// A recording span, wherever it lives.
-enum Target<'a> {
-    Direct(&'a mut SdkSpan),
-    Shared(&'a Context),
-}
-
-impl Target<'_> {
-    fn set_attribute(self, kv: KeyValue) {
-        match self {
-            Target::Direct(span) => span.set_attribute(kv),
-            Target::Shared(cx) => cx.span().set_attribute(kv),
-        }
-    }
-    fn update_name(self, name: Cow<'static, str>) {
-        match self {
-            Target::Direct(span) => span.update_name(name),
-            Target::Shared(cx) => cx.span().update_name(name),
-        }
-    }
-    fn add_event(self, name: Cow<'static, str>, attributes: Vec<KeyValue>) {
-        match self {
-            Target::Direct(span) => span.add_event(name, attributes),
-            Target::Shared(cx) => cx.span().add_event(name, attributes),
-        }
-    }
-    fn set_status(self, status: Status) {
-        match self {
-            Target::Direct(span) => span.set_status(status),
-            Target::Shared(cx) => cx.span().set_status(status),
-        }
-    }
-}
-
-/// Run `f` on the recording span.
-#[inline]
-fn with_live(live: &Lock<Live>, f: impl FnOnce(Target<'_>)) {
-    match &mut *lock(live) {
-        Live::Detached { span, .. } => f(Target::Direct(span)),
-        Live::InContext(cx) => f(Target::Shared(cx)),
-    }
-}
-
 pub fn kind_from_u32(kind: u32) -> SpanKind {
     match kind {
         1 => SpanKind::Server,
@@ -301,73 +429,180 @@ pub fn str_value(bytes: &[u8]) -> Value {
     Value::from(String::from_utf8_lossy(bytes).into_owned())
 }
 
+// The pool of records. A thread takes from its own free list; the exporter thread returns
+// shells in batches to a shared list, from which a thread refills its own in one lock.
+const LOCAL_MAX: usize = 256;
+const SHARED_MAX: usize = 8192;
+const REFILL: usize = 64;
+
+thread_local! {
+    static FREE: RefCell<Vec<Shared>> = const { RefCell::new(Vec::new()) };
+}
+static RETURNED: Mutex<Vec<Shared>> = Mutex::new(Vec::new());
+
+#[inline]
+fn take_record() -> Shared {
+    let reused = FREE
+        .try_with(|free| {
+            let mut free = free.borrow_mut();
+            if free.is_empty() {
+                refill(&mut free);
+            }
+            free.pop()
+        })
+        .ok()
+        .flatten();
+    reused.unwrap_or_else(|| Arc::new(Lock::new(Record::blank())))
+}
+
+#[cold]
+fn refill(free: &mut Vec<Shared>) {
+    let mut shared = RETURNED.lock().unwrap_or_else(|e| e.into_inner());
+    let from = shared.len().saturating_sub(REFILL);
+    free.extend(shared.drain(from..));
+}
+
+/// Give records back to the pool once nothing else holds them (a context a task kept
+/// alive holds one until it drops; that one is then simply freed).
+pub fn recycle(records: impl IntoIterator<Item = Shared>) {
+    let mut shells: Vec<Shared> = Vec::new();
+    for mut rec in records {
+        if let Some(lock) = Arc::get_mut(&mut rec) {
+            lock.get_mut().reset();
+            shells.push(rec);
+        }
+    }
+    if shells.is_empty() {
+        return;
+    }
+    let mut shared = RETURNED.lock().unwrap_or_else(|e| e.into_inner());
+    let room = SHARED_MAX.saturating_sub(shared.len());
+    shells.truncate(room);
+    shared.append(&mut shells);
+}
+
+/// Give one record back from the thread that ended it (no export: unsampled, or dropped).
+fn recycle_local(mut rec: Shared) {
+    if let Some(lock) = Arc::get_mut(&mut rec) {
+        lock.get_mut().reset();
+        let _ = FREE.try_with(|free| {
+            let mut free = free.borrow_mut();
+            if free.len() < LOCAL_MAX {
+                free.push(rec);
+            }
+        });
+    }
+}
+
+/// What a span is started with.
+pub struct Start<'a> {
+    pub parent: Option<&'a Context>,
+    pub kind: u32,
+    pub scope: u32,
+}
+
 /// Start a span under `parent` (or the current context when `None`). `name` is only
-/// decoded when the SDK is asked for a span.
+/// decoded when the span records.
 pub fn start(rt: &Runtime, parent: Option<&Context>, name: impl FnOnce() -> Cow<'static, str>, kind: u32) -> SpanState {
-    let parent_cx = match parent {
+    start_with(rt, Start { parent, kind, scope: crate::scope::ambient() }, name, |_| {})
+}
+
+/// [`start`], with the attributes written by `attrs` straight into a fresh record (no lock).
+#[inline]
+pub fn start_with(
+    rt: &Runtime,
+    start: Start<'_>,
+    name: impl FnOnce() -> Cow<'static, str>,
+    attrs: impl FnOnce(&mut Record),
+) -> SpanState {
+    let parent_cx = match start.parent {
         Some(cx) => cx.clone(),
         None => Context::current(),
     };
-    if rt.parent_fast_path {
-        let unsampled_parent = {
-            let span = parent_cx.span();
-            let sc = span.span_context();
-            sc.is_valid() && !sc.is_sampled()
-        };
-        if unsampled_parent {
-            return SpanState::Inert(Box::new(parent_cx));
-        }
+    // The parent's ids, read in place (its trace state is cloned only for a sampled child).
+    let (parent_valid, parent_sampled, parent_trace, parent_span, parent_remote) = {
+        let span = parent_cx.span();
+        let sc = span.span_context();
+        (sc.is_valid(), sc.is_sampled(), sc.trace_id(), sc.span_id(), sc.is_remote())
+    };
+    if rt.parent_fast_path && parent_valid && !parent_sampled {
+        return SpanState::Inert(Box::new(parent_cx));
     }
-    let span = start_sdk(rt, &parent_cx, name(), kind);
-    if span.is_recording() {
-        SpanState::Recording(Box::new(Lock::new(Live::Detached { span, parent: parent_cx })))
+    let trace_id = if parent_valid { parent_trace } else { crate::ids::trace_id() };
+    let kind = kind_from_u32(start.kind);
+    let name = name();
+    let (sampled, trace_state) = if rt.parent_fast_path && parent_valid {
+        (true, parent_cx.span().span_context().trace_state().clone())
+    } else if rt.root_always_on && !parent_valid {
+        (true, TraceState::NONE)
     } else {
-        SpanState::Inert(Box::new(parent_cx.with_span(span)))
+        use opentelemetry_sdk::trace::ShouldSample;
+        let result = rt.sampler.should_sample(Some(&parent_cx), trace_id, &name, &kind, &[], &[]);
+        (matches!(result.decision, SamplingDecision::RecordAndSample), result.trace_state)
+    };
+    if !sampled {
+        let sc = SpanContext::new(trace_id, crate::ids::span_id(), TraceFlags::default(), false, trace_state);
+        return SpanState::Inert(Box::new(parent_cx.with_remote_span_context(sc)));
     }
+    let shared = take_record();
+    {
+        let mut rec = shared.lock();
+        rec.span_context = SpanContext::new(trace_id, crate::ids::span_id(), TraceFlags::SAMPLED, false, trace_state);
+        rec.parent_span_id = if parent_valid { parent_span } else { SpanId::INVALID };
+        rec.parent_is_remote = parent_valid && parent_remote;
+        rec.kind = kind;
+        rec.name = name;
+        rec.scope = start.scope;
+        rec.parent = parent_cx;
+        rec.start = SystemTime::now();
+        attrs(&mut rec);
+    }
+    SpanState::Recording(shared)
 }
 
-/// The SDK half of [`start`], out of line: the span builder is large, and the unsampled
-/// path above should not pay for its stack frame.
-#[inline(never)]
-fn start_sdk(rt: &Runtime, parent_cx: &Context, name: Cow<'static, str>, kind: u32) -> SdkSpan {
-    // SERVER and CLIENT spans carry about a dozen semantic-convention attributes: room for
-    // them up front saves the attribute list's regrowth (4 → 8 → 16) on every request.
-    let room = if matches!(kind, 1 | 2) { 12 } else { 0 };
-    rt.tracer
-        .span_builder(name)
-        .with_kind(kind_from_u32(kind))
-        .with_attributes(Vec::with_capacity(room))
-        .start_with_context(&rt.tracer, parent_cx)
+pub fn set(state: &Lock<Record>, key: Key, value: Value) {
+    state.lock().set(KeyValue::new(key, value));
 }
 
-pub fn set(state: &Lock<Live>, key: Key, value: Value) {
-    with_live(state, |t| t.set_attribute(KeyValue::new(key, value)));
+pub fn update_name(state: &Lock<Record>, name: Cow<'static, str>) {
+    state.lock().update_name(name);
 }
 
-pub fn update_name(state: &Lock<Live>, name: Cow<'static, str>) {
-    with_live(state, |t| t.update_name(name));
-}
-
-pub fn add_event(state: &Lock<Live>, name: Cow<'static, str>, attributes: Vec<KeyValue>) {
-    with_live(state, |t| t.add_event(name, attributes));
+pub fn add_event(state: &Lock<Record>, name: Cow<'static, str>, attributes: Vec<KeyValue>) {
+    state.lock().add_event(name, attributes);
 }
 
 /// Status codes of the ABI: 0 unset, 1 ok, 2 error (with `desc`).
-pub fn set_status(state: &Lock<Live>, code: u32, desc: impl FnOnce() -> String) {
+pub fn set_status(state: &Lock<Record>, code: u32, desc: impl FnOnce() -> String) {
     let status = match code {
         1 => Status::Ok,
         2 => Status::error(desc()),
         _ => return,
     };
-    with_live(state, |t| t.set_status(status));
+    state.lock().set_status(status);
 }
 
+/// End a span: stamp it, break the record ↔ context cycle, and hand it to the export queue.
 pub fn end(state: SpanState) {
-    if let SpanState::Recording(mut live) = state {
-        // End in place (moving the state out of its box would copy the whole SDK span).
-        match live.get_mut() {
-            Live::Detached { span, .. } => span.end(),
-            Live::InContext(cx) => cx.span().end(),
+    let SpanState::Recording(shared) = state else { return };
+    let (cx, parent) = {
+        let mut rec = shared.lock();
+        if rec.ended {
+            return;
         }
+        rec.end = SystemTime::now();
+        rec.ended = true;
+        (rec.cx.take(), std::mem::take(&mut rec.parent))
+    };
+    // Dropped outside the lock: the cached context holds a view that takes it.
+    drop(cx);
+    drop(parent);
+    match crate::lifecycle::runtime() {
+        Some(rt) => {
+            if let Some(back) = rt.spans.submit(shared) {
+                recycle_local(back);
+            }
+        }
+        None => recycle_local(shared),
     }
 }

@@ -74,8 +74,14 @@ pub fn generate(sources: &CrateSources, matches: &[Match<'_>]) -> Generated {
                             None => format!("crate::{}::{func}", pack.advice_module()),
                         };
                         let list = out.edits.entry(call.file).or_default();
-                        list.push(Edit::new(*start, format!("{func}(")));
-                        list.push(Edit::new(*end, ")"));
+                        let scope = format!("crate::{}::__OTEL_SCOPE", pack.advice_module());
+                        // The argument is evaluated outside the closure: a `?` or `return` in it
+                        // keeps its meaning.
+                        list.push(Edit::new(*start, "match ("));
+                        list.push(Edit::new(
+                            *end,
+                            format!(") {{ __otel_a => {PRELUDE}::in_scope(&{scope}, move || {func}(__otel_a)) }}"),
+                        ));
                         out.joins.push(JoinPointReport {
                             rule: matched.rule.id.clone(),
                             pack: pack.name.clone(),
@@ -212,6 +218,15 @@ fn resolve(func: &str, layer: &Layer, prelude: &str) -> String {
     }
 }
 
+/// `expr` (an advice call) run in the pack's instrumentation scope, so the spans it starts
+/// carry the pack's scope; directive rules (advice from the prelude) keep the default.
+fn scoped(expr: &str, layer: &Layer, prelude: &str) -> String {
+    if layer.advice_module == prelude {
+        return expr.to_string();
+    }
+    format!("{prelude}::in_scope(&{}::__OTEL_SCOPE, || {expr})", layer.advice_module)
+}
+
 fn has_param(info: &FnInfo, name: &str) -> bool {
     info.params.iter().any(|p| p.as_deref() == Some(name))
 }
@@ -262,11 +277,8 @@ fn span_start(
     prelude: &str,
 ) -> Result<String, String> {
     let name = template_expr(&template.name, info, prelude)?;
-    let mut code = format!(
-        "let {var} = {prelude}::Span::start_in({:?}, {name}, {prelude}::{}); ",
-        layer.pack,
-        kind_const(template)
-    );
+    let start = format!("{prelude}::Span::start_in({:?}, {name}, {prelude}::{})", layer.pack, kind_const(template));
+    let mut code = format!("let {var} = {}; ", scoped(&start, layer, prelude));
     if !template.attributes.is_empty() {
         code.push_str(&format!("if {var}.is_recording() {{ "));
         for (key, value) in &template.attributes {
@@ -316,7 +328,8 @@ fn weave_layer(info: &FnInfo, layer: &Layer, prelude: &str, n: usize) -> Result<
                         info.qualified
                     ));
                 }
-                pro.push_str(&format!("let {arg} = {}({arg}); ", resolve(func, layer, prelude)));
+                let call = format!("{}({arg})", resolve(func, layer, prelude));
+                pro.push_str(&format!("let {arg} = {}; ", scoped(&call, layer, prelude)));
             }
             Advice::Code(code) => {
                 let tokens: proc_macro2::TokenStream = code.parse().map_err(|e| format!("`code` does not lex: {e}"))?;
@@ -332,7 +345,7 @@ fn weave_layer(info: &FnInfo, layer: &Layer, prelude: &str, n: usize) -> Result<
                         }
                     }
                 }
-                let call = format!("{}({})", resolve(func, layer, prelude), args.join(", "));
+                let call = scoped(&format!("{}({})", resolve(func, layer, prelude), args.join(", ")), layer, prelude);
                 if *skip_call {
                     pro.push_str(&format!(
                         "let __otel_cx{n} = match {call} {{ {prelude}::std::ops::ControlFlow::Break(__otel_r) => return __otel_r, {prelude}::std::ops::ControlFlow::Continue(__otel_c) => __otel_c }}; "
@@ -487,7 +500,9 @@ mod tests {
         let layer = Layer { pack: "p", advice_module: "crate::a", advice: &advice };
         let (pro, epi) = weave_layer(&i, &layer, "crate::__otel", 0).expect("woven");
         assert!(
-            pro.starts_with("let __otel_cx0 = crate::a::enter(&self); crate::a::traced(__otel_cx0, async move { "),
+            pro.starts_with(
+                "let __otel_cx0 = crate::__otel::in_scope(&crate::a::__OTEL_SCOPE, || crate::a::enter(&self)); crate::a::traced(__otel_cx0, async move { "
+            ),
             "{pro}"
         );
         assert!(pro.contains("let __otel_never: u8"), "the body's output type is pinned: {pro}");

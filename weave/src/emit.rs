@@ -33,10 +33,12 @@ pub fn prelude_module_with(app_sources: &[String]) -> String {
     )
 }
 
-/// A pack's advice as a module of the crate root: its files, in order, as one module.
-pub fn advice_module(module: &str, files: &[(PathBuf, String)]) -> String {
-    let mut out =
-        format!("{ALLOW_ALL}\n#[doc(hidden)]\nmod {module} {{\n#[allow(unused_imports)] use crate::__otel;\n");
+/// A pack's advice as a module of the crate root: its instrumentation scope (`scope`, entered
+/// around each of its advice calls), then its files, in order, as one module.
+pub fn advice_module(module: &str, scope: &str, files: &[(PathBuf, String)]) -> String {
+    let mut out = format!(
+        "{ALLOW_ALL}\n#[doc(hidden)]\nmod {module} {{\n#[allow(unused_imports)] use crate::__otel;\npub(crate) static __OTEL_SCOPE: crate::__otel::Scope = crate::__otel::Scope::new({scope:?});\n"
+    );
     for (path, source) in files {
         let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         out.push_str(&format!("// advice: {name}\n{source}\n"));
@@ -70,10 +72,7 @@ pub fn append_modules(
         push(root_text, &item, Origin::Prelude);
     }
     for pack in used {
-        if pack.advice.is_empty() {
-            continue;
-        }
-        let mut module = advice_module(&pack.advice_module(), &pack.advice);
+        let mut module = advice_module(&pack.advice_module(), &pack.scope_name(), &pack.advice);
         if facts.no_std.is_some() || facts.no_implicit_prelude {
             // Advice is written against std's prelude; give it that by name.
             module = module.replacen(

@@ -87,6 +87,11 @@ impl Pack {
     }
 
     /// The module name the advice is spliced as.
+    /// The instrumentation scope of the spans this pack's advice starts.
+    pub fn scope_name(&self) -> String {
+        format!("cargo-otel.{}", self.name)
+    }
+
     pub fn advice_module(&self) -> String {
         format!("__otel_advice_{}", sanitize_ident(&self.name))
     }

@@ -77,6 +77,15 @@ otel_abi_v1! {
     /// Messaging span: PRODUCER for send/create, else CONSUMER, under `parent` (0: current).
     fn __otel_v1_messaging_start(parent: u64, fields: *const OtelMessagingV1) -> u64;
     fn __otel_v1_messaging_end(span: u64, error_type: OtelStrV1, description: OtelStrV1);
+    /// Start a span with its attributes in one crossing. Strings whose length carries
+    /// `OTEL_STATIC` are `'static` and kept as they are (no copy, no lookup).
+    fn __otel_v1_span_start_attrs(args: *const OtelSpanStartV1) -> u64;
+    /// Set several attributes in one crossing (`OTEL_STATIC` as for `span_start_attrs`).
+    fn __otel_v1_span_set_attrs(span: u64, attrs: *const OtelAttrV1, attrs_len: usize);
+    /// The index of instrumentation scope `name` (`version` empty: cargo-otel's); 0 is the default scope.
+    fn __otel_v1_scope(name: OtelStrV1, version: OtelStrV1) -> u32;
+    /// Make `scope` the one spans started on this thread get (0: default); returns the previous. `u32::MAX` only reads it.
+    fn __otel_v1_scope_swap(scope: u32) -> u32;
     /// A log record under the current span context: severity 1–24 (9 INFO, 17 ERROR), `target` the logger's name.
     fn __otel_v1_log_emit(severity: u32, body: OtelStrV1, target: OtelStrV1, attrs: *const OtelAttrV1, attrs_len: usize);
 }
@@ -85,14 +94,21 @@ otel_abi_v1! {
 #[repr(C)] #[derive(Clone, Copy)]
 pub struct OtelAttrV1 { pub key_ptr: *const u8, pub key_len: usize, pub kind: u32, pub str_ptr: *const u8, pub str_len: usize, pub int: i64, pub float: f64 }
 
+/// Bit of a string's length marking it `'static` (and UTF-8): the runtime keeps the pointer.
+pub const OTEL_STATIC: usize = 1 << (usize::BITS - 1);
+/// A span start: `parent` 0 is the current context; `scope` from `__otel_v1_scope` (0: the thread's).
+#[repr(C)] #[derive(Clone, Copy)]
+pub struct OtelSpanStartV1<'a> { pub parent: u64, pub name: OtelStrV1<'a>, pub kind: u32, pub scope: u32, pub attrs: *const OtelAttrV1, pub attrs_len: usize }
 /// A string of the semconv structs (empty: absent). Private fields: safe code builds one only
 /// from a `&str` that outlives it.
 #[repr(C)] #[derive(Clone, Copy)]
 pub struct OtelStrV1<'a> { ptr: *const u8, len: usize, life: std::marker::PhantomData<&'a str> }
 impl<'a> OtelStrV1<'a> {
     pub fn new(s: &'a str) -> OtelStrV1<'a> { OtelStrV1 { ptr: s.as_ptr(), len: s.len(), life: std::marker::PhantomData } }
-    pub fn parts(&self) -> (*const u8, usize) { (self.ptr, self.len) }
+    pub fn parts(&self) -> (*const u8, usize) { (self.ptr, self.len & !OTEL_STATIC) }
+    pub fn is_static(&self) -> bool { self.len & OTEL_STATIC != 0 }
 }
+impl OtelStrV1<'static> { pub fn from_static(s: &'static str) -> OtelStrV1<'static> { OtelStrV1 { ptr: s.as_ptr(), len: s.len() | OTEL_STATIC, life: std::marker::PhantomData } } }
 impl<'a> Default for OtelStrV1<'a> { fn default() -> OtelStrV1<'a> { OtelStrV1::new("") } }
 impl<'a> From<&'a str> for OtelStrV1<'a> { fn from(s: &'a str) -> OtelStrV1<'a> { OtelStrV1::new(s) } }
 

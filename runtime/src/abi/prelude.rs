@@ -28,6 +28,11 @@ impl Span {
     #[inline] pub fn start_with_parent(parent: &Context, name: &str, kind: u32) -> Span { Span(unsafe { __otel_v1_span_start(parent.0, name.as_ptr(), name.len(), kind) }) }
     /// Start a span only when `pack` is enabled.
     #[inline] pub fn start_in(pack: &str, name: &str, kind: u32) -> Span { if enabled(pack) { Span::start(name, kind) } else { Span::none() } }
+    /// Start a span with its attributes in one call; the name, keys and `Value::Lit`s cross without a copy.
+    #[inline] pub fn start_attrs(name: &'static str, kind: u32, attributes: &[(&'static str, Value)]) -> Span { Span::start_attrs_with(&Context(0), OtelStrV1::from_static(name), kind, attributes) }
+    pub fn start_attrs_with(parent: &Context, name: OtelStrV1, kind: u32, attributes: &[(&'static str, Value)]) -> Span { with_raw(attributes, OTEL_STATIC, |raw| Span(unsafe { __otel_v1_span_start_attrs(&OtelSpanStartV1 { parent: parent.0, name: name, kind: kind, scope: 0, attrs: raw.as_ptr(), attrs_len: raw.len() }) })) }
+    /// Set several attributes in one call (keys `'static`).
+    pub fn set_all(&self, attributes: &[(&'static str, Value)]) { if self.0 != 0 { with_raw(attributes, OTEL_STATIC, |raw| unsafe { __otel_v1_span_set_attrs(self.0, raw.as_ptr(), raw.len()) }) } }
     #[inline] pub fn is_none(&self) -> bool { self.0 == 0 }
     #[inline] pub fn is_recording(&self) -> bool { self.0 != 0 && unsafe { __otel_v1_span_is_recording(self.0) } != 0 }
     #[inline] pub fn str(&self, key: &str, v: &str) { if self.0 != 0 { unsafe { __otel_v1_span_set_str(self.0, key.as_ptr(), key.len(), v.as_ptr(), v.len()) } } }
@@ -36,15 +41,10 @@ impl Span {
     #[inline] pub fn bool(&self, key: &str, v: bool) { if self.0 != 0 { unsafe { __otel_v1_span_set_bool(self.0, key.as_ptr(), key.len(), v as u32) } } }
     pub fn set_name(&self, n: &str) { if self.0 != 0 { unsafe { __otel_v1_span_update_name(self.0, n.as_ptr(), n.len()) } } }
     pub fn event(&self, n: &str) { if self.0 != 0 { unsafe { __otel_v1_span_add_event(self.0, n.as_ptr(), n.len()) } } }
-    pub fn event_with(&self, n: &str, attributes: &[(&str, Value)]) { if self.0 != 0 { with_raw(attributes, |raw| unsafe { __otel_v1_span_add_event_attrs(self.0, n.as_ptr(), n.len(), raw.as_ptr(), raw.len()) }) } }
-    pub fn event_on_current(n: &str, attributes: &[(&str, Value)]) { with_raw(attributes, |raw| unsafe { __otel_v1_current_span_add_event_attrs(n.as_ptr(), n.len(), raw.as_ptr(), raw.len()) }) }
+    pub fn event_with(&self, n: &str, attributes: &[(&str, Value)]) { if self.0 != 0 { with_raw(attributes, 0, |raw| unsafe { __otel_v1_span_add_event_attrs(self.0, n.as_ptr(), n.len(), raw.as_ptr(), raw.len()) }) } }
+    pub fn event_on_current(n: &str, attributes: &[(&str, Value)]) { with_raw(attributes, 0, |raw| unsafe { __otel_v1_current_span_add_event_attrs(n.as_ptr(), n.len(), raw.as_ptr(), raw.len()) }) }
     /// Mark the span as failed, with `error.type` and a description.
-    pub fn error(&self, error_type: &str, description: &str) {
-        if self.0 != 0 {
-            self.str("error.type", error_type);
-            unsafe { __otel_v1_span_set_status(self.0, 2, description.as_ptr(), description.len()) }
-        }
-    }
+    pub fn error(&self, error_type: &str, description: &str) { if self.0 != 0 { self.str("error.type", error_type); unsafe { __otel_v1_span_set_status(self.0, 2, description.as_ptr(), description.len()) } } }
     pub fn ok(&self) { if self.0 != 0 { unsafe { __otel_v1_span_set_status(self.0, 1, "".as_ptr(), 0) } } }
     /// Make this span current until the returned guard drops.
     #[inline] pub fn enter(&self) -> Entered { Entered(if self.0 == 0 { 0 } else { unsafe { __otel_v1_span_attach(self.0) } }, PhantomData) }
@@ -68,9 +68,7 @@ impl<'a> OtelMessagingV1<'a> { pub fn start(&self, parent: &Context) -> Span { S
 /// Claim the current context's HTTP server call for a framework (empty `route`; true if it
 /// was unclaimed) or set its route (true if none was set): see abi.rs.
 pub fn http_server_route(route: &str) -> bool { unsafe { __otel_v1_http_server_route(0, route.as_ptr(), route.len()) != 0 } }
-impl Drop for Span {
-    #[inline] fn drop(&mut self) { if self.0 != 0 { if std::thread::panicking() { self.error("panic", "panicked"); } unsafe { __otel_v1_span_end(self.0) } } }
-}
+impl Drop for Span { #[inline] fn drop(&mut self) { if self.0 != 0 { if std::thread::panicking() { self.error("panic", "panicked"); } unsafe { __otel_v1_span_end(self.0) } } } }
 /// A context made current; dropping it restores the previous one. `!Send`: it must be
 /// dropped on the thread that attached it, so it can never be held across an `.await` of a
 /// task that may move (the poll-scoped context model of design.md §5).
@@ -97,12 +95,8 @@ unsafe impl Send for Span {} unsafe impl Sync for Span {} unsafe impl Send for C
 pub struct Instrumented<F, X> { inner: F, span: Span, on_ready: Option<X> }
 /// The no-op `on_ready` of `instrument`.
 pub fn no_exit<T>(_span: &Span, _output: &T) {}
-pub fn instrument<F: Future>(span: Span, inner: F) -> Instrumented<F, fn(&Span, &F::Output)> {
-    Instrumented { inner: inner, span: span, on_ready: Some(no_exit::<F::Output> as fn(&Span, &F::Output)) }
-}
-pub fn instrument_with<F: Future, X: FnOnce(&Span, &F::Output)>(span: Span, inner: F, on_ready: X) -> Instrumented<F, X> {
-    Instrumented { inner: inner, span: span, on_ready: Some(on_ready) }
-}
+pub fn instrument<F: Future>(span: Span, inner: F) -> Instrumented<F, fn(&Span, &F::Output)> { Instrumented { inner: inner, span: span, on_ready: Some(no_exit::<F::Output> as fn(&Span, &F::Output)) } }
+pub fn instrument_with<F: Future, X: FnOnce(&Span, &F::Output)>(span: Span, inner: F, on_ready: X) -> Instrumented<F, X> { Instrumented { inner: inner, span: span, on_ready: Some(on_ready) } }
 impl<F: Future, X: FnOnce(&Span, &F::Output)> Future for Instrumented<F, X> {
     type Output = F::Output;
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
@@ -118,40 +112,26 @@ impl<F: Future, X: FnOnce(&Span, &F::Output)> Future for Instrumented<F, X> {
 }
 
 /// A future that carries the context captured where it was created into every poll.
-pub struct Propagated<F> { inner: F, context: Context }
-pub fn propagate<F>(inner: F) -> Propagated<F> { Propagated { inner: inner, context: Context::current() } }
+pub struct Propagated<F> { inner: F, context: Context } pub fn propagate<F>(inner: F) -> Propagated<F> { Propagated { inner: inner, context: Context::current() } }
 impl<F: Future> Future for Propagated<F> {
     type Output = F::Output;
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
-        let this = unsafe { self.get_unchecked_mut() }; // as for `Instrumented`
-        let _entered = this.context.attach();
-        unsafe { Pin::new_unchecked(&mut this.inner) }.poll(cx)
-    }
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> { let this = unsafe { self.get_unchecked_mut() }; let _entered = this.context.attach(); unsafe { Pin::new_unchecked(&mut this.inner) }.poll(cx) } // as for `Instrumented`
 }
 /// Wrap a closure (a thread body, a blocking task) so it runs under the caller's context.
-pub fn propagate_fn<R, F: FnOnce() -> R>(body: F) -> impl FnOnce() -> R {
-    let context = Context::current();
-    move || { let _entered = context.attach(); body() }
-}
+pub fn propagate_fn<R, F: FnOnce() -> R>(body: F) -> impl FnOnce() -> R { let context = Context::current(); move || { let _entered = context.attach(); body() } }
 /// Like `propagate_fn` for closures that take one argument (`thread::scope` spawns).
-pub fn propagate_fn1<A, R, F: FnOnce(A) -> R>(body: F) -> impl FnOnce(A) -> R {
-    let context = Context::current();
-    move |arg| { let _entered = context.attach(); body(arg) }
-}
+pub fn propagate_fn1<A, R, F: FnOnce(A) -> R>(body: F) -> impl FnOnce(A) -> R { let context = Context::current(); move |arg| { let _entered = context.attach(); body(arg) } }
 /// A spawned task: the context current at the spawn is captured; `start` runs at the first
 /// poll and returns the task's span (or `Span::none()`: the context is attached instead).
 /// The span is current during each poll and ends with the task; a panicking poll fails it.
-pub struct Task<F, S> { inner: F, context: Context, span: Span, start: Option<S> }
-pub fn task<F, S: FnOnce(&Context) -> Span>(start: S, inner: F) -> Task<F, S> {
-    Task { inner: inner, context: Context::current(), span: Span::none(), start: Some(start) }
-}
-struct PanicMark<'a>(&'a Span);
-impl<'a> Drop for PanicMark<'a> { fn drop(&mut self) { if std::thread::panicking() { self.0.error("panic", "panicked"); } } }
+pub struct Task<F, S> { inner: F, context: Context, span: Span, start: Option<S>, scope: u32 }
+pub fn task<F, S: FnOnce(&Context) -> Span>(start: S, inner: F) -> Task<F, S> { Task { inner: inner, context: Context::current(), span: Span::none(), start: Some(start), scope: ambient_scope() } }
+struct PanicMark<'a>(&'a Span); impl<'a> Drop for PanicMark<'a> { fn drop(&mut self) { if std::thread::panicking() { self.0.error("panic", "panicked"); } } }
 impl<F: Future, S: FnOnce(&Context) -> Span> Future for Task<F, S> {
     type Output = F::Output;
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
         let this = unsafe { self.get_unchecked_mut() }; // as for `Instrumented`
-        if let Some(start) = this.start.take() { this.span = start(&this.context); }
+        if let Some(start) = this.start.take() { let _g = ScopeGuard(unsafe { __otel_v1_scope_swap(this.scope) }); this.span = start(&this.context); }
         let polled = {
             let _mark = PanicMark(&this.span);
             let _entered = if this.span.is_none() { this.context.attach() } else { this.span.enter() };
@@ -166,38 +146,44 @@ impl<F: Future, S: FnOnce(&Context) -> Span> Future for Task<F, S> {
 /// Run `body`, then `on_exit` with OnEnter's call context (generic in `R`: `?` keeps its meaning).
 #[inline] pub fn call<C, R, B: FnOnce() -> R, X: FnOnce(C, &R)>(cx: C, on_exit: X, body: B) -> R { let r = body(); on_exit(cx, &r); r }
 /// Write and read sides of a header carrier.
-pub trait Injector { fn set(&mut self, key: &str, value: &str); }
-pub trait Extractor { fn get(&self, key: &str) -> Option<&str>; }
+pub trait Injector { fn set(&mut self, key: &str, value: &str); } pub trait Extractor { fn get(&self, key: &str) -> Option<&str>; }
 unsafe fn utf8<'a>(p: *const u8, n: usize) -> Option<&'a str> { std::str::from_utf8(std::slice::from_raw_parts(p, n)).ok() }
 extern "C" fn inject_callback<C: Injector>(carrier: *mut u8, key: *const u8, key_len: usize, val: *const u8, val_len: usize) {
     if let (Some(k), Some(v)) = unsafe { (utf8(key, key_len), utf8(val, val_len)) } { unsafe { &mut *(carrier as *mut C) }.set(k, v) }
 }
 extern "C" fn extract_callback<C: Extractor>(carrier: *mut u8, key: *const u8, key_len: usize, out_len: *mut usize) -> *const u8 {
-    match unsafe { utf8(key, key_len) }.and_then(|k| unsafe { &*(carrier as *const C) }.get(k)) {
-        Some(value) => { unsafe { *out_len = value.len() }; value.as_ptr() }
-        None => std::ptr::null(),
-    }
+    match unsafe { utf8(key, key_len) }.and_then(|k| unsafe { &*(carrier as *const C) }.get(k)) { Some(value) => { unsafe { *out_len = value.len() }; value.as_ptr() } None => std::ptr::null() }
 }
 /// Write the current context into `carrier` (e.g. `traceparent`).
 pub fn inject<C: Injector>(carrier: &mut C) { unsafe { __otel_v1_inject(carrier as *mut C as *mut u8, inject_callback::<C>) } }
 /// Read a remote parent context from `carrier`.
 pub fn extract<C: Extractor>(carrier: &C) -> Context { Context(unsafe { __otel_v1_extract(carrier as *const C as *mut u8, extract_callback::<C>) }) }
-/// A metric attribute value.
-pub enum Value<'a> { Str(&'a str), I64(i64), F64(f64), Bool(bool) }
+/// An attribute value (`Lit`: a `'static` string, kept by the runtime without a copy).
+pub enum Value<'a> { Str(&'a str), I64(i64), F64(f64), Bool(bool), Lit(&'static str) }
+/// A pack's instrumentation scope (`cargo-otel.<pack>`), registered on first use; the weaver puts one in each advice module and enters it around every advice call.
+pub struct Scope { name: &'static str, id: std::sync::atomic::AtomicU32 }
+impl Scope { pub const fn new(name: &'static str) -> Scope { Scope { name: name, id: std::sync::atomic::AtomicU32::new(u32::MAX) } } }
+impl Scope { #[inline] pub fn id(&self) -> u32 { match self.id.load(std::sync::atomic::Ordering::Relaxed) { u32::MAX => { let id = unsafe { __otel_v1_scope(OtelStrV1::from_static(self.name), OtelStrV1::default()) }; self.id.store(id, std::sync::atomic::Ordering::Relaxed); id } id => id } } }
+struct ScopeGuard(u32); impl Drop for ScopeGuard { #[inline] fn drop(&mut self) { unsafe { __otel_v1_scope_swap(self.0); } } }
+/// Run `f` (an advice call) with `scope` as the scope of the spans it starts.
+#[inline] pub fn in_scope<R, F: FnOnce() -> R>(scope: &Scope, f: F) -> R { let _g = ScopeGuard(unsafe { __otel_v1_scope_swap(scope.id()) }); f() }
+/// This thread's scope, for work that starts spans later (a task's first poll).
+#[inline] fn ambient_scope() -> u32 { unsafe { __otel_v1_scope_swap(u32::MAX) } }
 /// Record `value` on a built-in instrument (`HTTP_SERVER_DURATION`, …; ids in abi.rs).
-pub fn record(instrument: u32, value: f64, attributes: &[(&str, Value)]) { with_raw(attributes, |raw| unsafe { __otel_v1_metric_record(instrument, value, raw.as_ptr(), raw.len()) }) }
+pub fn record(instrument: u32, value: f64, attributes: &[(&str, Value)]) { with_raw(attributes, 0, |raw| unsafe { __otel_v1_metric_record(instrument, value, raw.as_ptr(), raw.len()) }) }
 /// Emit a log record under the current span (severity 1–24: 5 DEBUG, 9 INFO, 13 WARN, 17 ERROR).
-pub fn log(severity: u32, body: &str, target: &str, attributes: &[(&str, Value)]) { with_raw(attributes, |raw| unsafe { __otel_v1_log_emit(severity, s(body), s(target), raw.as_ptr(), raw.len()) }) }
-fn with_raw<R>(attributes: &[(&str, Value)], f: impl FnOnce(&[OtelAttrV1]) -> R) -> R {
-    fn raw(key: &str, value: &Value) -> OtelAttrV1 {
-        let (kind, text, int, float) = match *value { Value::Str(s) => (0, s, 0, 0.0), Value::I64(i) => (1, "", i, 0.0), Value::F64(f) => (2, "", 0, f), Value::Bool(b) => (3, "", b as i64, 0.0) };
-        OtelAttrV1 { key_ptr: key.as_ptr(), key_len: key.len(), kind: kind, str_ptr: text.as_ptr(), str_len: text.len(), int: int, float: float }
-    }
-    const INLINE: usize = 12; // the conventions' attribute sets fit on the stack
+pub fn log(severity: u32, body: &str, target: &str, attributes: &[(&str, Value)]) { with_raw(attributes, 0, |raw| unsafe { __otel_v1_log_emit(severity, s(body), s(target), raw.as_ptr(), raw.len()) }) }
+/// The ABI's attribute array; `key_static` (`OTEL_STATIC` or 0) marks every key `'static`.
+fn with_raw<R>(attributes: &[(&str, Value)], key_static: usize, f: impl FnOnce(&[OtelAttrV1]) -> R) -> R {
+    let raw = |key: &str, value: &Value| -> OtelAttrV1 {
+        let (kind, text, lit, int, float) = match *value { Value::Str(s) => (0, s, 0, 0, 0.0), Value::Lit(s) => (0, s, OTEL_STATIC, 0, 0.0), Value::I64(i) => (1, "", 0, i, 0.0), Value::F64(f) => (2, "", 0, 0, f), Value::Bool(b) => (3, "", 0, b as i64, 0.0) };
+        OtelAttrV1 { key_ptr: key.as_ptr(), key_len: key.len() | key_static, kind: kind, str_ptr: text.as_ptr(), str_len: text.len() | lit, int: int, float: float }
+    };
+    const INLINE: usize = 12; // the conventions' attribute sets fit on the stack, written once (no zeroing)
     if attributes.len() <= INLINE {
-        let mut inline = [raw("", &Value::Bool(false)); INLINE];
-        for (slot, &(key, ref value)) in inline.iter_mut().zip(attributes) { *slot = raw(key, value); }
-        return f(&inline[..attributes.len()]);
+        let mut inline: [std::mem::MaybeUninit<OtelAttrV1>; INLINE] = unsafe { std::mem::MaybeUninit::uninit().assume_init() };
+        for (slot, &(key, ref value)) in inline.iter_mut().zip(attributes) { *slot = std::mem::MaybeUninit::new(raw(key, value)); }
+        return f(unsafe { std::slice::from_raw_parts(inline.as_ptr() as *const OtelAttrV1, attributes.len()) });
     }
     f(&attributes.iter().map(|&(key, ref value)| raw(key, value)).collect::<Vec<OtelAttrV1>>())
 }

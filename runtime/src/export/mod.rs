@@ -7,6 +7,7 @@
 //! exporter built on them would trace itself. Exports run on the SDK's own threads (the batch
 //! span processor's worker and the periodic metric reader), never on the application's.
 
+pub mod batch;
 pub mod console;
 pub mod file;
 pub mod http;

@@ -25,7 +25,7 @@ pub mod rpc;
 use crate::abi::OtelStrV1;
 use crate::lifecycle::{self, ENABLED};
 use crate::metrics::AttrValue;
-use crate::span::{self, Live, Lock, SpanRef, SpanState};
+use crate::span::{self, Lock, Record, SpanRef, SpanState};
 use opentelemetry::{Context, Key, Value};
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -145,7 +145,7 @@ impl Call {
 }
 
 /// Attribute writes on a call's span; all no-ops when it does not record.
-pub struct Rec<'a>(Option<&'a Lock<Live>>);
+pub struct Rec<'a>(Option<&'a Lock<Record>>);
 
 impl Rec<'_> {
     pub fn recording(&self) -> bool {
@@ -153,13 +153,7 @@ impl Rec<'_> {
     }
     /// The span's context (`None` when it does not record).
     pub fn span_context(&self) -> Option<opentelemetry::trace::SpanContext> {
-        use opentelemetry::trace::{Span as _, TraceContextExt};
-        let live = self.0?;
-        let guard = live.lock();
-        Some(match &*guard {
-            Live::Detached { span, .. } => span.span_context().clone(),
-            Live::InContext(cx) => cx.span().span_context().clone(),
-        })
+        Some(self.0?.lock().span_context.clone())
     }
     pub fn str(&self, key: &'static str, value: &str) {
         if let (Some(state), false) = (self.0, value.is_empty()) {
