@@ -227,6 +227,25 @@ fn one_trace_across_two_services_with_the_exact_parent_chain() {
         assert_eq!(outer["name"], "tokio::task::spawn_blocking");
         assert_eq!(outer["parent_span_id"], server_b["span_id"]);
     }
+    // One instrumentation scope per pack: the pack whose advice started the span.
+    let scopes: Vec<(String, String)> = [server_a, client, server_b, item_query, blocking, task, stock[0], scoped[0]]
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap_or("").to_owned(), s["scope"].as_str().unwrap_or("").to_owned()))
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("GET /orders/{id}", "cargo-otel.hyper"),
+        ("GET", "cargo-otel.reqwest"),
+        ("GET /inventory/{id}", "cargo-otel.hyper"),
+        ("SELECT items", "cargo-otel.rusqlite"),
+        ("tokio::task::spawn_blocking", "cargo-otel.tokio"),
+        ("tokio::spawn", "cargo-otel.tokio"),
+        ("SELECT stock", "cargo-otel.rusqlite"),
+        ("std::thread::scope spawn", "cargo-otel.std"),
+    ]
+    .iter()
+    .map(|(n, s)| (n.to_string(), s.to_string()))
+    .collect();
+    assert_eq!(scopes, expected);
     // Exactly these: SERVER, 2 spawn_blocking, tokio::spawn, 2 JoinSet::spawn_blocking,
     // 3 queries, 2 scoped threads. Nothing from hyper's connection tasks or pools.
     let names: Vec<&Value> = b_spans.iter().map(|s| &s["name"]).collect();

@@ -15,7 +15,11 @@ fn run<R, F: FnOnce() -> R>(parent: &__otel::Context, name: &'static str, at: &'
         let _entered = parent.attach();
         return f();
     }
-    let span = __otel::Span::start_with_parent(parent, name, __otel::INTERNAL);
+    // On the new thread, outside any advice call: the pack's scope by name.
+    let span = {
+        let _scope = __otel::ScopeGuard::enter(&__OTEL_SCOPE);
+        __otel::Span::start_with_parent(parent, name, __otel::INTERNAL)
+    };
     if span.is_recording() {
         span.str("code.function.name", function_name(::std::any::type_name::<F>()));
         span.str("code.file.path", at.file());

@@ -100,7 +100,11 @@ fn blocking<R, F: FnOnce() -> R>(name: &'static str, f: F) -> impl FnOnce() -> R
     let at = Location::caller();
     let parent = __otel::Context::current();
     move || {
-        let span = start(&parent, name, at, std::any::type_name::<F>(), true);
+        // On the blocking thread, outside any advice call: the pack's scope by name.
+        let span = {
+            let _scope = __otel::ScopeGuard::enter(&__OTEL_SCOPE);
+            start(&parent, name, at, std::any::type_name::<F>(), true)
+        };
         if span.is_none() {
             let _entered = parent.attach();
             f()

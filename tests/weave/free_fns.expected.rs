@@ -2,20 +2,20 @@
 // Free functions: unit, value, Result with `?`, early return, `-> !`, `-> impl Trait`.
 use std::num::ParseIntError;
 
-pub fn span_unit() { let __otel_s0 = crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel::Span::start_in("golden", "span_unit", crate::__otel::INTERNAL)); if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_unit"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+pub fn span_unit() { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "span_unit", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_unit"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
     let _ = 1 + 1;
 }
 
-pub fn span_value(x: u32) -> u32 { let __otel_s0 = crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel::Span::start_in("golden", "span_value", crate::__otel::INTERNAL)); if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_value"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+pub fn span_value(x: u32) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "span_value", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_value"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
     x + 1
 }
 
-pub fn span_result(text: &str) -> Result<u32, ParseIntError> { let __otel_s0 = crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel::Span::start_in("golden", "span_result", crate::__otel::INTERNAL)); if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_result"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+pub fn span_result(text: &str) -> Result<u32, ParseIntError> { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "span_result", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_result"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
     let n: u32 = text.parse()?;
     Ok(n * 2)
 }
 
-pub fn hook_result(text: &str) -> Result<u32, ParseIntError> { let __otel_cx0 = crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel_advice_golden::enter()); crate::__otel::call(__otel_cx0, crate::__otel_advice_golden::exit, move || {
+pub fn hook_result(text: &str) -> Result<u32, ParseIntError> { let __otel_cx0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel_advice_golden::enter() }; crate::__otel::call(__otel_cx0, crate::__otel_advice_golden::exit, move || {
     let n: u32 = text.parse()?;
     if n > 10 {
         return Ok(10);
@@ -23,30 +23,30 @@ pub fn hook_result(text: &str) -> Result<u32, ParseIntError> { let __otel_cx0 = 
     Ok(n)
 }) }
 
-pub fn span_early(x: i32) -> i32 { let __otel_s0 = crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel::Span::start_in("golden", "span_early", crate::__otel::INTERNAL)); if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_early"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+pub fn span_early(x: i32) -> i32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "span_early", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_early"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
     if x < 0 {
         return 0;
     }
     x
 }
 
-pub fn span_never() -> ! { let __otel_s0 = crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel::Span::start_in("golden", "span_never", crate::__otel::INTERNAL)); if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_never"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+pub fn span_never() -> ! { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "span_never", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_never"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
     panic!("never returns")
 }
 
-pub fn span_impl_trait(n: u32) -> impl Iterator<Item = u32> { let __otel_s0 = crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel::Span::start_in("golden", "span_impl_trait", crate::__otel::INTERNAL)); if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_impl_trait"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+pub fn span_impl_trait(n: u32) -> impl Iterator<Item = u32> { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "span_impl_trait", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_impl_trait"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
     (0..n).map(|x| x * 2)
 }
 
-pub fn hook_impl_trait(n: u32) -> impl Iterator<Item = u32> { let __otel_cx0 = crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel_advice_golden::enter()); crate::__otel::call(__otel_cx0, crate::__otel_advice_golden::exit, move || {
+pub fn hook_impl_trait(n: u32) -> impl Iterator<Item = u32> { let __otel_cx0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel_advice_golden::enter() }; crate::__otel::call(__otel_cx0, crate::__otel_advice_golden::exit, move || {
     0..n
 }) }
 
-pub fn skip_value(x: u32) -> u32 { let __otel_cx0 = match crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel_advice_golden::maybe_skip()) { crate::__otel::std::ops::ControlFlow::Break(__otel_r) => return __otel_r, crate::__otel::std::ops::ControlFlow::Continue(__otel_c) => __otel_c };
+pub fn skip_value(x: u32) -> u32 { let __otel_cx0 = match { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel_advice_golden::maybe_skip() } { crate::__otel::std::ops::ControlFlow::Break(__otel_r) => return __otel_r, crate::__otel::std::ops::ControlFlow::Continue(__otel_c) => __otel_c };
     x * 3
 }
 
-pub fn replace_arg(value: u32) -> u32 { #[allow(unused_mut)] let mut value = value; let __otel_cx0 = crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel_advice_golden::double(&mut value));
+pub fn replace_arg(value: u32) -> u32 { #[allow(unused_mut)] let mut value = value; let __otel_cx0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel_advice_golden::double(&mut value) };
     value + 1
 }
 
@@ -54,7 +54,7 @@ pub fn coded_fn() -> u8 { let _coded = 1u8 ;
     2
 }
 
-pub fn layered_fn(x: u8) -> u8 { let __otel_s0 = crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel::Span::start_in("golden", "outer", crate::__otel::SERVER)); let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0); let __otel_cx1 = crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel_advice_golden::enter()); crate::__otel::call(__otel_cx1, crate::__otel_advice_golden::exit, move || {
+pub fn layered_fn(x: u8) -> u8 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "outer", crate::__otel::SERVER) }; let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0); let __otel_cx1 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel_advice_golden::enter() }; crate::__otel::call(__otel_cx1, crate::__otel_advice_golden::exit, move || {
     x
 }) }
 

@@ -7,24 +7,24 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-pub fn span_templated(n: u32, label: &str) -> usize { let __otel_s0 = crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel::Span::start_in("golden", "span_templated", crate::__otel::INTERNAL)); if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_templated"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+pub fn span_templated(n: u32, label: &str) -> usize { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "span_templated", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_templated"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
     label.len() + n as usize
 }
 
 pub fn span_inner_attr(x: u8) -> u8 {
-    #![allow(clippy::identity_op)] let __otel_s0 = crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel::Span::start_in("golden", "span_inner_attr", crate::__otel::INTERNAL)); if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_inner_attr"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+    #![allow(clippy::identity_op)] let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "span_inner_attr", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_inner_attr"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
     x + 0
 }
 
-pub async fn span_async(x: u32) -> u32 { let __otel_s0 = crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel::Span::start_in("golden", "span_async", crate::__otel::INTERNAL)); if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_async"); } crate::__otel::instrument(__otel_s0, async move { #[allow(unreachable_code, clippy::diverging_sub_expression)] if false { let __otel_never: u32 = loop {}; return __otel_never; }
+pub async fn span_async(x: u32) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "span_async", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_async"); } crate::__otel::instrument(__otel_s0, async move { #[allow(unreachable_code, clippy::diverging_sub_expression)] if false { let __otel_never: u32 = loop {}; return __otel_never; }
     x
 }).await }
 
-pub fn hook_value(x: u32) -> Result<u32, ()> { let __otel_cx0 = crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel_advice_golden::enter()); crate::__otel::call(__otel_cx0, crate::__otel_advice_golden::exit, move || {
+pub fn hook_value(x: u32) -> Result<u32, ()> { let __otel_cx0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel_advice_golden::enter() }; crate::__otel::call(__otel_cx0, crate::__otel_advice_golden::exit, move || {
     Ok(x)
 }) }
 
-pub fn skip_value(x: u32) -> u32 { let __otel_cx0 = match crate::__otel::in_scope(&crate::__otel_advice_golden::__OTEL_SCOPE, || crate::__otel_advice_golden::maybe_skip()) { crate::__otel::std::ops::ControlFlow::Break(__otel_r) => return __otel_r, crate::__otel::std::ops::ControlFlow::Continue(__otel_c) => __otel_c };
+pub fn skip_value(x: u32) -> u32 { let __otel_cx0 = match { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel_advice_golden::maybe_skip() } { crate::__otel::std::ops::ControlFlow::Break(__otel_r) => return __otel_r, crate::__otel::std::ops::ControlFlow::Continue(__otel_c) => __otel_c };
     x
 }
 

@@ -80,7 +80,9 @@ pub fn generate(sources: &CrateSources, matches: &[Match<'_>]) -> Generated {
                         list.push(Edit::new(*start, "match ("));
                         list.push(Edit::new(
                             *end,
-                            format!(") {{ __otel_a => {PRELUDE}::in_scope(&{scope}, move || {func}(__otel_a)) }}"),
+                            format!(
+                                ") {{ __otel_a => {{ let _otel_scope = {PRELUDE}::ScopeGuard::enter(&{scope}); {func}(__otel_a) }} }}"
+                            ),
                         ));
                         out.joins.push(JoinPointReport {
                             rule: matched.rule.id.clone(),
@@ -224,7 +226,8 @@ fn scoped(expr: &str, layer: &Layer, prelude: &str) -> String {
     if layer.advice_module == prelude {
         return expr.to_string();
     }
-    format!("{prelude}::in_scope(&{}::__OTEL_SCOPE, || {expr})", layer.advice_module)
+    // A block, not a closure: `#[track_caller]` advice still sees the woven call site.
+    format!("{{ let _otel_scope = {prelude}::ScopeGuard::enter(&{}::__OTEL_SCOPE); {expr} }}", layer.advice_module)
 }
 
 fn has_param(info: &FnInfo, name: &str) -> bool {
@@ -501,7 +504,7 @@ mod tests {
         let (pro, epi) = weave_layer(&i, &layer, "crate::__otel", 0).expect("woven");
         assert!(
             pro.starts_with(
-                "let __otel_cx0 = crate::__otel::in_scope(&crate::a::__OTEL_SCOPE, || crate::a::enter(&self)); crate::a::traced(__otel_cx0, async move { "
+                "let __otel_cx0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::a::__OTEL_SCOPE); crate::a::enter(&self) }; crate::a::traced(__otel_cx0, async move { "
             ),
             "{pro}"
         );

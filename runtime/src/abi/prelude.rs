@@ -164,9 +164,9 @@ pub enum Value<'a> { Str(&'a str), I64(i64), F64(f64), Bool(bool), Lit(&'static 
 pub struct Scope { name: &'static str, id: std::sync::atomic::AtomicU32 }
 impl Scope { pub const fn new(name: &'static str) -> Scope { Scope { name: name, id: std::sync::atomic::AtomicU32::new(u32::MAX) } } }
 impl Scope { #[inline] pub fn id(&self) -> u32 { match self.id.load(std::sync::atomic::Ordering::Relaxed) { u32::MAX => { let id = unsafe { __otel_v1_scope(OtelStrV1::from_static(self.name), OtelStrV1::default()) }; self.id.store(id, std::sync::atomic::Ordering::Relaxed); id } id => id } } }
-struct ScopeGuard(u32); impl Drop for ScopeGuard { #[inline] fn drop(&mut self) { unsafe { __otel_v1_scope_swap(self.0); } } }
-/// Run `f` (an advice call) with `scope` as the scope of the spans it starts.
-#[inline] pub fn in_scope<R, F: FnOnce() -> R>(scope: &Scope, f: F) -> R { let _g = ScopeGuard(unsafe { __otel_v1_scope_swap(scope.id()) }); f() }
+/// `scope` is the scope of the spans this thread starts until the guard drops (around an advice call).
+pub struct ScopeGuard(u32); impl Drop for ScopeGuard { #[inline] fn drop(&mut self) { unsafe { __otel_v1_scope_swap(self.0); } } }
+impl ScopeGuard { #[inline] pub fn enter(scope: &Scope) -> ScopeGuard { ScopeGuard(unsafe { __otel_v1_scope_swap(scope.id()) }) } }
 /// This thread's scope, for work that starts spans later (a task's first poll).
 #[inline] fn ambient_scope() -> u32 { unsafe { __otel_v1_scope_swap(u32::MAX) } }
 /// Record `value` on a built-in instrument (`HTTP_SERVER_DURATION`, …; ids in abi.rs).
