@@ -6,9 +6,14 @@
 //! `rpc.*` attributes; NOT_FOUND fails the client span but not the server's; the
 //! server-streaming `Watch`; the rpc duration metrics (console metric exporter); the switch
 //! `OTEL_RUST_INSTRUMENTATION_TONIC_ENABLED=false` removes the RPC spans; the plain build
-//! runs and records nothing.
+//! runs and records nothing. With NATS (scripts/services.sh) the queue hop: the inventory
+//! publishes each reservation and the `worker` process consumes it, so one order is one
+//! trace across three processes: … inventory SERVER → PRODUCER `publish <subject>` → worker
+//! CONSUMER `process <subject>` (a child, through the NATS headers); the messaging
+//! attributes and duration metrics; `OTEL_RUST_INSTRUMENTATION_ASYNC_NATS_ENABLED=false`
+//! removes the messaging spans only.
 
-use cargo_otel_tests::{attr, read_spans};
+use cargo_otel_tests::{Service, attr, read_spans, require};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -23,8 +28,9 @@ fn build_plain() -> PathBuf {
     cargo_otel_tests::plain_build_example("pipeline", &["--bins"])
 }
 
-/// A running bin: its first stdout line is `… listening on ADDR`; the rest (metric lines of
-/// the console exporter, written at shutdown) is read by `stop`.
+/// A running bin: its first stdout line is `… listening on ADDR` (the worker's: `… subscribed
+/// to SUBJECT`); the rest (the worker's `processed …` lines, metric lines of the console
+/// exporter, written at shutdown) is read by `line` and `stop`.
 struct Proc {
     child: Child,
     stdout: BufReader<ChildStdout>,
@@ -43,9 +49,16 @@ impl Proc {
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
         stdout.read_line(&mut line).expect("listening line");
-        assert!(line.contains("listening on"), "unexpected first line: {line}");
+        assert!(line.contains("listening on") || line.contains("subscribed to"), "unexpected first line: {line}");
         let addr = line.trim().rsplit(' ').next().expect("address").to_owned();
         Proc { child, stdout, addr }
+    }
+
+    /// The next stdout line (blocks until the process writes it).
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("read a line");
+        line.trim_end().to_owned()
     }
 
     /// SIGINT, then the rest of stdout (read to its end: the process has exited).
@@ -143,9 +156,15 @@ fn one<'a>(trace: &[&'a Value], service: &str, kind: &str) -> &'a Value {
 fn chain<'a>(spans: &'a [Value], trace_id: &str, route: &str, rpc: &str) -> [&'a Value; 3] {
     let trace = trace(spans, trace_id);
     assert_eq!(trace.len(), 3, "exactly gateway SERVER, tonic CLIENT, inventory SERVER: {trace:#?}");
-    let http = one(&trace, "gateway", "server");
-    let client = one(&trace, "gateway", "client");
-    let server = one(&trace, "inventory", "server");
+    rpc_links(&trace, route, rpc)
+}
+
+/// Gateway SERVER → tonic CLIENT → inventory SERVER in `trace`, by span id, and their names
+/// and RPC attributes.
+fn rpc_links<'a>(trace: &[&'a Value], route: &str, rpc: &str) -> [&'a Value; 3] {
+    let http = one(trace, "gateway", "server");
+    let client = one(trace, "gateway", "client");
+    let server = one(trace, "inventory", "server");
     assert_eq!(http["name"], route);
     assert_eq!(http["parent_span_id"], CALLER, "the gateway's span continues the caller's trace");
     assert_eq!(client["name"], rpc);
@@ -245,5 +264,146 @@ fn the_tonic_switch_removes_the_rpc_spans_and_the_plain_build_records_nothing() 
     let (spans, gateway_out, inventory_out) = run(&build_plain(), &plain_store, &[]);
     assert!(spans.is_empty(), "the plain build records nothing: {spans:#?}");
     assert!(!gateway_out.contains("metric ") && !inventory_out.contains("metric "));
+    assert!(!plain_store.exists());
+}
+
+const T_QUEUE: &str = "7bf92f3577b34da6a3ce929d0e0e4739";
+/// The event `POST /orders/apple` publishes (serde_json's sorted keys).
+const RESERVED_APPLE: &str = r#"{"remaining":999,"sku":"apple"}"#;
+
+/// What one order through the queue left: the spans, each process's stdout after its first
+/// line, and the subject.
+struct QueueRun {
+    spans: Vec<Value>,
+    gateway_out: String,
+    inventory_out: String,
+    worker_out: String,
+    subject: String,
+}
+
+/// Worker, inventory (publishing to NATS at `url`) and gateway; one order with a
+/// `traceparent`, waited for until the worker has processed its event; then all three stopped.
+fn run_queue(dir: &Path, store: &Path, url: &str, tag: &str, extra: &[(&str, String)]) -> QueueRun {
+    // A subject of this test run: the NATS server is shared.
+    let subject = format!("inventory.reserved.{tag}-{}", std::process::id());
+    let envs = |name: &str| {
+        let mut envs = vec![
+            ("CARGO_OTEL_STORE", store.display().to_string()),
+            ("OTEL_SERVICE_NAME", name.to_owned()),
+            ("OTEL_METRICS_EXPORTER", "console".to_owned()),
+            ("NATS_URL", url.to_owned()),
+            ("NATS_SUBJECT", subject.clone()),
+        ];
+        envs.extend(extra.iter().cloned());
+        envs
+    };
+    // The worker's first line comes once the server routes its subscription.
+    let mut worker = Proc::start(&dir.join("worker"), &envs("worker"));
+    assert_eq!(worker.addr, subject);
+    let mut inventory_env = envs("inventory");
+    inventory_env.push(("INVENTORY_ADDR", "127.0.0.1:0".into()));
+    let inventory = Proc::start(&dir.join("inventory"), &inventory_env);
+    let mut gateway_env = envs("gateway");
+    gateway_env.push(("GATEWAY_ADDR", "127.0.0.1:0".into()));
+    gateway_env.push(("INVENTORY_URL", format!("http://{}", inventory.addr)));
+    let gateway = Proc::start(&dir.join("gateway"), &gateway_env);
+
+    let (status, body) = request(&gateway.addr, "POST", "/orders/apple", &traceparent(T_QUEUE));
+    assert_eq!((status, body.as_str()), (200, RESERVED_APPLE));
+    assert_eq!(worker.line(), "processed apple 999");
+
+    let gateway_out = gateway.stop();
+    let inventory_out = inventory.stop();
+    let worker_out = worker.stop();
+    QueueRun { spans: read_spans(store), gateway_out, inventory_out, worker_out, subject }
+}
+
+fn messaging(spans: &[Value]) -> Vec<&Value> {
+    spans.iter().filter(|s| !attr(s, "messaging.system").is_null()).collect()
+}
+
+#[test]
+fn an_order_crosses_http_grpc_and_nats_to_the_worker_in_one_trace() {
+    let url = require(Service::Nats);
+    let work = tempfile::tempdir().expect("tempdir");
+    let store = work.path().join("store");
+    let run = run_queue(&build_woven(), &store, url, "on", &[]);
+    let (spans, subject) = (&run.spans, run.subject.as_str());
+
+    let trace = trace(spans, T_QUEUE);
+    assert_eq!(trace.len(), 5, "gateway SERVER, tonic CLIENT, inventory SERVER, PRODUCER, CONSUMER: {trace:#?}");
+    let [http, _, server] = rpc_links(&trace, "POST /orders/{sku}", "shop.inventory.v1.Inventory/Reserve");
+    assert_eq!(attr(http, "http.response.status_code"), 200);
+    assert_eq!(attr(server, "rpc.response.status_code"), "OK");
+
+    // The publish, in the Reserve handler: a child of the inventory's SERVER span.
+    let producer = one(&trace, "inventory", "producer");
+    assert_eq!(producer["name"], format!("publish {subject}"));
+    assert_eq!(producer["parent_span_id"], server["span_id"], "the publish runs in the Reserve handler");
+    assert_eq!(attr(producer, "messaging.system"), "nats");
+    assert_eq!(attr(producer, "messaging.operation.type"), "send");
+    assert_eq!(attr(producer, "messaging.operation.name"), "publish");
+    assert_eq!(attr(producer, "messaging.destination.name"), subject);
+    assert_eq!(attr(producer, "messaging.message.body.size"), RESERVED_APPLE.len() as i64);
+    assert_eq!(attr(producer, "server.address"), "127.0.0.1");
+    assert_eq!(attr(producer, "server.port"), 54222);
+    assert_eq!(producer["status"], "unset");
+    assert!(attr(producer, "error.type").is_null());
+    let t = |s: &Value, k: &str| s[k].as_u64().expect("timestamp");
+    assert!(t(producer, "end_unix_nano") <= t(server, "end_unix_nano"), "published before the reply");
+
+    // The worker's process span: a child of the PRODUCER span (the context in the NATS
+    // headers), in another process.
+    let consumer = one(&trace, "worker", "consumer");
+    assert_eq!(consumer["name"], format!("process {subject}"));
+    assert_eq!(consumer["parent_span_id"], producer["span_id"], "parented on the message's context");
+    assert_eq!(attr(consumer, "messaging.system"), "nats");
+    assert_eq!(attr(consumer, "messaging.operation.type"), "process");
+    assert_eq!(attr(consumer, "messaging.operation.name"), "process");
+    assert_eq!(attr(consumer, "messaging.destination.name"), subject);
+    assert_eq!(attr(consumer, "messaging.message.body.size"), RESERVED_APPLE.len() as i64);
+    assert!(attr(consumer, "server.address").is_null(), "no address on the subscriber side");
+    assert_eq!(consumer["status"], "unset");
+    assert!(t(producer, "start_unix_nano") <= t(consumer, "start_unix_nano"));
+
+    // Besides the order's trace only the worker's readiness probe (a message to itself on a
+    // private inbox): a PRODUCER root and its CONSUMER child, in a trace of their own.
+    let others: Vec<&Value> = spans.iter().filter(|s| s["trace_id"] != T_QUEUE).collect();
+    assert_eq!(others.len(), 2, "{others:#?}");
+    let probe = one(&others, "worker", "producer");
+    let echo = one(&others, "worker", "consumer");
+    assert!(probe["name"].as_str().is_some_and(|n| n.starts_with("publish _INBOX.")), "{probe:#?}");
+    assert_eq!(probe["parent_span_id"], "");
+    assert_eq!(echo["parent_span_id"], probe["span_id"]);
+    assert_eq!(echo["trace_id"], probe["trace_id"]);
+
+    // The messaging duration histograms (console exporter at shutdown).
+    let destination = format!("messaging.destination.name={subject}");
+    let sent = metric_lines(&run.inventory_out, "messaging.client.operation.duration", &[&destination]);
+    assert_eq!(sent.len(), 1, "{}", run.inventory_out);
+    assert!(sent[0].contains("messaging.system=nats") && sent[0].contains("count=1"), "{}", sent[0]);
+    let processed = metric_lines(&run.worker_out, "messaging.process.duration", &[&destination]);
+    assert_eq!(processed.len(), 1, "{}", run.worker_out);
+    assert!(processed[0].contains("messaging.system=nats") && processed[0].contains("count=1"), "{}", processed[0]);
+    assert!(metric_lines(&run.gateway_out, "messaging.client.operation.duration", &[]).is_empty());
+}
+
+#[test]
+fn the_nats_switch_removes_the_messaging_spans_and_the_plain_worker_records_nothing() {
+    let url = require(Service::Nats);
+    let work = tempfile::tempdir().expect("tempdir");
+    let store = work.path().join("store");
+    let off = [("OTEL_RUST_INSTRUMENTATION_ASYNC_NATS_ENABLED", "false".to_owned())];
+    let run = run_queue(&build_woven(), &store, url, "off", &off);
+    assert!(messaging(&run.spans).is_empty(), "no messaging span: {:#?}", run.spans);
+    chain(&run.spans, T_QUEUE, "POST /orders/{sku}", "shop.inventory.v1.Inventory/Reserve");
+    assert_eq!(run.spans.len(), 3, "{:#?}", run.spans);
+
+    let plain_store = work.path().join("plain-store");
+    let run = run_queue(&build_plain(), &plain_store, url, "plain", &[]);
+    assert!(run.spans.is_empty(), "the plain build records nothing: {:#?}", run.spans);
+    for out in [&run.gateway_out, &run.inventory_out, &run.worker_out] {
+        assert!(!out.contains("metric "), "{out}");
+    }
     assert!(!plain_store.exists());
 }

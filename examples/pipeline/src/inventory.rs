@@ -1,6 +1,7 @@
-//! The `Inventory` gRPC service: stock levels in memory, `Reserve` (unary) and `Watch`
-//! (server streaming).
+//! The `Inventory` gRPC service: stock levels in memory, `Reserve` (unary; publishes the
+//! reservation to NATS when `events` is set) and `Watch` (server streaming).
 
+use crate::events::Events;
 use crate::proto::inventory_server::{Inventory, InventoryServer};
 use crate::proto::{ReserveReply, ReserveRequest, StockLevel, WatchRequest};
 use std::collections::HashMap;
@@ -39,6 +40,8 @@ impl Stock {
 
 pub struct Service {
     pub stock: Stock,
+    /// Where reservations are published; `None`: not published.
+    pub events: Option<Events>,
 }
 
 type Levels = Pin<Box<dyn Stream<Item = Result<StockLevel, Status>> + Send>>;
@@ -48,6 +51,12 @@ impl Inventory for Service {
     async fn reserve(&self, request: Request<ReserveRequest>) -> Result<Response<ReserveReply>, Status> {
         let ReserveRequest { sku, quantity } = request.into_inner();
         let remaining = self.stock.take(&sku, quantity.max(1))?;
+        if let Some(events) = &self.events {
+            // The unit is reserved either way: a lost event is logged, not the caller's error.
+            if let Err(e) = events.reserved(&sku, remaining).await {
+                eprintln!("inventory: reservation of {sku} not published: {e}");
+            }
+        }
         Ok(Response::new(ReserveReply { sku, remaining }))
     }
 
@@ -61,14 +70,14 @@ impl Inventory for Service {
     }
 }
 
-/// Serve the service on `listener` until `stop` resolves.
+/// Serve `service` on `listener` until `stop` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    stock: Stock,
+    service: Service,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), tonic::transport::Error> {
     tonic::transport::Server::builder()
-        .add_service(InventoryServer::new(Service { stock }))
+        .add_service(InventoryServer::new(service))
         .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), stop)
         .await
 }

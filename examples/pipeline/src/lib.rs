@@ -1,9 +1,13 @@
-//! examples/pipeline: `inventory`, a gRPC service (tonic) keeping stock levels in memory, and
-//! `gateway`, an HTTP server (axum) whose routes call it through the generated tonic client.
-//! No tracing code: `cargo otel build` makes the traces (tests/e2e_pipeline.rs).
+//! examples/pipeline: `inventory`, a gRPC service (tonic) keeping stock levels in memory,
+//! `gateway`, an HTTP server (axum) whose routes call it through the generated tonic client,
+//! and `worker`, which processes the reservations the inventory publishes to NATS
+//! (async-nats). No tracing code: `cargo otel build` makes the traces, HTTP → gRPC → NATS →
+//! worker (tests/e2e_pipeline.rs).
 
+pub mod events;
 pub mod gateway;
 pub mod inventory;
+pub mod worker;
 
 /// The generated messages, server and client of proto/inventory.proto.
 pub mod proto {

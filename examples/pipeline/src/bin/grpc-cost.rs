@@ -3,7 +3,7 @@
 //! and plain at two values of N and divides the difference: instructions per call, without
 //! start-up and connection cost).
 
-use pipeline::inventory::{serve, Stock};
+use pipeline::inventory::{serve, Service, Stock};
 use pipeline::proto::inventory_client::InventoryClient;
 use pipeline::proto::ReserveRequest;
 
@@ -12,7 +12,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: u32 = std::env::args().nth(1).as_deref().unwrap_or("100").parse()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(serve(listener, Stock::demo(), std::future::pending()));
+    tokio::spawn(serve(listener, Service { stock: Stock::demo(), events: None }, std::future::pending()));
     let mut client = InventoryClient::connect(url).await?;
     let mut left = 0;
     // One call before the measured ones: the connection and buffers are warm.
