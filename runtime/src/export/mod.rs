@@ -153,7 +153,7 @@ pub fn write_span_json(out: &mut String, span: &SpanData, service_name: &str) {
     out.push_str(",\"service_name\":");
     json_str(out, service_name);
     out.push_str(",\"scope\":");
-    json_str(out, &span.instrumentation_scope.name());
+    json_str(out, span.instrumentation_scope.name());
     out.push_str(",\"attributes\":");
     json_attributes(out, &span.attributes);
     out.push_str(",\"events\":[");
