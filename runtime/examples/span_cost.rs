@@ -17,7 +17,8 @@ use opentelemetry::trace::{Span as _, Tracer as _, TracerProvider as _};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanData, SpanProcessor};
 use otel_runtime::__prelude as otel;
-use otel_runtime::__test::{ErasedExporter, TraceSink, install};
+use otel_runtime::__test::{ErasedExporter, TraceSink, dropped_spans, install};
+use otel_runtime::export::batch::{Queued, Sink};
 use otel_runtime::config::Config;
 use std::hint::black_box;
 use std::time::Instant;
@@ -42,6 +43,22 @@ struct DiscardExporter;
 impl opentelemetry_sdk::trace::SpanExporter for DiscardExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         drop(black_box(batch));
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+struct DiscardSink;
+impl Sink for DiscardSink {
+    fn export(&self, batch: &mut [Queued], _scopes: &[opentelemetry::InstrumentationScope]) -> OTelSdkResult {
+        for item in batch.iter() {
+            if let Queued::Lean(rec) = item {
+                black_box(rec.lock().attributes.len());
+            }
+        }
+        Ok(())
+    }
+    fn shutdown(&self, _timeout: std::time::Duration) -> OTelSdkResult {
         Ok(())
     }
 }
@@ -74,14 +91,20 @@ impl otel::Extractor for Headers {
 
 fn main() {
     let env: std::collections::HashMap<String, String> =
-        [("OTEL_METRICS_EXPORTER".to_string(), "none".to_string())].into_iter().collect();
+        // A queue that holds a whole measured run: nothing is dropped, every span is exported.
+        [("OTEL_METRICS_EXPORTER", "none"), ("OTEL_BSP_MAX_QUEUE_SIZE", "131072")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
     let config = Config::from_env_map(&env, Some("bench"));
-    // `SPAN_COST_SINK=batch`: the production path instead, the export queue and its thread
-    // (records turned into `SpanData` there) over an exporter that discards.
-    let sink = if std::env::var("SPAN_COST_SINK").as_deref() == Ok("batch") {
-        TraceSink::Batch(Box::new(|| Box::new(DiscardExporter) as Box<dyn ErasedExporter>))
-    } else {
-        TraceSink::Processor(Box::new(DiscardProcessor))
+    // Woven spans take the production path: the export queue and its thread, here over a
+    // sink that reads each record and discards it (no encoding, as the SDK rows do not
+    // encode either). `SPAN_COST_SINK=processor`: a synchronous processor instead, handed a
+    // `SpanData` per span like the SDK rows' processor.
+    let sink = match std::env::var("SPAN_COST_SINK").as_deref() {
+        Ok("processor") => TraceSink::Processor(Box::new(DiscardProcessor)),
+        Ok("sdk-exporter") => TraceSink::Batch(Box::new(|| Box::new(DiscardExporter) as Box<dyn ErasedExporter>)),
+        _ => TraceSink::Records(Box::new(DiscardSink)),
     };
     install(|| config, Some(sink)).unwrap();
     let provider = SdkTracerProvider::builder()
@@ -111,10 +134,10 @@ fn main() {
                 black_box("GET /users/{id}"),
                 otel::SERVER,
                 &[
-                    ("http.request.method", otel::Value::Lit("GET")),
-                    ("url.path", otel::Value::Str(black_box("/users/42"))),
-                    ("http.response.status_code", otel::Value::I64(200)),
-                    ("cached", otel::Value::Bool(false)),
+                    otel::Attr::lit("http.request.method", "GET"),
+                    otel::Attr::str("url.path", black_box("/users/42")),
+                    otel::Attr::i64("http.response.status_code", 200),
+                    otel::Attr::bool("cached", false),
                 ],
             );
             drop(span);
@@ -124,10 +147,10 @@ fn main() {
                 black_box("GET /users/{id}"),
                 otel::SERVER,
                 &[
-                    ("http.request.method", otel::Value::Lit("GET")),
-                    ("url.path", otel::Value::Str(black_box("/users/42"))),
-                    ("http.response.status_code", otel::Value::I64(200)),
-                    ("cached", otel::Value::Bool(false)),
+                    otel::Attr::lit("http.request.method", "GET"),
+                    otel::Attr::str("url.path", black_box("/users/42")),
+                    otel::Attr::i64("http.response.status_code", 200),
+                    otel::Attr::bool("cached", false),
                 ],
             );
             let _g = otel::SpanGuard::new(span);
@@ -163,14 +186,17 @@ fn main() {
                 black_box("GET /users/{id}"),
                 otel::SERVER,
                 &[
-                    ("http.request.method", otel::Value::Lit("GET")),
-                    ("url.path", otel::Value::Str(black_box("/users/42"))),
-                    ("http.response.status_code", otel::Value::I64(200)),
-                    ("cached", otel::Value::Bool(false)),
+                    otel::Attr::lit("http.request.method", "GET"),
+                    otel::Attr::str("url.path", black_box("/users/42")),
+                    otel::Attr::i64("http.response.status_code", 200),
+                    otel::Attr::bool("cached", false),
                 ],
             );
             drop(span);
         });
         drop(e);
     }
+    // Export what is queued before exit (inside the measured run, as production would).
+    otel_runtime::__test::shutdown();
+    eprintln!("dropped by the queue: {}", dropped_spans());
 }

@@ -199,29 +199,45 @@ unsafe fn name_of(ptr: *const u8, len: usize) -> Cow<'static, str> {
     span::name(unsafe { bytes(ptr, len) })
 }
 
-/// One ABI attribute as a span attribute (`None`: unknown kind); `'static` keys and values
-/// are kept as they are.
+/// One ABI attribute as a span attribute (`None`: unknown kind), and whether it owns heap
+/// memory (`false`: a `'static` or interned key with a `'static`/interned string or a
+/// number, which the record may forget without dropping). `'static` keys and values are
+/// kept as they are.
 ///
 /// # Safety
 /// The attribute's strings are valid for the call, or marked `'static` (see [`static_str`]).
-#[inline]
-unsafe fn span_attr(a: &OtelAttrV1) -> Option<opentelemetry::KeyValue> {
-    let key = if a.key_len & OTEL_STATIC != 0 && !a.key_ptr.is_null() {
-        opentelemetry::Key::from_static_str(unsafe { static_str(a.key_ptr, a.key_len) })
+#[inline(always)]
+unsafe fn span_attr(a: &OtelAttrV1) -> Option<(opentelemetry::KeyValue, bool)> {
+    let (key, key_owned) = if a.key_len & OTEL_STATIC != 0 && !a.key_ptr.is_null() {
+        (opentelemetry::Key::from_static_str(unsafe { static_str(a.key_ptr, a.key_len) }), false)
     } else {
-        span::key(unsafe { bytes(a.key_ptr, a.key_len) })
+        span::key_owned(unsafe { bytes(a.key_ptr, a.key_len) })
     };
-    let value = match a.kind {
+    let (value, value_owned) = match a.kind {
         0 if a.str_len & OTEL_STATIC != 0 && !a.str_ptr.is_null() => {
-            Value::from(unsafe { static_str(a.str_ptr, a.str_len) })
+            (Value::from(unsafe { static_str(a.str_ptr, a.str_len) }), false)
         }
-        0 => span::str_value(unsafe { bytes(a.str_ptr, a.str_len) }),
-        1 => Value::I64(a.int),
-        2 => Value::F64(a.float),
-        3 => Value::Bool(a.int != 0),
+        0 => span::str_value_owned(unsafe { bytes(a.str_ptr, a.str_len) }),
+        1 => (Value::I64(a.int), false),
+        2 => (Value::F64(a.float), false),
+        3 => (Value::Bool(a.int != 0), false),
         _ => return None,
     };
-    Some(opentelemetry::KeyValue::new(key, value))
+    Some((opentelemetry::KeyValue::new(key, value), key_owned || value_owned))
+}
+
+/// Decode `raw` into `rec` (one limit check, one reservation).
+///
+/// # Safety
+/// As for [`span_attr`], for every attribute.
+#[inline(always)]
+unsafe fn push_attrs(rec: &mut span::Record, raw: &[OtelAttrV1]) {
+    rec.reserve(raw.len());
+    for attr in raw {
+        if let Some((kv, owned)) = unsafe { span_attr(attr) } {
+            rec.push(kv, owned);
+        }
+    }
 }
 
 /// # Safety
@@ -258,13 +274,7 @@ pub extern "C" fn __otel_v1_span_start_attrs(args: *const OtelSpanStartV1<'_>) -
             rt,
             start,
             || unsafe { name_of(name_ptr, name_len) },
-            |rec| {
-                for attr in unsafe { attr_slice(a.attrs, a.attrs_len) } {
-                    if let Some(kv) = unsafe { span_attr(attr) } {
-                        rec.set(kv);
-                    }
-                }
-            },
+            |rec| unsafe { push_attrs(rec, attr_slice(a.attrs, a.attrs_len)) },
         )
         .into_handle()
     })
@@ -277,12 +287,7 @@ pub extern "C" fn __otel_v1_span_set_attrs(span: u64, attrs: *const OtelAttrV1, 
     };
     guard((), || {
         let raw = unsafe { attr_slice(attrs, attrs_len) };
-        let mut rec = state.lock();
-        for attr in raw {
-            if let Some(kv) = unsafe { span_attr(attr) } {
-                rec.set(kv);
-            }
-        }
+        unsafe { push_attrs(&mut state.lock(), raw) }
     })
 }
 

@@ -104,6 +104,11 @@ pub mod __test {
         DISABLED, ENABLED, ErasedExporter, SPANS_OFF, TraceSink, force_state, install, install_abort_flush,
     };
 
+    /// Flush and stop the pipeline now (what atexit does).
+    pub fn shutdown() {
+        crate::lifecycle::shutdown();
+    }
+
     /// Whether the runtime counted spans dropped by a full queue, and how many.
     pub fn dropped_spans() -> u64 {
         crate::lifecycle::runtime().map_or(0, |rt| rt.dropped_spans())

@@ -107,7 +107,7 @@ impl SpanSink {
             SpanSink::Queue(queue) => match queue.push(batch::Queued::Lean(rec)) {
                 Ok(()) => None,
                 Err(batch::Queued::Lean(rec)) => Some(rec),
-                Err(batch::Queued::Sdk(_)) => None,
+                Err(_) => None,
             },
             SpanSink::Processor(p) => {
                 let data = {
@@ -162,6 +162,8 @@ pub enum TraceSink {
     FromConfig,
     /// The given exporter behind the batch processor configured by `OTEL_BSP_*`.
     Batch(Box<dyn FnOnce() -> Box<dyn ErasedExporter> + Send>),
+    /// A sink that reads the records themselves (benches), behind the export queue.
+    Records(Box<dyn batch::Sink>),
     /// A processor used as is (e.g. a simple processor over an in-memory exporter).
     Processor(Box<dyn SpanProcessor>),
 }
@@ -276,15 +278,20 @@ pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
 }
 
 /// The export queue and thread over `exporter` (which gets the resource first).
-fn batch(config: &Config, mut exporter: Box<dyn ErasedExporter>, resource: &Resource) -> Arc<Queue> {
-    exporter.set_resource(resource);
+fn batch(config: &Config, sink: Box<dyn batch::Sink>) -> Arc<Queue> {
     let settings = batch::Settings {
         max_queue: config.bsp.max_queue_size,
         batch_size: config.bsp.max_export_batch_size,
         schedule_delay: config.bsp.schedule_delay,
         export_timeout: config.bsp.export_timeout,
     };
-    batch::start(settings, exporter)
+    batch::start(settings, sink)
+}
+
+/// An SDK exporter (given the resource) as the export thread's sink.
+fn sdk_sink(mut exporter: Box<dyn ErasedExporter>, resource: &Resource) -> Box<dyn batch::Sink> {
+    exporter.set_resource(resource);
+    Box::new(batch::SdkSink(exporter))
 }
 
 fn otlp_span_exporter(config: &Config) -> Option<Box<dyn ErasedExporter>> {
@@ -321,8 +328,8 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
     }
     let mut builder =
         SdkTracerProvider::builder().with_resource(resource.clone()).with_sampler(sdk_sampler(config.sampler));
-    let queued = |builder: opentelemetry_sdk::trace::TracerProviderBuilder, exporter| {
-        let queue = batch(&config, exporter, &resource);
+    let queued = |builder: opentelemetry_sdk::trace::TracerProviderBuilder, sink| {
+        let queue = batch(&config, sink);
         let processor = BatchProcessor { queue: queue.clone(), shutdown_timeout: config.shutdown_timeout };
         (builder.with_span_processor(processor), SpanSink::Queue(queue))
     };
@@ -334,19 +341,24 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
             spans = SpanSink::Processor(p);
         }
         TraceSink::Batch(make) => {
-            (builder, spans) = queued(builder, make());
+            (builder, spans) = queued(builder, sdk_sink(make(), &resource));
+        }
+        TraceSink::Records(sink) => {
+            (builder, spans) = queued(builder, sink);
         }
         TraceSink::FromConfig => {
-            let exporter: Option<Box<dyn ErasedExporter>> = match config.traces_exporter {
+            // The file store and the console write records as they are; OTLP goes through
+            // `SpanData` (its proto conversion wants one).
+            let sink: Option<Box<dyn batch::Sink>> = match config.traces_exporter {
                 ExporterKind::None => None,
-                ExporterKind::Otlp => otlp_span_exporter(&config),
+                ExporterKind::Otlp => otlp_span_exporter(&config).map(|e| sdk_sink(e, &resource)),
                 ExporterKind::Console => {
                     Some(Box::new(console::ConsoleSpanExporter { service_name: config.service_name.clone() }))
                 }
                 ExporterKind::File => Some(Box::new(FileExporter::new(&config.store_dir, &config.service_name))),
             };
-            match exporter {
-                Some(exporter) => (builder, spans) = queued(builder, exporter),
+            match sink {
+                Some(sink) => (builder, spans) = queued(builder, sink),
                 None => spans = SpanSink::None,
             }
         }

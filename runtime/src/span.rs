@@ -54,6 +54,8 @@ pub struct Record {
     pub end: SystemTime,
     pub attributes: Vec<KeyValue>,
     pub dropped_attributes: u32,
+    /// Some attribute may own heap memory (else `reset` forgets them without dropping).
+    owned: bool,
     pub events: Vec<Event>,
     pub dropped_events: u32,
     pub status: Status,
@@ -80,6 +82,7 @@ impl Record {
             // capacity survives reuse.
             attributes: Vec::with_capacity(16),
             dropped_attributes: 0,
+            owned: false,
             events: Vec::new(),
             dropped_events: 0,
             status: Status::Unset,
@@ -93,10 +96,24 @@ impl Record {
     /// Add an attribute (after `end`, or past the limit: ignored, as the SDK does).
     #[inline]
     pub fn set(&mut self, kv: KeyValue) {
+        self.push(kv, true);
+    }
+
+    /// Room for `n` more attributes (within the limit).
+    #[inline]
+    pub fn reserve(&mut self, n: usize) {
+        self.attributes.reserve(n.min(MAX_ATTRIBUTES.saturating_sub(self.attributes.len())));
+    }
+
+    /// [`Record::set`], saying whether `kv` may own heap memory (`false` only for `'static`
+    /// or interned strings and numbers).
+    #[inline(always)]
+    pub fn push(&mut self, kv: KeyValue, owned: bool) {
         if self.ended {
             return;
         }
         if self.attributes.len() < MAX_ATTRIBUTES {
+            self.owned |= owned;
             self.attributes.push(kv);
         } else {
             self.dropped_attributes += 1;
@@ -154,7 +171,14 @@ impl Record {
     }
 
     fn reset(&mut self) {
-        self.attributes.clear();
+        if self.owned {
+            self.attributes.clear();
+        } else {
+            // Safety: no attribute owns memory (`'static` and interned strings, numbers), so
+            // forgetting them frees nothing and leaks nothing.
+            unsafe { self.attributes.set_len(0) }
+        }
+        self.owned = false;
         self.events.clear();
         self.dropped_attributes = 0;
         self.dropped_events = 0;
@@ -421,12 +445,27 @@ pub fn key(bytes: &[u8]) -> Key {
 /// (invalid UTF-8 replaced).
 #[inline]
 pub fn str_value(bytes: &[u8]) -> Value {
+    str_value_owned(bytes).0
+}
+
+/// [`str_value`], and whether the value owns its copy.
+#[inline]
+pub fn str_value_owned(bytes: &[u8]) -> (Value, bool) {
     if bytes.len() <= intern::MAX_VALUE_LEN
         && let Some(s) = intern::VALUES.get(bytes)
     {
-        return Value::from(s);
+        return (Value::from(s), false);
     }
-    Value::from(String::from_utf8_lossy(bytes).into_owned())
+    (Value::from(String::from_utf8_lossy(bytes).into_owned()), true)
+}
+
+/// [`key`], and whether the key owns its copy.
+#[inline]
+pub fn key_owned(bytes: &[u8]) -> (Key, bool) {
+    match intern::KEYS.get(bytes) {
+        Some(s) => (Key::from_static_str(s), false),
+        None => (Key::new(String::from_utf8_lossy(bytes).into_owned()), true),
+    }
 }
 
 // The pool of records. A thread takes from its own free list; the exporter thread returns
@@ -468,7 +507,12 @@ pub fn recycle(records: impl IntoIterator<Item = Shared>) {
     let mut shells: Vec<Shared> = Vec::new();
     for mut rec in records {
         if let Some(lock) = Arc::get_mut(&mut rec) {
-            lock.get_mut().reset();
+            let r = lock.get_mut();
+            // A sink that read the record in place left its lists: keep their capacity.
+            r.reset();
+            if r.attributes.capacity() == 0 {
+                r.attributes.reserve(16);
+            }
             shells.push(rec);
         }
     }

@@ -57,7 +57,7 @@ fn a_producer_faster_than_the_exporter_keeps_memory_flat_and_counts_every_span()
                     let span = otel::Span::start_attrs(
                         "GET /users/{id}",
                         otel::SERVER,
-                        &[("http.request.method", otel::Value::Lit("GET")), ("url.path", otel::Value::Str("/users/42"))],
+                        &[otel::Attr::lit("http.request.method", "GET"), otel::Attr::str("url.path", "/users/42")],
                     );
                     span.i64("http.response.status_code", 200);
                     drop(span);

@@ -29,10 +29,12 @@ impl Span {
     /// Start a span only when `pack` is enabled.
     #[inline] pub fn start_in(pack: &str, name: &str, kind: u32) -> Span { if enabled(pack) { Span::start(name, kind) } else { Span::none() } }
     /// Start a span with its attributes in one call; the name, keys and `Value::Lit`s cross without a copy.
-    #[inline] pub fn start_attrs(name: &'static str, kind: u32, attributes: &[(&'static str, Value)]) -> Span { Span::start_attrs_with(&Context(0), OtelStrV1::from_static(name), kind, attributes) }
-    pub fn start_attrs_with(parent: &Context, name: OtelStrV1, kind: u32, attributes: &[(&'static str, Value)]) -> Span { with_raw(attributes, OTEL_STATIC, |raw| Span(unsafe { __otel_v1_span_start_attrs(&OtelSpanStartV1 { parent: parent.0, name: name, kind: kind, scope: 0, attrs: raw.as_ptr(), attrs_len: raw.len() }) })) }
-    /// Set several attributes in one call (keys `'static`).
-    pub fn set_all(&self, attributes: &[(&'static str, Value)]) { if self.0 != 0 { with_raw(attributes, OTEL_STATIC, |raw| unsafe { __otel_v1_span_set_attrs(self.0, raw.as_ptr(), raw.len()) }) } }
+    #[inline] pub fn start_attrs(name: &'static str, kind: u32, attributes: &[Attr]) -> Span { Span::start_attrs_with(&Context(0), OtelStrV1::from_static(name), kind, attributes) }
+    #[inline] pub fn start_attrs_with(parent: &Context, name: OtelStrV1, kind: u32, attributes: &[Attr]) -> Span { Span(unsafe { __otel_v1_span_start_attrs(&OtelSpanStartV1 { parent: parent.0, name: name, kind: kind, scope: 0, attrs: attributes.as_ptr() as *const OtelAttrV1, attrs_len: attributes.len() }) }) }
+    /// Start only when `pack` is enabled (the weaver's span rules).
+    #[inline] pub fn start_attrs_in(pack: &str, name: OtelStrV1, kind: u32, attributes: &[Attr]) -> Span { if enabled(pack) { Span::start_attrs_with(&Context(0), name, kind, attributes) } else { Span::none() } }
+    /// Set several attributes in one call.
+    #[inline] pub fn set_all(&self, attributes: &[Attr]) { if self.0 != 0 { unsafe { __otel_v1_span_set_attrs(self.0, attributes.as_ptr() as *const OtelAttrV1, attributes.len()) } } }
     #[inline] pub fn is_none(&self) -> bool { self.0 == 0 }
     #[inline] pub fn is_recording(&self) -> bool { self.0 != 0 && unsafe { __otel_v1_span_is_recording(self.0) } != 0 }
     #[inline] pub fn str(&self, key: &str, v: &str) { if self.0 != 0 { unsafe { __otel_v1_span_set_str(self.0, key.as_ptr(), key.len(), v.as_ptr(), v.len()) } } }
@@ -41,8 +43,8 @@ impl Span {
     #[inline] pub fn bool(&self, key: &str, v: bool) { if self.0 != 0 { unsafe { __otel_v1_span_set_bool(self.0, key.as_ptr(), key.len(), v as u32) } } }
     pub fn set_name(&self, n: &str) { if self.0 != 0 { unsafe { __otel_v1_span_update_name(self.0, n.as_ptr(), n.len()) } } }
     pub fn event(&self, n: &str) { if self.0 != 0 { unsafe { __otel_v1_span_add_event(self.0, n.as_ptr(), n.len()) } } }
-    pub fn event_with(&self, n: &str, attributes: &[(&str, Value)]) { if self.0 != 0 { with_raw(attributes, 0, |raw| unsafe { __otel_v1_span_add_event_attrs(self.0, n.as_ptr(), n.len(), raw.as_ptr(), raw.len()) }) } }
-    pub fn event_on_current(n: &str, attributes: &[(&str, Value)]) { with_raw(attributes, 0, |raw| unsafe { __otel_v1_current_span_add_event_attrs(n.as_ptr(), n.len(), raw.as_ptr(), raw.len()) }) }
+    pub fn event_with(&self, n: &str, attributes: &[(&str, Value)]) { if self.0 != 0 { with_raw(attributes, |raw| unsafe { __otel_v1_span_add_event_attrs(self.0, n.as_ptr(), n.len(), raw.as_ptr(), raw.len()) }) } }
+    pub fn event_on_current(n: &str, attributes: &[(&str, Value)]) { with_raw(attributes, |raw| unsafe { __otel_v1_current_span_add_event_attrs(n.as_ptr(), n.len(), raw.as_ptr(), raw.len()) }) }
     /// Mark the span as failed, with `error.type` and a description.
     pub fn error(&self, error_type: &str, description: &str) { if self.0 != 0 { self.str("error.type", error_type); unsafe { __otel_v1_span_set_status(self.0, 2, description.as_ptr(), description.len()) } } }
     pub fn ok(&self) { if self.0 != 0 { unsafe { __otel_v1_span_set_status(self.0, 1, "".as_ptr(), 0) } } }
@@ -158,8 +160,18 @@ extern "C" fn extract_callback<C: Extractor>(carrier: *mut u8, key: *const u8, k
 pub fn inject<C: Injector>(carrier: &mut C) { unsafe { __otel_v1_inject(carrier as *mut C as *mut u8, inject_callback::<C>) } }
 /// Read a remote parent context from `carrier`.
 pub fn extract<C: Extractor>(carrier: &C) -> Context { Context(unsafe { __otel_v1_extract(carrier as *const C as *mut u8, extract_callback::<C>) }) }
-/// An attribute value (`Lit`: a `'static` string, kept by the runtime without a copy).
-pub enum Value<'a> { Str(&'a str), I64(i64), F64(f64), Bool(bool), Lit(&'static str) }
+/// A metric/event/log attribute value.
+pub enum Value<'a> { Str(&'a str), I64(i64), F64(f64), Bool(bool) }
+/// A span attribute in the ABI's own layout (the array crosses as is); keys are `'static`, `lit` values too (kept without a copy).
+#[repr(transparent)] #[derive(Clone, Copy)] pub struct Attr<'a>(OtelAttrV1, PhantomData<&'a str>);
+impl<'a> Attr<'a> {
+    #[inline] fn new(key: &'static str, kind: u32, text: &'a str, lit: usize, int: i64, float: f64) -> Attr<'a> { Attr(OtelAttrV1 { key_ptr: key.as_ptr(), key_len: key.len() | OTEL_STATIC, kind: kind, str_ptr: text.as_ptr(), str_len: text.len() | lit, int: int, float: float }, PhantomData) }
+    #[inline] pub fn str(key: &'static str, v: &'a str) -> Attr<'a> { Attr::new(key, 0, v, 0, 0, 0.0) }
+    #[inline] pub fn lit(key: &'static str, v: &'static str) -> Attr<'a> { Attr::new(key, 0, v, OTEL_STATIC, 0, 0.0) }
+    #[inline] pub fn i64(key: &'static str, v: i64) -> Attr<'a> { Attr::new(key, 1, "", 0, v, 0.0) }
+    #[inline] pub fn f64(key: &'static str, v: f64) -> Attr<'a> { Attr::new(key, 2, "", 0, 0, v) }
+    #[inline] pub fn bool(key: &'static str, v: bool) -> Attr<'a> { Attr::new(key, 3, "", 0, v as i64, 0.0) }
+}
 /// A pack's instrumentation scope (`cargo-otel.<pack>`), registered on first use; the weaver puts one in each advice module and enters it around every advice call.
 pub struct Scope { name: &'static str, id: std::sync::atomic::AtomicU32 }
 impl Scope { pub const fn new(name: &'static str) -> Scope { Scope { name: name, id: std::sync::atomic::AtomicU32::new(u32::MAX) } } }
@@ -170,15 +182,14 @@ impl ScopeGuard { #[inline] pub fn enter(scope: &Scope) -> ScopeGuard { ScopeGua
 /// This thread's scope, for work that starts spans later (a task's first poll).
 #[inline] fn ambient_scope() -> u32 { unsafe { __otel_v1_scope_swap(u32::MAX) } }
 /// Record `value` on a built-in instrument (`HTTP_SERVER_DURATION`, …; ids in abi.rs).
-pub fn record(instrument: u32, value: f64, attributes: &[(&str, Value)]) { with_raw(attributes, 0, |raw| unsafe { __otel_v1_metric_record(instrument, value, raw.as_ptr(), raw.len()) }) }
+pub fn record(instrument: u32, value: f64, attributes: &[(&str, Value)]) { with_raw(attributes, |raw| unsafe { __otel_v1_metric_record(instrument, value, raw.as_ptr(), raw.len()) }) }
 /// Emit a log record under the current span (severity 1–24: 5 DEBUG, 9 INFO, 13 WARN, 17 ERROR).
-pub fn log(severity: u32, body: &str, target: &str, attributes: &[(&str, Value)]) { with_raw(attributes, 0, |raw| unsafe { __otel_v1_log_emit(severity, s(body), s(target), raw.as_ptr(), raw.len()) }) }
-/// The ABI's attribute array; `key_static` (`OTEL_STATIC` or 0) marks every key `'static`.
-fn with_raw<R>(attributes: &[(&str, Value)], key_static: usize, f: impl FnOnce(&[OtelAttrV1]) -> R) -> R {
-    let raw = |key: &str, value: &Value| -> OtelAttrV1 {
-        let (kind, text, lit, int, float) = match *value { Value::Str(s) => (0, s, 0, 0, 0.0), Value::Lit(s) => (0, s, OTEL_STATIC, 0, 0.0), Value::I64(i) => (1, "", 0, i, 0.0), Value::F64(f) => (2, "", 0, 0, f), Value::Bool(b) => (3, "", 0, b as i64, 0.0) };
-        OtelAttrV1 { key_ptr: key.as_ptr(), key_len: key.len() | key_static, kind: kind, str_ptr: text.as_ptr(), str_len: text.len() | lit, int: int, float: float }
-    };
+pub fn log(severity: u32, body: &str, target: &str, attributes: &[(&str, Value)]) { with_raw(attributes, |raw| unsafe { __otel_v1_log_emit(severity, s(body), s(target), raw.as_ptr(), raw.len()) }) }
+fn with_raw<R>(attributes: &[(&str, Value)], f: impl FnOnce(&[OtelAttrV1]) -> R) -> R {
+    fn raw(key: &str, value: &Value) -> OtelAttrV1 {
+        let (kind, text, int, float) = match *value { Value::Str(s) => (0, s, 0, 0.0), Value::I64(i) => (1, "", i, 0.0), Value::F64(f) => (2, "", 0, f), Value::Bool(b) => (3, "", b as i64, 0.0) };
+        OtelAttrV1 { key_ptr: key.as_ptr(), key_len: key.len(), kind: kind, str_ptr: text.as_ptr(), str_len: text.len(), int: int, float: float }
+    }
     const INLINE: usize = 12; // the conventions' attribute sets fit on the stack, written once (no zeroing)
     if attributes.len() <= INLINE {
         let mut inline: [std::mem::MaybeUninit<OtelAttrV1>; INLINE] = unsafe { std::mem::MaybeUninit::uninit().assume_init() };

@@ -17,6 +17,7 @@
 
 use crate::lifecycle::ErasedExporter;
 use crate::span::{self, Shared};
+use opentelemetry::InstrumentationScope;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanProcessor};
@@ -28,6 +29,39 @@ use std::time::{Duration, Instant};
 pub enum Queued {
     Lean(Shared),
     Sdk(Box<SpanData>),
+    /// An SDK span a sink took out of its batch.
+    Taken,
+}
+
+/// What the export thread hands each batch to. A sink reads the records in place (their
+/// shells go back to the pool after it returns) and may take the SDK spans.
+pub trait Sink: Send + Sync + std::fmt::Debug {
+    fn export(&self, batch: &mut [Queued], scopes: &[InstrumentationScope]) -> OTelSdkResult;
+    fn shutdown(&self, timeout: Duration) -> OTelSdkResult;
+}
+
+/// Any SDK exporter as a sink: every record becomes a `SpanData` first.
+#[derive(Debug)]
+pub struct SdkSink(pub Box<dyn ErasedExporter>);
+
+impl Sink for SdkSink {
+    fn export(&self, batch: &mut [Queued], scopes: &[InstrumentationScope]) -> OTelSdkResult {
+        let spans = batch
+            .iter_mut()
+            .filter_map(|item| match item {
+                Queued::Lean(rec) => Some(rec.lock().to_span_data(scopes)),
+                Queued::Sdk(_) => match std::mem::replace(item, Queued::Taken) {
+                    Queued::Sdk(data) => Some(*data),
+                    _ => None,
+                },
+                Queued::Taken => None,
+            })
+            .collect();
+        self.0.export_blocking(spans)
+    }
+    fn shutdown(&self, timeout: Duration) -> OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
 }
 
 /// What happened to admitted spans, for the shutdown report.
@@ -141,7 +175,7 @@ pub struct Settings {
 }
 
 /// Start the export thread over `exporter`; the queue it drains.
-pub fn start(settings: Settings, exporter: Box<dyn ErasedExporter>) -> Arc<Queue> {
+pub fn start(settings: Settings, exporter: Box<dyn Sink>) -> Arc<Queue> {
     let queue = Arc::new(Queue {
         items: Mutex::new(Vec::with_capacity(settings.batch_size.min(settings.max_queue))),
         max_queue: settings.max_queue.max(1),
@@ -156,7 +190,7 @@ pub fn start(settings: Settings, exporter: Box<dyn ErasedExporter>) -> Arc<Queue
     let export_timeout = settings.export_timeout;
     let spawned = std::thread::Builder::new().name("otel-export".into()).spawn(move || {
         run(&worker, exporter.as_ref());
-        let _ = exporter.shutdown_with_timeout(export_timeout);
+        let _ = exporter.shutdown(export_timeout);
         let mut control = worker.control.lock().unwrap_or_else(|e| e.into_inner());
         control.stopped = true;
         worker.done.notify_all();
@@ -171,7 +205,7 @@ pub fn start(settings: Settings, exporter: Box<dyn ErasedExporter>) -> Arc<Queue
     queue
 }
 
-fn run(queue: &Queue, exporter: &dyn ErasedExporter) {
+fn run(queue: &Queue, exporter: &dyn Sink) {
     let mut taken: Vec<Queued> = Vec::new();
     loop {
         let (flush_ticket, shutdown) = {
@@ -202,33 +236,24 @@ fn run(queue: &Queue, exporter: &dyn ErasedExporter) {
 }
 
 /// Export `taken` in batches, emptying it (its capacity is kept for the next swap).
-fn export_all(queue: &Queue, exporter: &dyn ErasedExporter, taken: &mut Vec<Queued>) {
+fn export_all(queue: &Queue, exporter: &dyn Sink, taken: &mut Vec<Queued>) {
     if taken.is_empty() {
         return;
     }
     let scopes = crate::scope::snapshot();
-    let mut shells: Vec<Shared> = Vec::new();
-    let mut batch: Vec<SpanData> = Vec::with_capacity(queue.batch_size.min(taken.len()));
-    let mut drain = taken.drain(..).peekable();
-    while drain.peek().is_some() {
-        for item in drain.by_ref().take(queue.batch_size) {
-            match item {
-                Queued::Lean(rec) => {
-                    batch.push(rec.lock().to_span_data(&scopes));
-                    shells.push(rec);
-                }
-                Queued::Sdk(data) => batch.push(*data),
-            }
-        }
+    for batch in taken.chunks_mut(queue.batch_size) {
         let n = batch.len();
         queue.stats.in_flight.fetch_add(n, Ordering::AcqRel);
         queue.stats.in_queue.fetch_sub(n, Ordering::AcqRel);
-        if exporter.export_blocking(std::mem::take(&mut batch)).is_err() {
+        if exporter.export(batch, &scopes).is_err() {
             queue.stats.failed.fetch_add(n as u64, Ordering::Relaxed);
         }
         queue.stats.in_flight.fetch_sub(n, Ordering::AcqRel);
-        span::recycle(shells.drain(..));
     }
+    span::recycle(taken.drain(..).filter_map(|item| match item {
+        Queued::Lean(rec) => Some(rec),
+        _ => None,
+    }));
 }
 
 /// The queue as the SDK's span processor, for the spans the application makes through the

@@ -22,7 +22,7 @@ impl SpanExporter for ConsoleSpanExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         let mut out = String::new();
         for span in &batch {
-            write_span_json(&mut out, span, &self.service_name);
+            write_span_json(&mut out, span, span.instrumentation_scope.name(), &self.service_name);
             out.push('\n');
         }
         print(&out);
@@ -93,5 +93,21 @@ impl PushMetricExporter for ConsoleMetricExporter {
 
     fn temporality(&self) -> Temporality {
         Temporality::Cumulative
+    }
+}
+
+impl crate::export::batch::Sink for ConsoleSpanExporter {
+    fn export(
+        &self,
+        batch: &mut [crate::export::batch::Queued],
+        scopes: &[opentelemetry::InstrumentationScope],
+    ) -> OTelSdkResult {
+        let mut out = String::new();
+        super::write_batch_json(&mut out, batch, scopes, &self.service_name);
+        print(&out);
+        Ok(())
+    }
+    fn shutdown(&self, _timeout: std::time::Duration) -> OTelSdkResult {
+        Ok(())
     }
 }

@@ -91,7 +91,7 @@ impl SpanExporter for FileExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         let mut buf = String::with_capacity(batch.len() * 512);
         for span in &batch {
-            write_span_json(&mut buf, span, &self.service_name);
+            write_span_json(&mut buf, span, span.instrumentation_scope.name(), &self.service_name);
             buf.push('\n');
         }
         self.out.append(&buf)
@@ -119,5 +119,20 @@ impl LogExporter for FileLogExporter {
             buf.push('\n');
         }
         self.out.append(&buf)
+    }
+}
+
+impl crate::export::batch::Sink for FileExporter {
+    fn export(
+        &self,
+        batch: &mut [crate::export::batch::Queued],
+        scopes: &[opentelemetry::InstrumentationScope],
+    ) -> OTelSdkResult {
+        let mut buf = String::with_capacity(batch.len() * 512);
+        super::write_batch_json(&mut buf, batch, scopes, &self.service_name);
+        self.out.append(&buf)
+    }
+    fn shutdown(&self, _timeout: std::time::Duration) -> OTelSdkResult {
+        Ok(())
     }
 }

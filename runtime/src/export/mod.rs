@@ -113,35 +113,131 @@ fn kind_name(kind: &SpanKind) -> &'static str {
     }
 }
 
+/// What the JSON writers read of a finished span: the SDK's `SpanData` and the lean path's
+/// records both are one, so woven spans are written without building a `SpanData`.
+pub trait SpanView {
+    fn span_context(&self) -> &opentelemetry::trace::SpanContext;
+    fn parent_span_id(&self) -> opentelemetry::trace::SpanId;
+    fn name(&self) -> &str;
+    fn kind(&self) -> &SpanKind;
+    fn start_time(&self) -> SystemTime;
+    fn end_time(&self) -> SystemTime;
+    fn status(&self) -> &Status;
+    fn attributes(&self) -> &[opentelemetry::KeyValue];
+    fn events(&self) -> &[opentelemetry::trace::Event];
+}
+
+impl SpanView for SpanData {
+    fn span_context(&self) -> &opentelemetry::trace::SpanContext {
+        &self.span_context
+    }
+    fn parent_span_id(&self) -> opentelemetry::trace::SpanId {
+        self.parent_span_id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn kind(&self) -> &SpanKind {
+        &self.span_kind
+    }
+    fn start_time(&self) -> SystemTime {
+        self.start_time
+    }
+    fn end_time(&self) -> SystemTime {
+        self.end_time
+    }
+    fn status(&self) -> &Status {
+        &self.status
+    }
+    fn attributes(&self) -> &[opentelemetry::KeyValue] {
+        &self.attributes
+    }
+    fn events(&self) -> &[opentelemetry::trace::Event] {
+        &self.events.events
+    }
+}
+
+impl SpanView for crate::span::Record {
+    fn span_context(&self) -> &opentelemetry::trace::SpanContext {
+        &self.span_context
+    }
+    fn parent_span_id(&self) -> opentelemetry::trace::SpanId {
+        self.parent_span_id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn kind(&self) -> &SpanKind {
+        &self.kind
+    }
+    fn start_time(&self) -> SystemTime {
+        self.start
+    }
+    fn end_time(&self) -> SystemTime {
+        self.end
+    }
+    fn status(&self) -> &Status {
+        &self.status
+    }
+    fn attributes(&self) -> &[opentelemetry::KeyValue] {
+        &self.attributes
+    }
+    fn events(&self) -> &[opentelemetry::trace::Event] {
+        &self.events
+    }
+}
+
+/// Write every span of an export batch as JSON lines into `out` (records without a
+/// `SpanData`; SDK spans as they are).
+pub fn write_batch_json(
+    out: &mut String,
+    batch: &[batch::Queued],
+    scopes: &[opentelemetry::InstrumentationScope],
+    service_name: &str,
+) {
+    for item in batch {
+        match item {
+            batch::Queued::Lean(rec) => {
+                let rec = rec.lock();
+                let scope = scopes.get(rec.scope as usize).or(scopes.first()).map_or("cargo-otel", |s| s.name());
+                write_span_json(out, &*rec, scope, service_name);
+            }
+            batch::Queued::Sdk(data) => write_span_json(out, &**data, data.instrumentation_scope.name(), service_name),
+            batch::Queued::Taken => continue,
+        }
+        out.push('\n');
+    }
+}
+
 /// One finished span as one line of the local store format (see [`file`]), without the
 /// trailing newline.
 pub fn span_json_line(span: &SpanData, service_name: &str) -> String {
     let mut out = String::with_capacity(512);
-    write_span_json(&mut out, span, service_name);
+    write_span_json(&mut out, span, span.instrumentation_scope.name(), service_name);
     out
 }
 
 /// Append [`span_json_line`]'s line to `out` (exporters reuse one buffer per batch).
-pub fn write_span_json(out: &mut String, span: &SpanData, service_name: &str) {
-    let sc = &span.span_context;
+pub fn write_span_json(out: &mut String, span: &(impl SpanView + ?Sized), scope: &str, service_name: &str) {
+    let sc = span.span_context();
     out.push_str("{\"trace_id\":\"");
     hex(out, &sc.trace_id().to_bytes());
     out.push_str("\",\"span_id\":\"");
     hex(out, &sc.span_id().to_bytes());
     out.push_str("\",\"parent_span_id\":\"");
-    if span.parent_span_id != opentelemetry::trace::SpanId::INVALID {
-        hex(out, &span.parent_span_id.to_bytes());
+    if span.parent_span_id() != opentelemetry::trace::SpanId::INVALID {
+        hex(out, &span.parent_span_id().to_bytes());
     }
     out.push('"');
     out.push_str(",\"name\":");
-    json_str(out, &span.name);
+    json_str(out, span.name());
     out.push_str(",\"kind\":\"");
-    out.push_str(kind_name(&span.span_kind));
+    out.push_str(kind_name(span.kind()));
     out.push_str("\",\"start_unix_nano\":");
-    decimal(out, unix_nanos(span.start_time));
+    decimal(out, unix_nanos(span.start_time()));
     out.push_str(",\"end_unix_nano\":");
-    decimal(out, unix_nanos(span.end_time));
-    let (status, message) = match &span.status {
+    decimal(out, unix_nanos(span.end_time()));
+    let (status, message) = match span.status() {
         Status::Unset => ("unset", ""),
         Status::Ok => ("ok", ""),
         Status::Error { description } => ("error", description.as_ref()),
@@ -153,11 +249,11 @@ pub fn write_span_json(out: &mut String, span: &SpanData, service_name: &str) {
     out.push_str(",\"service_name\":");
     json_str(out, service_name);
     out.push_str(",\"scope\":");
-    json_str(out, span.instrumentation_scope.name());
+    json_str(out, scope);
     out.push_str(",\"attributes\":");
-    json_attributes(out, &span.attributes);
+    json_attributes(out, span.attributes());
     out.push_str(",\"events\":[");
-    for (i, event) in span.events.iter().enumerate() {
+    for (i, event) in span.events().iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
