@@ -114,6 +114,16 @@ for v in 0.1.30 0.1.36; do
     add tracing tracing-core "$v" '' '' "$tracing_main"
 done
 
+tracing_subscriber_main='fn main() {
+    let full = tracing_subscriber::fmt().with_ansi(false).finish();
+    let json = tracing_subscriber::fmt().json().finish();
+    tracing::subscriber::with_default(full, || tracing::info!(n = 1, "full"));
+    tracing::subscriber::with_default(json, || tracing::info!(n = 2, "json"));
+}'
+for v in 0.3.0 0.3.23; do
+    add tracing-subscriber tracing-subscriber "$v" 'default-features = false, features = ["fmt", "std", "ansi", "json"]' 'tracing = "0.1"' "$tracing_subscriber_main"
+done
+
 redis_main='use redis::{AsyncCommands, Commands};
 #[tokio::main]
 async fn main() {

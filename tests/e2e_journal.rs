@@ -5,7 +5,9 @@
 //! - `journal-tracing`: the woven trace is SERVER `GET /orders/{id}` (child of the caller) →
 //!   `load_order` (`#[instrument]`) → `price` (nested `#[instrument]`), by span id; its three
 //!   `info!` events are log records under the span current where they fired (the SERVER span
-//!   for the handler's, each `#[instrument]` span for theirs).
+//!   for the handler's, each `#[instrument]` span for theirs); fmt's own lines, full and JSON,
+//!   carry the same trace id and span id (the `tracing-subscriber` pack), which its switch
+//!   removes.
 //! - `journal-log`: env_logger's records are log records under the SERVER span.
 //! - Both: an exemplar on `http.server.request.duration` names the exported SERVER span.
 //! - The plain builds serve the same responses and lines, and export nothing.
@@ -226,9 +228,43 @@ const ORDER_BODY: &str = "order 7: 5250 cents\n";
 const NOTE_BODY: &str = "note 3: remember the milk\n";
 
 #[test]
-fn tracing_spans_records_and_exemplar() {
+fn tracing_full_format_spans_records_exemplar_and_ids_in_the_lines() {
     let run = run(woven(), "journal-tracing", "/orders/7", ORDER_BODY, &[]);
+    let [server, load, price] = check_tracing_run(&run);
+    for (needle, span) in [("order requested", &server), ("order loaded", &load), ("priced units=21", &price)] {
+        let l = line(&run.stderr, needle);
+        assert!(l.contains(&format!("trace_id={TRACE} span_id={span} ")), "ids of the exported span in {l:?}");
+    }
+    assert!(line(&run.stderr, "priced").contains("load_order{id=7}:price{units=21}: journal_tracing:"));
+
+    // Switched off: the same lines without ids, the spans and records as before.
+    let run = run_switched_off();
     check_tracing_run(&run);
+    assert!(!run.stderr.contains("trace_id="), "{}", run.stderr);
+}
+
+fn run_switched_off() -> Run {
+    run(
+        woven(),
+        "journal-tracing",
+        "/orders/7",
+        ORDER_BODY,
+        &[("OTEL_RUST_INSTRUMENTATION_TRACING_SUBSCRIBER_ENABLED", "false")],
+    )
+}
+
+#[test]
+fn tracing_json_format_lines_carry_the_ids() {
+    let run = run(woven(), "journal-tracing", "/orders/7", ORDER_BODY, &[("JOURNAL_FORMAT", "json")]);
+    let [server, load, price] = check_tracing_run(&run);
+    for (message, span) in [("order requested", &server), ("order loaded", &load), ("priced", &price)] {
+        let l = line(&run.stderr, &format!("\"message\":\"{message}\""));
+        let object: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("a JSON line: {e}: {l}"));
+        assert_eq!(object["trace_id"], TRACE, "{l}");
+        assert_eq!(object["span_id"], span.as_str(), "{l}");
+        assert_eq!(object["level"], "INFO", "fmt's own keys kept: {l}");
+        assert_eq!(object["target"], "journal_tracing", "{l}");
+    }
 }
 
 #[test]
