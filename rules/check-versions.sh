@@ -124,6 +124,14 @@ for v in 0.3.0 0.3.23; do
     add tracing-subscriber tracing-subscriber "$v" 'default-features = false, features = ["fmt", "std", "ansi", "json"]' 'tracing = "0.1"' "$tracing_subscriber_main"
 done
 
+env_logger_main='fn main() {
+    env_logger::Builder::new().filter_level(log::LevelFilter::Info).init();
+    log::info!("default format {}", 1);
+}'
+for v in 0.10.0 0.11.0 0.11.12; do
+    add env_logger env_logger "$v" 'default-features = false' 'log = "0.4.22"' "$env_logger_main"
+done
+
 redis_main='use redis::{AsyncCommands, Commands};
 #[tokio::main]
 async fn main() {

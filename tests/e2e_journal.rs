@@ -8,7 +8,8 @@
 //!   for the handler's, each `#[instrument]` span for theirs); fmt's own lines, full and JSON,
 //!   carry the same trace id and span id (the `tracing-subscriber` pack), which its switch
 //!   removes.
-//! - `journal-log`: env_logger's records are log records under the SERVER span.
+//! - `journal-log`: env_logger's records are log records under the SERVER span, and its
+//!   own lines carry that span's ids (the `env_logger` pack), which its switch removes.
 //! - Both: an exemplar on `http.server.request.duration` names the exported SERVER span.
 //! - The plain builds serve the same responses and lines, and export nothing.
 
@@ -280,9 +281,25 @@ fn log_records_carry_the_server_span() {
         assert_eq!(r["severity_text"], severity, "{body}");
         assert_eq!(r["target"], "journal_log", "{body}");
     }
-    for needle in ["[INFO  journal_log] note 3 requested", "[WARN  journal_log] note 3 is 26 bytes"] {
-        line(&run.stderr, needle);
+    // env_logger's own lines: the ids between the header and the message (the env_logger pack).
+    let ids = format!("trace_id={TRACE} span_id={} ", server["span_id"].as_str().expect("span id"));
+    for (header, message) in
+        [("[INFO  journal_log] ", "note 3 requested"), ("[WARN  journal_log] ", "note 3 is 26 bytes")]
+    {
+        line(&run.stderr, &format!("{header}{ids}{message}"));
     }
+
+    // Switched off: the same records, env_logger's lines without ids.
+    let off = self::run(
+        woven(),
+        "journal-log",
+        "/notes/3",
+        NOTE_BODY,
+        &[("OTEL_RUST_INSTRUMENTATION_ENV_LOGGER_ENABLED", "false")],
+    );
+    assert_eq!(off.records.len(), 2, "{:#?}", off.records);
+    line(&off.stderr, "[INFO  journal_log] note 3 requested");
+    assert!(!off.stderr.contains("trace_id="), "{}", off.stderr);
 }
 
 #[test]

@@ -5,34 +5,7 @@ use crate::fmt::format::Writer;
 use crate::fmt::FmtContext;
 use std::fmt::Write as _;
 
-/// Collects the `traceparent` the configured propagators write for the current context.
-struct Traceparent(Option<String>);
-
-impl __otel::Injector for Traceparent {
-    fn set(&mut self, key: &str, value: &str) {
-        if key.eq_ignore_ascii_case("traceparent") {
-            self.0 = Some(value.to_owned());
-        }
-    }
-}
-
-/// (trace id, span id) of the current span, when the pack is on and there is one.
-fn current_ids() -> Option<(String, String)> {
-    if !__otel::enabled("tracing-subscriber") {
-        return None;
-    }
-    let mut carrier = Traceparent(None);
-    __otel::inject(&mut carrier);
-    let value = carrier.0?;
-    let mut parts = value.split('-');
-    let (_version, trace, span) = (parts.next()?, parts.next()?, parts.next()?);
-    let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit()) && s.bytes().any(|b| b != b'0');
-    if hex(trace, 32) && hex(span, 16) {
-        Some((trace.to_owned(), span.to_owned()))
-    } else {
-        None
-    }
-}
+// `current_ids` is in ../log-ids/ids.rs (shared with the env_logger pack).
 
 /// OnEnter of `FmtContext::format_fields`: the ids before the event's fields (text formats).
 pub fn text_ids<S, N: 'static>(_ctx: &FmtContext<'_, S, N>, writer: &mut Writer<'_>) {
@@ -42,7 +15,7 @@ pub fn text_ids<S, N: 'static>(_ctx: &FmtContext<'_, S, N>, writer: &mut Writer<
             return;
         }
     }
-    if let Some((trace, span)) = current_ids() {
+    if let Some((trace, span)) = current_ids("tracing-subscriber") {
         let _ = write!(writer, "trace_id={} span_id={} ", trace, span);
     }
 }
@@ -83,7 +56,7 @@ where
     if FORMATTING.try_with(|f| f.get()).unwrap_or(true) {
         return ControlFlow::Continue(());
     }
-    let (trace, span) = match current_ids() {
+    let (trace, span) = match current_ids("tracing-subscriber") {
         Some(ids) => ids,
         None => return ControlFlow::Continue(()),
     };
