@@ -114,6 +114,24 @@ for v in 0.1.30 0.1.36; do
     add tracing tracing-core "$v" '' '' "$tracing_main"
 done
 
+tracing_subscriber_main='fn main() {
+    let full = tracing_subscriber::fmt().with_ansi(false).finish();
+    let json = tracing_subscriber::fmt().json().finish();
+    tracing::subscriber::with_default(full, || tracing::info!(n = 1, "full"));
+    tracing::subscriber::with_default(json, || tracing::info!(n = 2, "json"));
+}'
+for v in 0.3.0 0.3.23; do
+    add tracing-subscriber tracing-subscriber "$v" 'default-features = false, features = ["fmt", "std", "ansi", "json"]' 'tracing = "0.1"' "$tracing_subscriber_main"
+done
+
+env_logger_main='fn main() {
+    env_logger::Builder::new().filter_level(log::LevelFilter::Info).init();
+    log::info!("default format {}", 1);
+}'
+for v in 0.10.0 0.11.0 0.11.12; do
+    add env_logger env_logger "$v" 'default-features = false' 'log = "0.4.22"' "$env_logger_main"
+done
+
 redis_main='use redis::{AsyncCommands, Commands};
 #[tokio::main]
 async fn main() {

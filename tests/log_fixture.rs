@@ -28,7 +28,8 @@ fn log_records_carry_the_current_span_context() {
     otel_build_strict(dir.path());
     let (stderr, spans, records) = run(dir.path(), &[]);
 
-    // env_logger printed exactly what it prints unwoven.
+    // env_logger printed every line it prints unwoven (the env_logger pack adds the span ids
+    // to the ones logged inside `reserve`: tests/e2e_journal.rs checks them).
     for line in ["starting", "reserving apple", "reserving pear", "out of stock"] {
         assert!(stderr.contains(line), "env_logger output lost {line:?}:\n{stderr}");
     }

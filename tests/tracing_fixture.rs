@@ -3,7 +3,8 @@
 //! of the woven trace in both directions (a tracing span under a woven one, a woven one under
 //! a tracing span, an async `#[instrument]` fn), with their fields as attributes; events
 //! become log records under the span current where they fired; the app's own output is
-//! unchanged; the switch turns the pack off.
+//! unchanged; an app that installs no subscriber gets the same trace; the switch turns the
+//! pack off.
 
 use cargo_otel_tests::{copy_fixture, host, otel_build_strict, read_spans, shared_otel_target};
 use serde_json::Value;
@@ -36,11 +37,32 @@ fn tracing_spans_and_woven_spans_nest_both_ways() {
     for line in ["starting", "loading order 7", "slow query", "priced", "handled"] {
         assert!(stdout.contains(line), "fmt output lost {line:?}:\n{stdout}");
     }
+    check_trace(&spans, &records);
+
+    // No subscriber installed: the same spans and records, nothing printed by tracing.
+    let none = tempfile::tempdir().expect("tempdir");
+    let (stdout, spans, records) = run(none.path(), &[("TRACING_APP_SUBSCRIBER", "none")]);
+    assert!(!stdout.contains("loading order 7"), "{stdout}");
+    check_trace(&spans, &records);
+
+    // Switched off: only the woven spans, no log records, the same output.
+    let off = tempfile::tempdir().expect("tempdir");
+    let (stdout, spans, records) = run(off.path(), &[("OTEL_RUST_INSTRUMENTATION_TRACING_ENABLED", "false")]);
+    assert!(stdout.contains("loading order 7"));
+    let names: Vec<&str> = spans.iter().map(|s| s["name"].as_str().unwrap_or("")).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"handle") && names.contains(&"query"), "{names:?}");
+    assert!(records.is_empty(), "{records:?}");
+}
+
+/// The trace both modes must produce: tracing spans and woven spans nested both ways, the
+/// events as log records under the span current where they fired.
+fn check_trace(spans: &[Value], records: &[Value]) {
     assert_eq!(spans.len(), 4, "{spans:#?}");
-    let handle = named(&spans, "handle");
-    let load = named(&spans, "load");
-    let query = named(&spans, "query");
-    let price = named(&spans, "price");
+    let handle = named(spans, "handle");
+    let load = named(spans, "load");
+    let query = named(spans, "query");
+    let price = named(spans, "price");
     assert_eq!(handle["parent_span_id"], "", "the woven fn is the root");
     assert_eq!(load["parent_span_id"], handle["span_id"], "#[instrument] under the woven span");
     assert_eq!(query["parent_span_id"], load["span_id"], "the woven span under the tracing span");
@@ -70,13 +92,4 @@ fn tracing_spans_and_woven_spans_nest_both_ways() {
     assert_eq!(record("loading order 7")["attributes"]["rows"], "3");
     assert_eq!(record("handled")["attributes"]["cents"], "700");
     assert_eq!(record("loading order 7")["target"], "tracing_app");
-
-    // Switched off: only the woven spans, no log records, the same output.
-    let off = tempfile::tempdir().expect("tempdir");
-    let (stdout, spans, records) = run(off.path(), &[("OTEL_RUST_INSTRUMENTATION_TRACING_ENABLED", "false")]);
-    assert!(stdout.contains("loading order 7"));
-    let names: Vec<&str> = spans.iter().map(|s| s["name"].as_str().unwrap_or("")).collect();
-    assert_eq!(names.len(), 2, "{names:?}");
-    assert!(names.contains(&"handle") && names.contains(&"query"), "{names:?}");
-    assert!(records.is_empty(), "{records:?}");
 }

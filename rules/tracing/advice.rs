@@ -9,6 +9,7 @@ use std::any::TypeId;
 use std::convert::TryFrom;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 /// `Dispatch::new`'s subscriber, wrapped.
@@ -243,5 +244,125 @@ impl<S: Subscriber> Subscriber for OtelSubscriber<S> {
             return Some(self as *const Self as *const ());
         }
         unsafe { self.inner.downcast_raw(id) }
+    }
+}
+
+// --- Apps that install no subscriber ---------------------------------------------------
+//
+// With no subscriber, `LevelFilter::current()` stays OFF and every `tracing` macro stops at
+// that check: nothing reaches a dispatcher. The first `LevelFilter::current()` call (the
+// first macro) with no dispatcher ever set (`has_been_set`) makes `Fallback`, a minimal
+// subscriber, into a `Dispatch` (which wraps it in `OtelSubscriber` and registers it, so
+// the max level becomes INFO), and `get_global` returns it while no global default is set.
+// An app that sets one later gets it as before (tracing-core >=0.1.31 reads the global on
+// every call); in 0.1.30 a thread caches the first dispatcher it sees, so there the fallback
+// is never made.
+
+/// 0: not decided, 1: deciding, 2: decided (the fallback made, or not to be made).
+static FALLBACK_STATE: AtomicU8 = AtomicU8::new(0);
+static FALLBACK: OnceLock<Dispatch> = OnceLock::new();
+
+/// OnEnter of `LevelFilter::current`: make the fallback dispatcher once, if needed.
+#[inline]
+pub fn ensure_fallback() {
+    if FALLBACK_STATE.load(Ordering::Relaxed) == 2 {
+        return;
+    }
+    if FALLBACK_STATE.compare_exchange(0, 1, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+        return; // decided, or being decided (by this thread: `Dispatch::new` below)
+    }
+    let wanted = env!("CARGO_PKG_VERSION") != "0.1.30" && !crate::dispatcher::has_been_set() && __otel::enabled("tracing");
+    if wanted {
+        let _ = FALLBACK.set(Dispatch::new(Fallback::default()));
+    }
+    FALLBACK_STATE.store(2, Ordering::Release);
+}
+
+/// `get_global`'s return value, in both of its shapes across the range.
+pub trait Global: Sized {
+    fn or_fallback(self) -> Self;
+}
+
+impl Global for &'static Dispatch {
+    #[inline]
+    fn or_fallback(self) -> Self {
+        match FALLBACK.get() {
+            // No global default set: `get_global` returned the no-op dispatcher.
+            Some(fallback) if self.is::<crate::subscriber::NoSubscriber>() => fallback,
+            _ => self,
+        }
+    }
+}
+
+/// tracing-core 0.1.30 (no fallback there: see above).
+impl Global for Option<&'static Dispatch> {
+    fn or_fallback(self) -> Self {
+        self
+    }
+}
+
+/// `wrap_return` of `dispatcher::get_global`.
+#[inline]
+pub fn global<G: Global>(dispatch: G) -> G {
+    dispatch.or_fallback()
+}
+
+/// The subscriber of an app that installs none: INFO and above, span ids with reference
+/// counts (so `OtelSubscriber` ends each span when its last handle closes); nothing printed.
+#[derive(Default)]
+struct Fallback {
+    next: AtomicU64,
+    refs: Mutex<HashMap<u64, usize>>,
+}
+
+impl Fallback {
+    fn refs(&self) -> std::sync::MutexGuard<'_, HashMap<u64, usize>> {
+        self.refs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Subscriber for Fallback {
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if self.enabled(metadata) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        *metadata.level() <= crate::Level::INFO
+    }
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(LevelFilter::INFO)
+    }
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        self.refs().insert(id, 1);
+        Id::from_u64(id)
+    }
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+    fn event(&self, _: &Event<'_>) {}
+    fn enter(&self, _: &Id) {}
+    fn exit(&self, _: &Id) {}
+    fn clone_span(&self, id: &Id) -> Id {
+        if let Some(n) = self.refs().get_mut(&id.into_u64()) {
+            *n += 1;
+        }
+        id.clone()
+    }
+    fn try_close(&self, id: Id) -> bool {
+        let mut refs = self.refs();
+        match refs.get_mut(&id.into_u64()) {
+            Some(n) if *n > 1 => {
+                *n -= 1;
+                false
+            }
+            Some(_) => {
+                refs.remove(&id.into_u64());
+                true
+            }
+            None => false,
+        }
     }
 }
