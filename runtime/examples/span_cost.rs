@@ -18,8 +18,8 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanData, SpanProcessor};
 use otel_runtime::__prelude as otel;
 use otel_runtime::__test::{ErasedExporter, TraceSink, dropped_spans, install};
-use otel_runtime::export::batch::{Queued, Sink};
 use otel_runtime::config::Config;
+use otel_runtime::export::batch::{Queued, Sink};
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -97,14 +97,17 @@ fn main() {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
     let config = Config::from_env_map(&env, Some("bench"));
-    // Woven spans take the production path: the export queue and its thread, here over a
-    // sink that reads each record and discards it (no encoding, as the SDK rows do not
-    // encode either). `SPAN_COST_SINK=processor`: a synchronous processor instead, handed a
-    // `SpanData` per span like the SDK rows' processor.
+    // Woven spans end in a sink that reads each record and discards it (no encoding, as the
+    // SDK rows do not encode either), called on the ending thread so callgrind counts are
+    // deterministic. `SPAN_COST_SINK=queue`: the production path, the export queue and its
+    // thread in front of the same sink (counts then vary with how valgrind schedules the
+    // two threads); `processor`: a synchronous processor handed a `SpanData` per span, like
+    // the SDK rows' processor; `sdk-exporter`: the queue in front of an SDK exporter.
     let sink = match std::env::var("SPAN_COST_SINK").as_deref() {
         Ok("processor") => TraceSink::Processor(Box::new(DiscardProcessor)),
         Ok("sdk-exporter") => TraceSink::Batch(Box::new(|| Box::new(DiscardExporter) as Box<dyn ErasedExporter>)),
-        _ => TraceSink::Records(Box::new(DiscardSink)),
+        Ok("queue") => TraceSink::Records(Box::new(DiscardSink)),
+        _ => TraceSink::RecordsDirect(Box::new(DiscardSink)),
     };
     install(|| config, Some(sink)).unwrap();
     let provider = SdkTracerProvider::builder()

@@ -7,15 +7,19 @@
 //! same stack on enter) joins the same tree.
 //!
 //! - A context handle is a `Box<Context>` as `u64` (0 = empty).
-//! - An attach token is a `Box<ContextGuard>` as `u64`; detaching drops the guard, which
-//!   restores what was current before. The prelude detaches in LIFO order (guards are scoped
-//!   values); the OTel stack also tolerates out-of-order drops.
+//! - An attach token is the 1-based position of its `ContextGuard` on this thread's guard
+//!   stack (a thread-local `Vec`, so attaching allocates nothing in steady state);
+//!   detaching drops the guard, which restores what was current before. The prelude
+//!   detaches in LIFO order (guards are scoped values); an out-of-order detach drops its
+//!   guard in place (the OTel stack tolerates that) and leaves an empty slot, popped with
+//!   the guards above it.
 //! - The prelude's `Instrumented`/`Propagated` attach for exactly one poll, so a parked task
 //!   never leaves its context on a worker thread.
 
 use opentelemetry::baggage::BaggageExt;
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::{Context, ContextGuard};
+use std::cell::RefCell;
 
 /// Box a context into a handle.
 pub fn into_handle(cx: Context) -> u64 {
@@ -41,14 +45,39 @@ pub unsafe fn drop_handle(handle: u64) {
     drop(unsafe { Box::from_raw(handle as *mut Context) });
 }
 
+thread_local! {
+    static GUARDS: RefCell<Vec<Option<ContextGuard>>> = const { RefCell::new(Vec::new()) };
+}
+
 /// Make `cx` current on this thread; the token restores the previous context.
 pub fn attach(cx: Context) -> u64 {
-    let guard: Box<ContextGuard> = Box::new(cx.attach());
-    Box::into_raw(guard) as u64
+    let guard = cx.attach();
+    GUARDS
+        .try_with(|stack| {
+            let mut stack = stack.borrow_mut();
+            stack.push(Some(guard));
+            stack.len() as u64
+        })
+        .unwrap_or(0)
 }
 
 /// # Safety
 /// `token` must come from [`attach`], once, on the thread that attached it.
 pub unsafe fn detach(token: u64) {
-    drop(unsafe { Box::from_raw(token as *mut ContextGuard) });
+    let _ = GUARDS.try_with(|stack| {
+        let dropped = {
+            let mut stack = stack.borrow_mut();
+            let at = token as usize;
+            if at == 0 || at > stack.len() {
+                return;
+            }
+            let guard = stack[at - 1].take();
+            while stack.last().is_some_and(Option::is_none) {
+                stack.pop();
+            }
+            guard
+        };
+        // Outside the borrow: dropping a guard may drop a context, and with it a span view.
+        drop(dropped);
+    });
 }

@@ -505,7 +505,10 @@ pub extern "C" fn __otel_v1_span_attach(span: u64) -> u64 {
     if span == 0 {
         return 0;
     }
-    guard(0, || unsafe { span_ref(span) }.map_or(0, |s| context::attach(s.context())))
+    guard(0, || match unsafe { span_ref(span) } {
+        None | Some(SpanRef::Current) => 0,
+        Some(s) => context::attach(s.context()),
+    })
 }
 
 #[unsafe(no_mangle)]

@@ -96,6 +96,8 @@ pub enum SpanSink {
     Queue(Arc<Queue>),
     /// A processor a test or bench installed: handed the span's `SpanData` synchronously.
     Processor(Arc<dyn SpanProcessor>),
+    /// A records sink called synchronously (`TraceSink::RecordsDirect`).
+    Direct(Box<dyn batch::Sink>),
 }
 
 impl SpanSink {
@@ -109,6 +111,14 @@ impl SpanSink {
                 Err(batch::Queued::Lean(rec)) => Some(rec),
                 Err(_) => None,
             },
+            SpanSink::Direct(sink) => {
+                let mut one = [batch::Queued::Lean(rec)];
+                let _ = sink.export(&mut one, &[]);
+                match one {
+                    [batch::Queued::Lean(rec)] => Some(rec),
+                    _ => None,
+                }
+            }
             SpanSink::Processor(p) => {
                 let data = {
                     let mut r = rec.lock();
@@ -164,6 +174,9 @@ pub enum TraceSink {
     Batch(Box<dyn FnOnce() -> Box<dyn ErasedExporter> + Send>),
     /// A sink that reads the records themselves (benches), behind the export queue.
     Records(Box<dyn batch::Sink>),
+    /// The same, called on the ending thread with each span (no queue, no thread): the
+    /// deterministic measurement of the per-span work (`runtime/examples/span_cost.rs`).
+    RecordsDirect(Box<dyn batch::Sink>),
     /// A processor used as is (e.g. a simple processor over an in-memory exporter).
     Processor(Box<dyn SpanProcessor>),
 }
@@ -345,6 +358,9 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
         }
         TraceSink::Records(sink) => {
             (builder, spans) = queued(builder, sink);
+        }
+        TraceSink::RecordsDirect(sink) => {
+            spans = SpanSink::Direct(sink);
         }
         TraceSink::FromConfig => {
             // The file store and the console write records as they are; OTLP goes through

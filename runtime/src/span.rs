@@ -62,8 +62,9 @@ pub struct Record {
     /// Index into the scope table (`crate::scope`).
     pub scope: u32,
     ended: bool,
-    /// The context it was started in, until it is first attached.
-    parent: Context,
+    /// The context it was started in, until it is first attached; `None` for a span
+    /// started under the current context, which is attached in the context current then.
+    parent: Option<Context>,
     /// `parent.with_span(View)`, once attached.
     cx: Option<Context>,
 }
@@ -88,7 +89,7 @@ impl Record {
             status: Status::Unset,
             scope: 0,
             ended: false,
-            parent: Context::new(),
+            parent: None,
             cx: None,
         }
     }
@@ -186,7 +187,7 @@ impl Record {
         self.ended = false;
         self.name = Cow::Borrowed("");
         self.cx = None;
-        self.parent = Context::new();
+        self.parent = None;
     }
 }
 
@@ -199,6 +200,9 @@ pub enum SpanState {
     /// Not recording: the context to make current on attach (an unsampled parent's context,
     /// or one holding the fresh ids of a dropped root).
     Inert(Box<Context>),
+    /// Not recording, child of the unsampled current context: nothing to keep, attaching
+    /// it leaves that context current (the cheapest path, with no allocation).
+    Current,
 }
 
 /// A borrowed view of a live handle.
@@ -206,10 +210,13 @@ pub enum SpanState {
 pub enum SpanRef<'a> {
     Recording(&'a Lock<Record>),
     Inert(&'a Context),
+    Current,
 }
 
 /// Low bit of a handle: set for a recording span (both pointees are at least 8-aligned).
 const RECORDING: u64 = 1;
+/// The handle of [`SpanState::Current`] (no tag bit, and no allocation lives at 8).
+const CURRENT: u64 = 8;
 
 impl SpanState {
     /// The handle (never 0).
@@ -218,6 +225,7 @@ impl SpanState {
         match self {
             SpanState::Recording(rec) => Arc::into_raw(rec) as u64 | RECORDING,
             SpanState::Inert(cx) => Box::into_raw(cx) as u64,
+            SpanState::Current => CURRENT,
         }
     }
 
@@ -229,6 +237,8 @@ impl SpanState {
     pub unsafe fn from_handle(handle: u64) -> SpanState {
         if handle & RECORDING != 0 {
             SpanState::Recording(unsafe { Arc::from_raw((handle & !RECORDING) as *const Lock<Record>) })
+        } else if handle == CURRENT {
+            SpanState::Current
         } else {
             SpanState::Inert(unsafe { Box::from_raw(handle as *mut Context) })
         }
@@ -244,6 +254,8 @@ impl<'a> SpanRef<'a> {
     pub unsafe fn from_handle(handle: u64) -> SpanRef<'a> {
         if handle & RECORDING != 0 {
             SpanRef::Recording(unsafe { &*((handle & !RECORDING) as *const Lock<Record>) })
+        } else if handle == CURRENT {
+            SpanRef::Current
         } else {
             SpanRef::Inert(unsafe { &*(handle as *const Context) })
         }
@@ -267,13 +279,14 @@ impl<'a> SpanRef<'a> {
     pub fn context(self) -> Context {
         match self {
             SpanRef::Inert(cx) => cx.clone(),
+            SpanRef::Current => Context::current(),
             SpanRef::Recording(lock) => {
                 let mut rec = lock.lock();
                 if let Some(cx) = &rec.cx {
                     return cx.clone();
                 }
                 if rec.ended {
-                    return rec.parent.clone();
+                    return rec.parent.clone().unwrap_or_else(Context::current);
                 }
                 // Safety: `lock` lives inside an `Arc` (every recording handle is one).
                 let shared = unsafe {
@@ -282,7 +295,10 @@ impl<'a> SpanRef<'a> {
                     Arc::from_raw(ptr)
                 };
                 let view = View { span_context: rec.span_context.clone(), record: shared };
-                let cx = rec.parent.with_span(view);
+                let cx = match &rec.parent {
+                    Some(parent) => parent.with_span(view),
+                    None => Context::current().with_span(view),
+                };
                 rec.cx = Some(cx.clone());
                 cx
             }
@@ -559,10 +575,22 @@ pub fn start_with(
     name: impl FnOnce() -> Cow<'static, str>,
     attrs: impl FnOnce(&mut Record),
 ) -> SpanState {
-    let parent_cx = match start.parent {
-        Some(cx) => cx.clone(),
-        None => Context::current(),
-    };
+    match start.parent {
+        Some(parent) => start_under(rt, parent, true, start, name, attrs),
+        // Read in place: the current context is cloned only when the span needs it.
+        None => Context::map_current(|parent| start_under(rt, parent, false, start, name, attrs)),
+    }
+}
+
+#[inline(always)]
+fn start_under(
+    rt: &Runtime,
+    parent_cx: &Context,
+    explicit: bool,
+    start: Start<'_>,
+    name: impl FnOnce() -> Cow<'static, str>,
+    attrs: impl FnOnce(&mut Record),
+) -> SpanState {
     // The parent's ids, read in place (its trace state is cloned only for a sampled child).
     let (parent_valid, parent_sampled, parent_trace, parent_span, parent_remote) = {
         let span = parent_cx.span();
@@ -570,7 +598,9 @@ pub fn start_with(
         (sc.is_valid(), sc.is_sampled(), sc.trace_id(), sc.span_id(), sc.is_remote())
     };
     if rt.parent_fast_path && parent_valid && !parent_sampled {
-        return SpanState::Inert(Box::new(parent_cx));
+        // A span of the current context attaches in the context current then (see below),
+        // which here is this unsampled parent again: nothing to keep.
+        return if explicit { SpanState::Inert(Box::new(parent_cx.clone())) } else { SpanState::Current };
     }
     let trace_id = if parent_valid { parent_trace } else { crate::ids::trace_id() };
     let kind = kind_from_u32(start.kind);
@@ -581,7 +611,7 @@ pub fn start_with(
         (true, TraceState::NONE)
     } else {
         use opentelemetry_sdk::trace::ShouldSample;
-        let result = rt.sampler.should_sample(Some(&parent_cx), trace_id, &name, &kind, &[], &[]);
+        let result = rt.sampler.should_sample(Some(parent_cx), trace_id, &name, &kind, &[], &[]);
         (matches!(result.decision, SamplingDecision::RecordAndSample), result.trace_state)
     };
     if !sampled {
@@ -597,7 +627,12 @@ pub fn start_with(
         rec.kind = kind;
         rec.name = name;
         rec.scope = start.scope;
-        rec.parent = parent_cx;
+        // An explicit parent is kept for the attach (semconv calls carry values in it, a task
+        // is polled elsewhere); a span of the current context is attached in the context
+        // current at its first attach: the same one wherever woven code starts a span (a
+        // guard right after the start, or the first poll of the future it instruments), so
+        // the clone is saved.
+        rec.parent = explicit.then(|| parent_cx.clone());
         rec.start = SystemTime::now();
         attrs(&mut rec);
     }

@@ -68,6 +68,7 @@ fn spans_are_written_as_json_lines() {
         "status",
         "status_message",
         "service_name",
+        "scope",
         "attributes",
         "events",
     ];
@@ -93,6 +94,7 @@ fn spans_are_written_as_json_lines() {
     assert_eq!(parent["kind"], "server");
     assert_eq!(parent["status"], "unset");
     assert_eq!(parent["service_name"], "store-svc");
+    assert_eq!(parent["scope"], "cargo-otel", "no pack started it: the runtime's default scope");
     assert!(parent["end_unix_nano"].as_u64().unwrap() >= parent["start_unix_nano"].as_u64().unwrap());
     assert_eq!(parent["attributes"]["quote"], "say \"hi\"\n");
     assert_eq!(parent["attributes"]["n"], -3);
