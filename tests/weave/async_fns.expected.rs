@@ -12,11 +12,11 @@ impl From<std::num::ParseIntError> for Error {
     }
 }
 
-pub async fn span_async(x: u32) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "span_async", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_async"); } crate::__otel::instrument(__otel_s0, async move { #[allow(unreachable_code, clippy::diverging_sub_expression)] if false { let __otel_never: u32 = loop {}; return __otel_never; }
+pub async fn span_async(x: u32) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_attrs_in("golden", crate::__otel::OtelStrV1::from_static("span_async"), crate::__otel::INTERNAL, &[crate::__otel::Attr::lit("code.function.name", "span_async")]) }; crate::__otel::instrument(__otel_s0, async move { #[allow(unreachable_code, clippy::diverging_sub_expression)] if false { let __otel_never: u32 = loop {}; return __otel_never; }
     x + 1
 }).await }
 
-pub async fn span_async_result(text: &str) -> Result<u32, Error> { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "span_async_result", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_async_result"); } crate::__otel::instrument(__otel_s0, async move { #[allow(unreachable_code, clippy::diverging_sub_expression)] if false { let __otel_never: Result < u32 , Error > = loop {}; return __otel_never; }
+pub async fn span_async_result(text: &str) -> Result<u32, Error> { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_attrs_in("golden", crate::__otel::OtelStrV1::from_static("span_async_result"), crate::__otel::INTERNAL, &[crate::__otel::Attr::lit("code.function.name", "span_async_result")]) }; crate::__otel::instrument(__otel_s0, async move { #[allow(unreachable_code, clippy::diverging_sub_expression)] if false { let __otel_never: Result < u32 , Error > = loop {}; return __otel_never; }
     let n: u32 = text.parse()?;
     if n == 0 {
         return Err(Error);
@@ -29,13 +29,13 @@ pub async fn hook_async(text: String) -> Result<usize, Error> { let __otel_cx0 =
     Ok(n)
 }, move |_, __otel_out| crate::__otel_advice_golden::exit(__otel_cx0, __otel_out)).await }
 
-pub async fn span_async_unit() { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "span_async_unit", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_async_unit"); } crate::__otel::instrument(__otel_s0, async move { #[allow(unreachable_code, clippy::diverging_sub_expression)] if false { let __otel_never: () = loop {}; return __otel_never; }}).await }
+pub async fn span_async_unit() { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_attrs_in("golden", crate::__otel::OtelStrV1::from_static("span_async_unit"), crate::__otel::INTERNAL, &[crate::__otel::Attr::lit("code.function.name", "span_async_unit")]) }; crate::__otel::instrument(__otel_s0, async move { #[allow(unreachable_code, clippy::diverging_sub_expression)] if false { let __otel_never: () = loop {}; return __otel_never; }}).await }
 
-pub fn span_impl_future(x: u32) -> impl Future<Output = u32> { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "span_impl_future", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_impl_future"); } let __otel_e0 = __otel_s0.enter(); let __otel_f0 = crate::__otel::run(move || {
+pub fn span_impl_future(x: u32) -> impl Future<Output = u32> { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_attrs_in("golden", crate::__otel::OtelStrV1::from_static("span_impl_future"), crate::__otel::INTERNAL, &[crate::__otel::Attr::lit("code.function.name", "span_impl_future")]) }; let __otel_e0 = __otel_s0.enter(); let __otel_f0 = crate::__otel::run(move || {
     async move { x * 2 }
 }); crate::__otel::std::mem::drop(__otel_e0); crate::__otel::instrument(__otel_s0, __otel_f0) }
 
-pub fn span_boxed(x: u32) -> Pin<Box<dyn Future<Output = u32> + Send>> { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "span_boxed", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "span_boxed"); } let __otel_e0 = __otel_s0.enter(); let __otel_f0 = crate::__otel::run(move || {
+pub fn span_boxed(x: u32) -> Pin<Box<dyn Future<Output = u32> + Send>> { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_attrs_in("golden", crate::__otel::OtelStrV1::from_static("span_boxed"), crate::__otel::INTERNAL, &[crate::__otel::Attr::lit("code.function.name", "span_boxed")]) }; let __otel_e0 = __otel_s0.enter(); let __otel_f0 = crate::__otel::run(move || {
     Box::pin(async move { x })
 }); crate::__otel::std::mem::drop(__otel_e0); crate::__otel::std::boxed::Box::pin(crate::__otel::instrument(__otel_s0, __otel_f0)) }
 

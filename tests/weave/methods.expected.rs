@@ -7,16 +7,16 @@ pub struct Counter {
 }
 
 impl Counter {
-    pub fn span_by_value(self) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "Counter::span_by_value", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "Counter::span_by_value"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+    pub fn span_by_value(self) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_attrs_in("golden", crate::__otel::OtelStrV1::from_static("Counter::span_by_value"), crate::__otel::INTERNAL, &[crate::__otel::Attr::lit("code.function.name", "Counter::span_by_value")]) }; let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
         self.n
     }
 
-    pub fn span_mut_value(mut self) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "Counter::span_mut_value", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "Counter::span_mut_value"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+    pub fn span_mut_value(mut self) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_attrs_in("golden", crate::__otel::OtelStrV1::from_static("Counter::span_mut_value"), crate::__otel::INTERNAL, &[crate::__otel::Attr::lit("code.function.name", "Counter::span_mut_value")]) }; let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
         self.n += 1;
         self.n
     }
 
-    pub fn span_ref(&self) -> &u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "Counter::span_ref", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "Counter::span_ref"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+    pub fn span_ref(&self) -> &u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_attrs_in("golden", crate::__otel::OtelStrV1::from_static("Counter::span_ref"), crate::__otel::INTERNAL, &[crate::__otel::Attr::lit("code.function.name", "Counter::span_ref")]) }; let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
         &self.n
     }
 
@@ -24,7 +24,7 @@ impl Counter {
         &self.n
     }) }
 
-    pub fn span_mut_ref(&mut self) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "Counter::span_mut_ref", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "Counter::span_mut_ref"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+    pub fn span_mut_ref(&mut self) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_attrs_in("golden", crate::__otel::OtelStrV1::from_static("Counter::span_mut_ref"), crate::__otel::INTERNAL, &[crate::__otel::Attr::lit("code.function.name", "Counter::span_mut_ref")]) }; let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
         self.n += 1;
         self.n
     }
@@ -33,11 +33,11 @@ impl Counter {
         &mut self.n
     }) }
 
-    pub fn span_boxed(self: Box<Self>) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "Counter::span_boxed", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "Counter::span_boxed"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+    pub fn span_boxed(self: Box<Self>) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_attrs_in("golden", crate::__otel::OtelStrV1::from_static("Counter::span_boxed"), crate::__otel::INTERNAL, &[crate::__otel::Attr::lit("code.function.name", "Counter::span_boxed")]) }; let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
         self.n
     }
 
-    pub fn span_pinned(self: Pin<&mut Self>) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "Counter::span_pinned", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "Counter::span_pinned"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+    pub fn span_pinned(self: Pin<&mut Self>) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_attrs_in("golden", crate::__otel::OtelStrV1::from_static("Counter::span_pinned"), crate::__otel::INTERNAL, &[crate::__otel::Attr::lit("code.function.name", "Counter::span_pinned")]) }; let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
         self.n
     }
 

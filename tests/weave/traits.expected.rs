@@ -9,7 +9,7 @@ pub trait Service<Request> {
     type Future: Future<Output = Self::Response>;
     fn call(&mut self, req: Request) -> Self::Future;
 
-    fn span_default(&self) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "Service::span_default", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "Service::span_default"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+    fn span_default(&self) -> u32 { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_attrs_in("golden", crate::__otel::OtelStrV1::from_static("Service::span_default"), crate::__otel::INTERNAL, &[crate::__otel::Attr::lit("code.function.name", "Service::span_default")]) }; let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
         1
     }
 }
@@ -33,11 +33,11 @@ pub trait Store {
 pub struct Memory;
 
 impl Store for Memory {
-    async fn span_get(&self, key: u32) -> Option<u32> { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "Memory::span_get", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "Memory::span_get"); } crate::__otel::instrument(__otel_s0, async move { #[allow(unreachable_code, clippy::diverging_sub_expression)] if false { let __otel_never: Option < u32 > = loop {}; return __otel_never; }
+    async fn span_get(&self, key: u32) -> Option<u32> { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_attrs_in("golden", crate::__otel::OtelStrV1::from_static("Memory::span_get"), crate::__otel::INTERNAL, &[crate::__otel::Attr::lit("code.function.name", "Memory::span_get")]) }; crate::__otel::instrument(__otel_s0, async move { #[allow(unreachable_code, clippy::diverging_sub_expression)] if false { let __otel_never: Option < u32 > = loop {}; return __otel_never; }
         Some(key)
     }).await }
 
-    async fn span_put(&self, _key: u32) -> bool { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "Memory::span_put", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "Memory::span_put"); } crate::__otel::instrument(__otel_s0, async move { #[allow(unreachable_code, clippy::diverging_sub_expression)] if false { let __otel_never: bool = loop {}; return __otel_never; }
+    async fn span_put(&self, _key: u32) -> bool { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_attrs_in("golden", crate::__otel::OtelStrV1::from_static("Memory::span_put"), crate::__otel::INTERNAL, &[crate::__otel::Attr::lit("code.function.name", "Memory::span_put")]) }; crate::__otel::instrument(__otel_s0, async move { #[allow(unreachable_code, clippy::diverging_sub_expression)] if false { let __otel_never: bool = loop {}; return __otel_never; }
         true
     }).await }
 }
@@ -54,7 +54,7 @@ impl Service<u8> for Assoc {
 }
 
 impl Assoc {
-    pub fn span_assoc(&mut self, req: u8) -> <Assoc as Service<u8>>::Future { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_in("golden", "Assoc::span_assoc", crate::__otel::INTERNAL) }; if __otel_s0.is_recording() { __otel_s0.str("code.function.name", "Assoc::span_assoc"); } let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
+    pub fn span_assoc(&mut self, req: u8) -> <Assoc as Service<u8>>::Future { let __otel_s0 = { let _otel_scope = crate::__otel::ScopeGuard::enter(&crate::__otel_advice_golden::__OTEL_SCOPE); crate::__otel::Span::start_attrs_in("golden", crate::__otel::OtelStrV1::from_static("Assoc::span_assoc"), crate::__otel::INTERNAL, &[crate::__otel::Attr::lit("code.function.name", "Assoc::span_assoc")]) }; let __otel_g0 = crate::__otel::SpanGuard::new(__otel_s0);
         self.call(req)
     }
 }

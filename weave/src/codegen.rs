@@ -280,12 +280,36 @@ fn span_start(
     prelude: &str,
 ) -> Result<String, String> {
     let name = template_expr(&template.name, info, prelude)?;
+    let values: Vec<String> =
+        template.attributes.iter().map(|(_, v)| template_expr(v, info, prelude)).collect::<Result<_, _>>()?;
+    // Literal attributes (the common case: code.* of the fn) go with the start in one call,
+    // as `'static` strings; a template reading arguments is formatted only when recording.
+    if values.iter().all(|v| v.starts_with('"')) {
+        let name_arg = if name.starts_with('"') {
+            format!("{prelude}::OtelStrV1::from_static({name})")
+        } else {
+            format!("{prelude}::OtelStrV1::new({name})")
+        };
+        let attrs: Vec<String> = template
+            .attributes
+            .iter()
+            .zip(&values)
+            .map(|((key, _), value)| format!("{prelude}::Attr::lit({key:?}, {value})"))
+            .collect();
+        let start = format!(
+            "{prelude}::Span::start_attrs_in({:?}, {name_arg}, {prelude}::{}, &[{}])",
+            layer.pack,
+            kind_const(template),
+            attrs.join(", ")
+        );
+        return Ok(format!("let {var} = {}; ", scoped(&start, layer, prelude)));
+    }
     let start = format!("{prelude}::Span::start_in({:?}, {name}, {prelude}::{})", layer.pack, kind_const(template));
     let mut code = format!("let {var} = {}; ", scoped(&start, layer, prelude));
     if !template.attributes.is_empty() {
         code.push_str(&format!("if {var}.is_recording() {{ "));
-        for (key, value) in &template.attributes {
-            code.push_str(&format!("{var}.str({key:?}, {}); ", template_expr(value, info, prelude)?));
+        for ((key, _), value) in template.attributes.iter().zip(&values) {
+            code.push_str(&format!("{var}.str({key:?}, {value}); "));
         }
         code.push_str("} ");
     }
