@@ -1,21 +1,7 @@
 // Shared advice (no pack of its own): the trace id and span id of the current context, for
 // packs that write them into an app's formatted log lines (tracing-subscriber, env_logger).
-// Listed first in each such pack's `advice`; std items by full path.
-//
-// The prelude has no call returning the current ids, so they are read from the
-// `traceparent` the configured propagators write for the current context (no
-// `tracecontext` propagator: no ids).
-
-/// Collects the `traceparent` header of an injection.
-struct Traceparent(Option<std::string::String>);
-
-impl __otel::Injector for Traceparent {
-    fn set(&mut self, key: &str, value: &str) {
-        if key.eq_ignore_ascii_case("traceparent") {
-            self.0 = Some(value.to_owned());
-        }
-    }
-}
+// Listed first in each such pack's `advice`; std items by full path. The ids come from the
+// runtime (`__otel::current_ids`), whatever propagators are configured.
 
 /// (trace id, span id) in lowercase hex of the current span, when `pack` is on and a valid
 /// span context is current.
@@ -23,17 +9,14 @@ fn current_ids(pack: &str) -> Option<(std::string::String, std::string::String)>
     if !__otel::enabled(pack) {
         return None;
     }
-    let mut carrier = Traceparent(None);
-    __otel::inject(&mut carrier);
-    let value = carrier.0?;
-    let mut parts = value.split('-');
-    let (_version, trace, span) = (parts.next()?, parts.next()?, parts.next()?);
-    let hex = |s: &str, len: usize| {
-        s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit()) && s.bytes().any(|b| b != b'0')
+    let ids = __otel::current_ids()?;
+    let hex = |bytes: &[u8]| {
+        let mut out = std::string::String::with_capacity(bytes.len() * 2);
+        for b in bytes {
+            out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+            out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+        }
+        out
     };
-    if hex(trace, 32) && hex(span, 16) {
-        Some((trace.to_ascii_lowercase(), span.to_ascii_lowercase()))
-    } else {
-        None
-    }
+    Some((hex(&ids.trace_id), hex(&ids.span_id)))
 }

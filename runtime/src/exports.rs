@@ -292,6 +292,31 @@ pub extern "C" fn __otel_v1_span_set_attrs(span: u64, attrs: *const OtelAttrV1, 
 }
 
 #[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_ctx_current_ids(out: *mut crate::abi::OtelIdsV1) -> u32 {
+    if out.is_null() || !live() {
+        return 0;
+    }
+    guard(0, || {
+        use opentelemetry::trace::TraceContextExt;
+        Context::map_current(|cx| {
+            let span = cx.span();
+            let sc = span.span_context();
+            if !sc.is_valid() {
+                return 0;
+            }
+            let ids = crate::abi::OtelIdsV1 {
+                trace_id: sc.trace_id().to_bytes(),
+                span_id: sc.span_id().to_bytes(),
+                flags: sc.trace_flags().to_u8(),
+            };
+            // Safety: `out` is non-null and points to an `OtelIdsV1` of the caller.
+            unsafe { out.write(ids) };
+            1
+        })
+    })
+}
+
+#[unsafe(no_mangle)]
 pub extern "C" fn __otel_v1_scope(name: OtelStrV1<'_>, version: OtelStrV1<'_>) -> u32 {
     if !live() {
         return 0;

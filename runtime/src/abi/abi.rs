@@ -51,14 +51,11 @@ otel_abi_v1! {
     fn __otel_v1_extract(carrier: *mut u8, get: extern "C" fn(*mut u8, *const u8, usize, *mut usize) -> *const u8) -> u64;
     /// Record one measurement on a built-in instrument (see ids above).
     fn __otel_v1_metric_record(instrument: u32, value: f64, attrs: *const OtelAttrV1, attrs_len: usize);
-    // The semconv ABI (docs/rules.md): packs pass plain facts; the runtime names the span,
-    // redacts, maps the status, records the duration metric. `*_start` returns a span handle
-    // for every `span_*` call (0 only when disabled); `*_end` records outcome and metric and
-    // ends the span; `span_end` frees the handle (alone: ends it with no outcome, no metric).
+    // The semconv ABI (docs/rules.md): packs pass plain facts; the runtime names the span, redacts, maps the status, records the duration metric.
+    // `*_start` returns a span handle for every `span_*` call (0 only when disabled); `*_end` records outcome and metric and ends the span; `span_end` frees the handle (alone: ends it with no outcome, no metric).
     /// HTTP SERVER span under `parent` (0: current).
     fn __otel_v1_http_server_start(parent: u64, fields: *const OtelHttpServerV1) -> u64;
-    /// Route of `span`'s server call, or (span 0) the current context's: empty claims it for a
-    /// framework (1 if unclaimed); else sets it if unset (1 if set). Names it `{method} {route}`.
+    /// Route of `span`'s server call, or (span 0) the current context's: empty claims it for a framework (1 if unclaimed); else sets it if unset (1 if set). Names it `{method} {route}`.
     fn __otel_v1_http_server_route(span: u64, route_ptr: *const u8, route_len: usize) -> u32;
     /// `status` 0: no response. Server errors: 5xx, or `error_type`.
     fn __otel_v1_http_server_end(span: u64, status: u32, error_type: OtelStrV1, description: OtelStrV1);
@@ -70,15 +67,13 @@ otel_abi_v1! {
     /// Database CLIENT span under the current context; `status_code`: SQLSTATE or driver code.
     fn __otel_v1_db_start(fields: *const OtelDbV1) -> u64;
     fn __otel_v1_db_end(span: u64, status_code: OtelStrV1, error_type: OtelStrV1, description: OtelStrV1);
-    /// RPC span, `kind` 1 server (under `parent`, 0: current) or 2 client; `status`: the gRPC
-    /// code (0 OK … 16 UNAUTHENTICATED), -1 when none arrived.
+    /// RPC span, `kind` 1 server (under `parent`, 0: current) or 2 client; `status`: the gRPC code (0 OK … 16 UNAUTHENTICATED), -1 when none arrived.
     fn __otel_v1_rpc_start(parent: u64, kind: u32, fields: *const OtelRpcV1) -> u64;
     fn __otel_v1_rpc_end(span: u64, status: i32, error_type: OtelStrV1, description: OtelStrV1);
     /// Messaging span: PRODUCER for send/create, else CONSUMER, under `parent` (0: current).
     fn __otel_v1_messaging_start(parent: u64, fields: *const OtelMessagingV1) -> u64;
     fn __otel_v1_messaging_end(span: u64, error_type: OtelStrV1, description: OtelStrV1);
-    /// Start a span with its attributes in one crossing. Strings whose length carries
-    /// `OTEL_STATIC` are `'static` and kept as they are (no copy, no lookup).
+    /// Start a span with its attributes in one crossing. Strings whose length carries `OTEL_STATIC` are `'static` and kept as they are (no copy, no lookup).
     fn __otel_v1_span_start_attrs(args: *const OtelSpanStartV1) -> u64;
     /// Set several attributes in one crossing (`OTEL_STATIC` as for `span_start_attrs`).
     fn __otel_v1_span_set_attrs(span: u64, attrs: *const OtelAttrV1, attrs_len: usize);
@@ -86,6 +81,8 @@ otel_abi_v1! {
     fn __otel_v1_scope(name: OtelStrV1, version: OtelStrV1) -> u32;
     /// Make `scope` the one spans started on this thread get (0: default); returns the previous. `u32::MAX` only reads it.
     fn __otel_v1_scope_swap(scope: u32) -> u32;
+    /// The current span context's ids into `out`: 1 when one is valid, else 0 (`out` untouched).
+    fn __otel_v1_ctx_current_ids(out: *mut OtelIdsV1) -> u32;
     /// A log record under the current span context: severity 1–24 (9 INFO, 17 ERROR), `target` the logger's name.
     fn __otel_v1_log_emit(severity: u32, body: OtelStrV1, target: OtelStrV1, attrs: *const OtelAttrV1, attrs_len: usize);
 }
@@ -99,8 +96,9 @@ pub const OTEL_STATIC: usize = 1 << (usize::BITS - 1);
 /// A span start: `parent` 0 is the current context; `scope` from `__otel_v1_scope` (0: the thread's).
 #[repr(C)] #[derive(Clone, Copy)]
 pub struct OtelSpanStartV1<'a> { pub parent: u64, pub name: OtelStrV1<'a>, pub kind: u32, pub scope: u32, pub attrs: *const OtelAttrV1, pub attrs_len: usize }
-/// A string of the semconv structs (empty: absent). Private fields: safe code builds one only
-/// from a `&str` that outlives it.
+/// A span context's ids (big-endian bytes, as W3C `traceparent` writes them in hex) and trace flags.
+#[repr(C)] #[derive(Clone, Copy, Default)] pub struct OtelIdsV1 { pub trace_id: [u8; 16], pub span_id: [u8; 8], pub flags: u8 }
+/// A string of the semconv structs (empty: absent). Private fields: safe code builds one only from a `&str` that outlives it.
 #[repr(C)] #[derive(Clone, Copy)]
 pub struct OtelStrV1<'a> { ptr: *const u8, len: usize, life: std::marker::PhantomData<&'a str> }
 impl<'a> OtelStrV1<'a> {
@@ -118,15 +116,13 @@ pub struct OtelHttpServerV1<'a> {
     pub method: OtelStrV1<'a>, pub scheme: OtelStrV1<'a>, pub path: OtelStrV1<'a>, pub query: OtelStrV1<'a>, pub route: OtelStrV1<'a>,
     pub host: OtelStrV1<'a>, pub user_agent: OtelStrV1<'a>, pub protocol_version: OtelStrV1<'a>, pub client_address: OtelStrV1<'a>,
 }
-/// An outgoing request. `url`: the whole URL if known, else built from scheme, `authority` (may
-/// hold user info; default host[:port]), path, query; redacted. `port` 0: the scheme's default.
+/// An outgoing request. `url`: the whole URL if known, else built from scheme, `authority` (may hold user info; default host[:port]), path, query; redacted. `port` 0: the scheme's default.
 #[repr(C)] #[derive(Clone, Copy, Default)]
 pub struct OtelHttpClientV1<'a> {
     pub method: OtelStrV1<'a>, pub scheme: OtelStrV1<'a>, pub host: OtelStrV1<'a>, pub port: u32, pub authority: OtelStrV1<'a>,
     pub path: OtelStrV1<'a>, pub query: OtelStrV1<'a>, pub url: OtelStrV1<'a>, pub resend_count: u32,
 }
-/// A database operation. `query_text` as sent (literals become `?`); operation, collection and
-/// summary if the driver knows them, else derived from the text.
+/// A database operation. `query_text` as sent (literals become `?`); operation, collection and summary if the driver knows them, else derived from the text.
 #[repr(C)] #[derive(Clone, Copy, Default)]
 pub struct OtelDbV1<'a> {
     pub system: OtelStrV1<'a>, pub namespace: OtelStrV1<'a>, pub query_text: OtelStrV1<'a>, pub operation: OtelStrV1<'a>,

@@ -67,17 +67,13 @@ impl<'a> OtelHttpClientV1<'a> { pub fn start(&self) -> Span { Span(unsafe { __ot
 impl<'a> OtelDbV1<'a> { pub fn start(&self) -> Span { Span(unsafe { __otel_v1_db_start(self) }) } }
 impl<'a> OtelRpcV1<'a> { pub fn start(&self, parent: &Context, kind: u32) -> Span { Span(unsafe { __otel_v1_rpc_start(parent.0, kind, self) }) } }
 impl<'a> OtelMessagingV1<'a> { pub fn start(&self, parent: &Context) -> Span { Span(unsafe { __otel_v1_messaging_start(parent.0, self) }) } }
-/// Claim the current context's HTTP server call for a framework (empty `route`; true if it
-/// was unclaimed) or set its route (true if none was set): see abi.rs.
+/// Claim the current context's HTTP server call for a framework (empty `route`; true if it was unclaimed) or set its route (true if none was set): see abi.rs.
 pub fn http_server_route(route: &str) -> bool { unsafe { __otel_v1_http_server_route(0, route.as_ptr(), route.len()) != 0 } }
 impl Drop for Span { #[inline] fn drop(&mut self) { if self.0 != 0 { if std::thread::panicking() { self.error("panic", "panicked"); } unsafe { __otel_v1_span_end(self.0) } } } }
-/// A context made current; dropping it restores the previous one. `!Send`: it must be
-/// dropped on the thread that attached it, so it can never be held across an `.await` of a
-/// task that may move (the poll-scoped context model of design.md §5).
+/// A context made current; dropping it restores the previous one. `!Send`: it must be dropped on the thread that attached it, so it can never be held across an `.await` of a task that may move (the poll-scoped context model of design.md §5).
 pub struct Entered(u64, PhantomData<*const ()>);
 impl Drop for Entered { #[inline] fn drop(&mut self) { if self.0 != 0 { unsafe { __otel_v1_ctx_detach(self.0) } } } }
-/// A span current for the guard's lifetime: the prologue of woven sync fns (`?`, `return` and
-/// unwinding all end it). Field order matters: detach, then end.
+/// A span current for the guard's lifetime: the prologue of woven sync fns (`?`, `return` and unwinding all end it). Field order matters: detach, then end.
 pub struct SpanGuard { entered: Entered, pub span: Span }
 impl SpanGuard { #[inline] pub fn new(span: Span) -> SpanGuard { SpanGuard { entered: span.enter(), span: span } } }
 /// A captured context: what a spawned task or thread carries from its parent.
@@ -92,8 +88,7 @@ impl Clone for Context { fn clone(&self) -> Context { Context(if self.0 == 0 { 0
 impl Drop for Context { #[inline] fn drop(&mut self) { if self.0 != 0 { unsafe { __otel_v1_ctx_drop(self.0) } } } }
 // Span and context handles are owned by the runtime, which is thread-safe.
 unsafe impl Send for Span {} unsafe impl Sync for Span {} unsafe impl Send for Context {} unsafe impl Sync for Context {}
-/// A future whose span is current during each poll and ends when the future completes (or
-/// is dropped). `on_ready` sees the span and the output before the span ends.
+/// A future whose span is current during each poll and ends when the future completes (or is dropped). `on_ready` sees the span and the output before the span ends.
 pub struct Instrumented<F, X> { inner: F, span: Span, on_ready: Option<X> }
 /// The no-op `on_ready` of `instrument`.
 pub fn no_exit<T>(_span: &Span, _output: &T) {}
@@ -123,9 +118,7 @@ impl<F: Future> Future for Propagated<F> {
 pub fn propagate_fn<R, F: FnOnce() -> R>(body: F) -> impl FnOnce() -> R { let context = Context::current(); move || { let _entered = context.attach(); body() } }
 /// Like `propagate_fn` for closures that take one argument (`thread::scope` spawns).
 pub fn propagate_fn1<A, R, F: FnOnce(A) -> R>(body: F) -> impl FnOnce(A) -> R { let context = Context::current(); move |arg| { let _entered = context.attach(); body(arg) } }
-/// A spawned task: the context current at the spawn is captured; `start` runs at the first
-/// poll and returns the task's span (or `Span::none()`: the context is attached instead).
-/// The span is current during each poll and ends with the task; a panicking poll fails it.
+/// A spawned task: the context current at the spawn is captured; `start` runs at the first poll and returns the task's span (or `Span::none()`: the context is attached instead). The span is current during each poll and ends with the task; a panicking poll fails it.
 pub struct Task<F, S> { inner: F, context: Context, span: Span, start: Option<S>, scope: u32 }
 pub fn task<F, S: FnOnce(&Context) -> Span>(start: S, inner: F) -> Task<F, S> { Task { inner: inner, context: Context::current(), span: Span::none(), start: Some(start), scope: ambient_scope() } }
 struct PanicMark<'a>(&'a Span); impl<'a> Drop for PanicMark<'a> { fn drop(&mut self) { if std::thread::panicking() { self.0.error("panic", "panicked"); } } }
@@ -158,13 +151,14 @@ extern "C" fn extract_callback<C: Extractor>(carrier: *mut u8, key: *const u8, k
 }
 /// Write the current context into `carrier` (e.g. `traceparent`).
 pub fn inject<C: Injector>(carrier: &mut C) { unsafe { __otel_v1_inject(carrier as *mut C as *mut u8, inject_callback::<C>) } }
+/// The current span context's ids (trace, span, flags), when one is valid.
+pub fn current_ids() -> Option<OtelIdsV1> { let mut ids = OtelIdsV1::default(); if unsafe { __otel_v1_ctx_current_ids(&mut ids) } != 0 { Some(ids) } else { None } }
 /// Read a remote parent context from `carrier`.
 pub fn extract<C: Extractor>(carrier: &C) -> Context { Context(unsafe { __otel_v1_extract(carrier as *const C as *mut u8, extract_callback::<C>) }) }
 /// A metric/event/log attribute value.
 pub enum Value<'a> { Str(&'a str), I64(i64), F64(f64), Bool(bool) }
 /// A span attribute in the ABI's own layout (the array crosses as is); keys are `'static`, `lit` values too (kept without a copy).
-#[repr(transparent)] #[derive(Clone, Copy)] pub struct Attr<'a>(OtelAttrV1, PhantomData<&'a str>);
-impl<'a> Attr<'a> {
+#[repr(transparent)] #[derive(Clone, Copy)] pub struct Attr<'a>(OtelAttrV1, PhantomData<&'a str>); impl<'a> Attr<'a> {
     #[inline] fn new(key: &'static str, kind: u32, text: &'a str, lit: usize, int: i64, float: f64) -> Attr<'a> { Attr(OtelAttrV1 { key_ptr: key.as_ptr(), key_len: key.len() | OTEL_STATIC, kind: kind, str_ptr: text.as_ptr(), str_len: text.len() | lit, int: int, float: float }, PhantomData) }
     #[inline] pub fn str(key: &'static str, v: &'a str) -> Attr<'a> { Attr::new(key, 0, v, 0, 0, 0.0) }
     #[inline] pub fn lit(key: &'static str, v: &'static str) -> Attr<'a> { Attr::new(key, 0, v, OTEL_STATIC, 0, 0.0) }
@@ -174,11 +168,10 @@ impl<'a> Attr<'a> {
 }
 /// A pack's instrumentation scope (`cargo-otel.<pack>`), registered on first use; the weaver puts one in each advice module and enters it around every advice call.
 pub struct Scope { name: &'static str, id: std::sync::atomic::AtomicU32 }
-impl Scope { pub const fn new(name: &'static str) -> Scope { Scope { name: name, id: std::sync::atomic::AtomicU32::new(u32::MAX) } } }
-impl Scope { #[inline] pub fn id(&self) -> u32 { match self.id.load(std::sync::atomic::Ordering::Relaxed) { u32::MAX => { let id = unsafe { __otel_v1_scope(OtelStrV1::from_static(self.name), OtelStrV1::default()) }; self.id.store(id, std::sync::atomic::Ordering::Relaxed); id } id => id } } }
+impl Scope { pub const fn new(name: &'static str) -> Scope { Scope { name: name, id: std::sync::atomic::AtomicU32::new(u32::MAX) } }
+    #[inline] pub fn id(&self) -> u32 { match self.id.load(std::sync::atomic::Ordering::Relaxed) { u32::MAX => { let id = unsafe { __otel_v1_scope(OtelStrV1::from_static(self.name), OtelStrV1::default()) }; self.id.store(id, std::sync::atomic::Ordering::Relaxed); id } id => id } } }
 /// `scope` is the scope of the spans this thread starts until the guard drops (around an advice call).
-pub struct ScopeGuard(u32); impl Drop for ScopeGuard { #[inline] fn drop(&mut self) { unsafe { __otel_v1_scope_swap(self.0); } } }
-impl ScopeGuard { #[inline] pub fn enter(scope: &Scope) -> ScopeGuard { ScopeGuard(unsafe { __otel_v1_scope_swap(scope.id()) }) } }
+pub struct ScopeGuard(u32); impl Drop for ScopeGuard { #[inline] fn drop(&mut self) { unsafe { __otel_v1_scope_swap(self.0); } } } impl ScopeGuard { #[inline] pub fn enter(scope: &Scope) -> ScopeGuard { ScopeGuard(unsafe { __otel_v1_scope_swap(scope.id()) }) } }
 /// This thread's scope, for work that starts spans later (a task's first poll).
 #[inline] fn ambient_scope() -> u32 { unsafe { __otel_v1_scope_swap(u32::MAX) } }
 /// Record `value` on a built-in instrument (`HTTP_SERVER_DURATION`, …; ids in abi.rs).
