@@ -199,45 +199,43 @@ unsafe fn name_of(ptr: *const u8, len: usize) -> Cow<'static, str> {
     span::name(unsafe { bytes(ptr, len) })
 }
 
-/// One ABI attribute as a span attribute (`None`: unknown kind), and whether it owns heap
-/// memory (`false`: a `'static` or interned key with a `'static`/interned string or a
-/// number, which the record may forget without dropping). `'static` keys and values are
-/// kept as they are.
+/// Decode `raw` into `rec`: one limit check and one reservation, each attribute written in
+/// place (no intermediate copies of the 56-byte `KeyValue`).
 ///
 /// # Safety
-/// The attribute's strings are valid for the call, or marked `'static` (see [`static_str`]).
-#[inline(always)]
-unsafe fn span_attr(a: &OtelAttrV1) -> Option<(opentelemetry::KeyValue, bool)> {
-    let (key, key_owned) = if a.key_len & OTEL_STATIC != 0 && !a.key_ptr.is_null() {
-        (opentelemetry::Key::from_static_str(unsafe { static_str(a.key_ptr, a.key_len) }), false)
-    } else {
-        span::key_owned(unsafe { bytes(a.key_ptr, a.key_len) })
-    };
-    let (value, value_owned) = match a.kind {
-        0 if a.str_len & OTEL_STATIC != 0 && !a.str_ptr.is_null() => {
-            (Value::from(unsafe { static_str(a.str_ptr, a.str_len) }), false)
-        }
-        0 => span::str_value_owned(unsafe { bytes(a.str_ptr, a.str_len) }),
-        1 => (Value::I64(a.int), false),
-        2 => (Value::F64(a.float), false),
-        3 => (Value::Bool(a.int != 0), false),
-        _ => return None,
-    };
-    Some((opentelemetry::KeyValue::new(key, value), key_owned || value_owned))
-}
-
-/// Decode `raw` into `rec` (one limit check, one reservation).
-///
-/// # Safety
-/// As for [`span_attr`], for every attribute.
+/// The attributes' strings are valid for the call, or marked `'static` (see [`static_str`]).
 #[inline(always)]
 unsafe fn push_attrs(rec: &mut span::Record, raw: &[OtelAttrV1]) {
-    rec.reserve(raw.len());
-    for attr in raw {
-        if let Some((kv, owned)) = unsafe { span_attr(attr) } {
-            rec.push(kv, owned);
-        }
+    let Some(room) = rec.room(raw.len()) else {
+        return;
+    };
+    let raw = &raw[..room];
+    let (attributes, owned) = rec.attributes_for_push();
+    let start = attributes.len();
+    let spare = attributes.spare_capacity_mut();
+    let mut n = 0;
+    for a in raw {
+        let (key, key_owned) = if a.key_len & OTEL_STATIC != 0 && !a.key_ptr.is_null() {
+            (opentelemetry::Key::from_static_str(unsafe { static_str(a.key_ptr, a.key_len) }), false)
+        } else {
+            span::key_owned(unsafe { bytes(a.key_ptr, a.key_len) })
+        };
+        let (value, value_owned) = match a.kind {
+            0 if a.str_len & OTEL_STATIC != 0 && !a.str_ptr.is_null() => {
+                (Value::from(unsafe { static_str(a.str_ptr, a.str_len) }), false)
+            }
+            0 => span::str_value_owned(unsafe { bytes(a.str_ptr, a.str_len) }),
+            1 => (Value::I64(a.int), false),
+            2 => (Value::F64(a.float), false),
+            3 => (Value::Bool(a.int != 0), false),
+            _ => continue,
+        };
+        *owned |= key_owned || value_owned;
+        spare[n].write(opentelemetry::KeyValue::new(key, value));
+        n += 1;
     }
+    // Safety: the first `n` spare slots were just written.
+    unsafe { attributes.set_len(start + n) }
 }
 
 /// # Safety
@@ -267,7 +265,7 @@ pub extern "C" fn __otel_v1_span_start_attrs(args: *const OtelSpanStartV1<'_>) -
         };
         let a = unsafe { &*args };
         let parent = (a.parent != 0).then(|| unsafe { context::borrow(a.parent) });
-        let scope = if a.scope != 0 { a.scope } else { crate::scope::ambient() };
+        let scope = a.scope;
         let (name_ptr, name_len) = (a.name.parts().0, a.name.parts().1 | (a.name.is_static() as usize * OTEL_STATIC));
         let start = span::Start { parent, kind: a.kind, scope };
         span::start_with(
@@ -513,7 +511,7 @@ pub extern "C" fn __otel_v1_span_is_recording(span: u64) -> u32 {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn __otel_v1_span_end(span: u64) {
-    if span == 0 {
+    if span == 0 || span == span::CURRENT {
         return;
     }
     guard((), || {

@@ -106,6 +106,26 @@ impl Record {
         self.attributes.reserve(n.min(MAX_ATTRIBUTES.saturating_sub(self.attributes.len())));
     }
 
+    /// Room for up to `n` more attributes, reserved: how many fit under the limit (the rest
+    /// are counted as dropped); `None` after `end`.
+    #[inline]
+    pub fn room(&mut self, n: usize) -> Option<usize> {
+        if self.ended {
+            return None;
+        }
+        let fit = n.min(MAX_ATTRIBUTES.saturating_sub(self.attributes.len()));
+        self.dropped_attributes += (n - fit) as u32;
+        self.attributes.reserve(fit);
+        Some(fit)
+    }
+
+    /// The attribute list and the "some attribute owns memory" flag, for writing in place
+    /// after [`Record::room`].
+    #[inline]
+    pub fn attributes_for_push(&mut self) -> (&mut Vec<KeyValue>, &mut bool) {
+        (&mut self.attributes, &mut self.owned)
+    }
+
     /// [`Record::set`], saying whether `kv` may own heap memory (`false` only for `'static`
     /// or interned strings and numbers).
     #[inline(always)]
@@ -216,7 +236,7 @@ pub enum SpanRef<'a> {
 /// Low bit of a handle: set for a recording span (both pointees are at least 8-aligned).
 const RECORDING: u64 = 1;
 /// The handle of [`SpanState::Current`] (no tag bit, and no allocation lives at 8).
-const CURRENT: u64 = 8;
+pub const CURRENT: u64 = 8;
 
 impl SpanState {
     /// The handle (never 0).
@@ -558,13 +578,14 @@ fn recycle_local(mut rec: Shared) {
 pub struct Start<'a> {
     pub parent: Option<&'a Context>,
     pub kind: u32,
+    /// The instrumentation scope; 0: the one the thread is in (`scope::ambient`).
     pub scope: u32,
 }
 
 /// Start a span under `parent` (or the current context when `None`). `name` is only
 /// decoded when the span records.
 pub fn start(rt: &Runtime, parent: Option<&Context>, name: impl FnOnce() -> Cow<'static, str>, kind: u32) -> SpanState {
-    start_with(rt, Start { parent, kind, scope: crate::scope::ambient() }, name, |_| {})
+    start_with(rt, Start { parent, kind, scope: 0 }, name, |_| {})
 }
 
 /// [`start`], with the attributes written by `attrs` straight into a fresh record (no lock).
@@ -626,7 +647,8 @@ fn start_under(
         rec.parent_is_remote = parent_valid && parent_remote;
         rec.kind = kind;
         rec.name = name;
-        rec.scope = start.scope;
+        // 0: the thread's scope (read only for a span that records).
+        rec.scope = if start.scope != 0 { start.scope } else { crate::scope::ambient() };
         // An explicit parent is kept for the attach (semconv calls carry values in it, a task
         // is polled elsewhere); a span of the current context is attached in the context
         // current at its first attach: the same one wherever woven code starts a span (a
