@@ -1,8 +1,9 @@
 //! Span handles: what `__otel_v1_span_*` create, mutate and end, recorded on the lean path
 //! (ADR 0003): a woven span is a pooled [`Record`] the runtime owns, not an SDK span.
 //!
-//! A handle is a `u64` (0 = nothing): a `Box<Context>` for a span that does not record, or
-//! an `Arc<Lock<Record>>` with the low bit set for one that does (see [`SpanState`]).
+//! A handle is a `u64` (0 = nothing): an `Arc<Lock<Record>>` with the low bit set for a span
+//! that records, a `Box<Context>` or the tag [`CURRENT`] for one that does not (see
+//! [`SpanState`]).
 //!
 //! The hot path allocates nothing in steady state: records come from a per-thread free list
 //! (refilled from the ones the exporter thread hands back, [`recycle`]), keep their attribute
@@ -22,9 +23,10 @@
 //! ([`Lock`]: one uncontended compare-and-swap per call).
 //!
 //! Unsampled spans still propagate: under a parent-based sampler (the default) a child of an
-//! unsampled parent carries the parent's context ([`SpanState::Inert`]), the cheap path; a
-//! root the sampler drops gets fresh ids in a non-recording context, so downstream services
-//! see one consistent unsampled trace.
+//! unsampled current context is a tag handle ([`SpanState::Current`]: no allocation,
+//! attaching it leaves that context current), a child of an explicit unsampled parent
+//! carries that context ([`SpanState::Inert`]); a root the sampler drops gets fresh ids in a
+//! non-recording context, so downstream services see one consistent unsampled trace.
 
 use crate::intern;
 use crate::lifecycle::Runtime;
