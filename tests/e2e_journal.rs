@@ -131,20 +131,10 @@ fn hex(bytes: &[u8]) -> String {
 
 /// (service.name, trace id, span id) of the exemplars on `http.server.request.duration`.
 fn server_exemplars(body: &[u8]) -> Vec<(String, String, String)> {
-    use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
     let req = ExportMetricsServiceRequest::decode(body).expect("a protobuf ExportMetricsServiceRequest");
     let mut out = Vec::new();
     for rm in req.resource_metrics {
-        let service = rm
-            .resource
-            .iter()
-            .flat_map(|r| &r.attributes)
-            .find(|kv| kv.key == "service.name")
-            .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
-                AnyValue::StringValue(s) => Some(s.clone()),
-                _ => None,
-            })
-            .unwrap_or_default();
+        let service = cargo_otel_tests::service_name(rm.resource.as_ref());
         for m in rm.scope_metrics.into_iter().flat_map(|sm| sm.metrics) {
             if let (true, Some(metric::Data::Histogram(h))) = (m.name == "http.server.request.duration", m.data) {
                 for e in h.data_points.into_iter().flat_map(|p| p.exemplars) {

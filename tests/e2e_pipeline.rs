@@ -106,6 +106,19 @@ fn traceparent(trace: &str) -> String {
     format!("00-{trace}-{CALLER}-01")
 }
 
+/// The inventory on a free port, then the gateway in front of it (`envs`: each one's
+/// environment by service name).
+fn start_services<'a>(dir: &Path, envs: &dyn Fn(&str) -> Vec<(&'a str, String)>) -> (Proc, Proc) {
+    let mut inventory_env = envs("inventory");
+    inventory_env.push(("INVENTORY_ADDR", "127.0.0.1:0".into()));
+    let inventory = Proc::start(&dir.join("inventory"), &inventory_env);
+    let mut gateway_env = envs("gateway");
+    gateway_env.push(("GATEWAY_ADDR", "127.0.0.1:0".into()));
+    gateway_env.push(("INVENTORY_URL", format!("http://{}", inventory.addr)));
+    let gateway = Proc::start(&dir.join("gateway"), &gateway_env);
+    (inventory, gateway)
+}
+
 /// Both services, three requests; the spans and each process's stdout after the first line.
 fn run(dir: &Path, store: &Path, extra: &[(&str, String)]) -> (Vec<Value>, String, String) {
     let envs = |name: &str| {
@@ -117,13 +130,7 @@ fn run(dir: &Path, store: &Path, extra: &[(&str, String)]) -> (Vec<Value>, Strin
         envs.extend(extra.iter().cloned());
         envs
     };
-    let mut inventory_env = envs("inventory");
-    inventory_env.push(("INVENTORY_ADDR", "127.0.0.1:0".into()));
-    let inventory = Proc::start(&dir.join("inventory"), &inventory_env);
-    let mut gateway_env = envs("gateway");
-    gateway_env.push(("GATEWAY_ADDR", "127.0.0.1:0".into()));
-    gateway_env.push(("INVENTORY_URL", format!("http://{}", inventory.addr)));
-    let gateway = Proc::start(&dir.join("gateway"), &gateway_env);
+    let (inventory, gateway) = start_services(dir, &envs);
 
     let (status, body) = request(&gateway.addr, "POST", "/orders/apple", &traceparent(T_ORDER));
     assert_eq!((status, body.as_str()), (200, r#"{"remaining":999,"sku":"apple"}"#));
@@ -300,13 +307,7 @@ fn run_queue(dir: &Path, store: &Path, url: &str, tag: &str, extra: &[(&str, Str
     // The worker's first line comes once the server routes its subscription.
     let mut worker = Proc::start(&dir.join("worker"), &envs("worker"));
     assert_eq!(worker.addr, subject);
-    let mut inventory_env = envs("inventory");
-    inventory_env.push(("INVENTORY_ADDR", "127.0.0.1:0".into()));
-    let inventory = Proc::start(&dir.join("inventory"), &inventory_env);
-    let mut gateway_env = envs("gateway");
-    gateway_env.push(("GATEWAY_ADDR", "127.0.0.1:0".into()));
-    gateway_env.push(("INVENTORY_URL", format!("http://{}", inventory.addr)));
-    let gateway = Proc::start(&dir.join("gateway"), &gateway_env);
+    let (inventory, gateway) = start_services(dir, &envs);
 
     let (status, body) = request(&gateway.addr, "POST", "/orders/apple", &traceparent(T_QUEUE));
     assert_eq!((status, body.as_str()), (200, RESERVED_APPLE));

@@ -18,18 +18,7 @@ use prost::Message;
 use receiver::Pki;
 use std::time::Duration;
 
-/// The `service.name` of a resource ("" when absent).
-fn service_name(resource: Option<&opentelemetry_proto::tonic::resource::v1::Resource>) -> String {
-    resource
-        .iter()
-        .flat_map(|r| &r.attributes)
-        .find(|kv| kv.key == "service.name")
-        .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
-            AnyValue::StringValue(s) => Some(s.clone()),
-            _ => None,
-        })
-        .unwrap_or_default()
-}
+use cargo_otel_tests::service_name;
 
 /// (service.name, span name, kind, trace id, span id, parent span id) of every exported span.
 type Row = (String, String, i32, Vec<u8>, Vec<u8>, Vec<u8>);

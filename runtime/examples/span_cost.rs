@@ -63,6 +63,20 @@ impl Sink for DiscardSink {
     }
 }
 
+/// The span of the rows, in the one-call form woven code uses.
+fn one_call_span() -> otel::Span {
+    otel::Span::start_attrs(
+        black_box("GET /users/{id}"),
+        otel::SERVER,
+        &[
+            otel::Attr::lit("http.request.method", "GET"),
+            otel::Attr::str("url.path", black_box("/users/42")),
+            otel::Attr::i64("http.response.status_code", 200),
+            otel::Attr::bool("cached", false),
+        ],
+    )
+}
+
 fn time(label: &str, f: &mut dyn FnMut()) {
     if let Some(filter) = std::env::args().nth(1) {
         if label.trim() != filter {
@@ -133,29 +147,11 @@ fn main() {
             let _g = otel::SpanGuard::new(span);
         });
         time("prelude one call", &mut || {
-            let span = otel::Span::start_attrs(
-                black_box("GET /users/{id}"),
-                otel::SERVER,
-                &[
-                    otel::Attr::lit("http.request.method", "GET"),
-                    otel::Attr::str("url.path", black_box("/users/42")),
-                    otel::Attr::i64("http.response.status_code", 200),
-                    otel::Attr::bool("cached", false),
-                ],
-            );
+            let span = one_call_span();
             drop(span);
         });
         time("prelude one call + enter", &mut || {
-            let span = otel::Span::start_attrs(
-                black_box("GET /users/{id}"),
-                otel::SERVER,
-                &[
-                    otel::Attr::lit("http.request.method", "GET"),
-                    otel::Attr::str("url.path", black_box("/users/42")),
-                    otel::Attr::i64("http.response.status_code", 200),
-                    otel::Attr::bool("cached", false),
-                ],
-            );
+            let span = one_call_span();
             let _g = otel::SpanGuard::new(span);
         });
         time("sdk direct", &mut || {
@@ -185,16 +181,7 @@ fn main() {
             drop(span);
         });
         time("prelude one call unsampled", &mut || {
-            let span = otel::Span::start_attrs(
-                black_box("GET /users/{id}"),
-                otel::SERVER,
-                &[
-                    otel::Attr::lit("http.request.method", "GET"),
-                    otel::Attr::str("url.path", black_box("/users/42")),
-                    otel::Attr::i64("http.response.status_code", 200),
-                    otel::Attr::bool("cached", false),
-                ],
-            );
+            let span = one_call_span();
             drop(span);
         });
         drop(e);

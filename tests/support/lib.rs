@@ -88,6 +88,20 @@ pub fn read_spans(store: &Path) -> Vec<serde_json::Value> {
     spans
 }
 
+/// The `service.name` of an OTLP resource ("" when absent).
+pub fn service_name(resource: Option<&opentelemetry_proto::tonic::resource::v1::Resource>) -> String {
+    use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
+    resource
+        .iter()
+        .flat_map(|r| &r.attributes)
+        .find(|kv| kv.key == "service.name")
+        .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
+            AnyValue::StringValue(s) => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
 /// The span named `name`, or a panic listing what there is.
 pub fn span<'a>(spans: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
     spans.iter().find(|s| s["name"] == name).unwrap_or_else(|| {

@@ -127,65 +127,44 @@ pub trait SpanView {
     fn events(&self) -> &[opentelemetry::trace::Event];
 }
 
-impl SpanView for SpanData {
-    fn span_context(&self) -> &opentelemetry::trace::SpanContext {
-        &self.span_context
-    }
-    fn parent_span_id(&self) -> opentelemetry::trace::SpanId {
-        self.parent_span_id
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn kind(&self) -> &SpanKind {
-        &self.span_kind
-    }
-    fn start_time(&self) -> SystemTime {
-        self.start_time
-    }
-    fn end_time(&self) -> SystemTime {
-        self.end_time
-    }
-    fn status(&self) -> &Status {
-        &self.status
-    }
-    fn attributes(&self) -> &[opentelemetry::KeyValue] {
-        &self.attributes
-    }
-    fn events(&self) -> &[opentelemetry::trace::Event] {
-        &self.events.events
-    }
+/// `SpanView` for a type, naming its fields (the SDK's and the record's differ in names only).
+macro_rules! span_view {
+    ($ty:ty, $kind:ident, $start:ident, $end:ident, |$s:ident| $events:expr) => {
+        impl SpanView for $ty {
+            fn span_context(&self) -> &opentelemetry::trace::SpanContext {
+                &self.span_context
+            }
+            fn parent_span_id(&self) -> opentelemetry::trace::SpanId {
+                self.parent_span_id
+            }
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn kind(&self) -> &SpanKind {
+                &self.$kind
+            }
+            fn start_time(&self) -> SystemTime {
+                self.$start
+            }
+            fn end_time(&self) -> SystemTime {
+                self.$end
+            }
+            fn status(&self) -> &Status {
+                &self.status
+            }
+            fn attributes(&self) -> &[opentelemetry::KeyValue] {
+                &self.attributes
+            }
+            fn events(&self) -> &[opentelemetry::trace::Event] {
+                let $s = self;
+                $events
+            }
+        }
+    };
 }
 
-impl SpanView for crate::span::Record {
-    fn span_context(&self) -> &opentelemetry::trace::SpanContext {
-        &self.span_context
-    }
-    fn parent_span_id(&self) -> opentelemetry::trace::SpanId {
-        self.parent_span_id
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn kind(&self) -> &SpanKind {
-        &self.kind
-    }
-    fn start_time(&self) -> SystemTime {
-        self.start
-    }
-    fn end_time(&self) -> SystemTime {
-        self.end
-    }
-    fn status(&self) -> &Status {
-        &self.status
-    }
-    fn attributes(&self) -> &[opentelemetry::KeyValue] {
-        &self.attributes
-    }
-    fn events(&self) -> &[opentelemetry::trace::Event] {
-        &self.events
-    }
-}
+span_view!(SpanData, span_kind, start_time, end_time, |s| &s.events.events);
+span_view!(crate::span::Record, kind, start, end, |s| &s.events);
 
 /// Write every span of an export batch as JSON lines into `out` (records without a
 /// `SpanData`; SDK spans as they are).
