@@ -12,7 +12,6 @@ mod receiver;
 use cargo_otel_tests::{Server, http_get, otel_build_two_services};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use opentelemetry_proto::tonic::metrics::v1::metric;
 use prost::Message;
 use receiver::Pki;
