@@ -354,7 +354,7 @@ pub fn db_end(rec: &Rec<'_>, call: &Call, seconds: f64, status_code: &str, error
         rec.error(error, description);
     }
     let Ok(conn) = db.conn.lock() else { return };
-    let mut attrs = Attrs::default();
+    let mut attrs = Attrs::with_capacity(8);
     attrs.str("db.system.name", &conn.system).str("db.operation.name", &db.operation);
     attrs.str("db.collection.name", &db.collection).str("db.namespace", &conn.namespace);
     attrs.str("db.response.status_code", status_code).str("error.type", error);

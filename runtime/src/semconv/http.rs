@@ -245,12 +245,18 @@ pub fn server_end(rec: &Rec<'_>, call: &Call, seconds: f64, status: u32, given_e
     // call) must not mistake it for the server of a later in-process request.
     server.slot.offer("");
     let route = server.slot.route();
-    if let Some(route) = &route {
+    if let (Some(route), true) = (&route, rec.recording()) {
         rec.name(format!("{} {}", server.method, route));
         rec.str("http.route", route);
     }
-    let code = status.to_string();
-    let status_error = if status >= 500 { code.as_str() } else { "" };
+    // Formatted only for the 5xx that name the error.
+    let code;
+    let status_error = if status >= 500 {
+        code = status.to_string();
+        code.as_str()
+    } else {
+        ""
+    };
     if status != 0 {
         rec.i64("http.response.status_code", i64::from(status));
     }
@@ -258,7 +264,7 @@ pub fn server_end(rec: &Rec<'_>, call: &Call, seconds: f64, status: u32, given_e
     if !error.is_empty() {
         rec.error(error, description);
     }
-    let mut attrs = Attrs::default();
+    let mut attrs = Attrs::with_capacity(6);
     attrs.str("http.request.method", server.method).str("url.scheme", server.scheme);
     attrs.int("http.response.status_code", i64::from(status));
     attrs.str("http.route", route.as_deref().unwrap_or("")).str("network.protocol.version", server.version);
@@ -329,7 +335,7 @@ pub fn client_end(rec: &Rec<'_>, call: &Call, seconds: f64, status: u32, v: &str
     if !error.is_empty() {
         rec.error(error, description);
     }
-    let mut attrs = Attrs::default();
+    let mut attrs = Attrs::with_capacity(8);
     attrs.str("http.request.method", client.method).str("url.scheme", &client.scheme);
     attrs.int("http.response.status_code", i64::from(status)).str("network.protocol.version", version);
     attrs.str("error.type", error).str("server.address", &client.address).int("server.port", client.port);

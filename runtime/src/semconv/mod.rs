@@ -207,6 +207,11 @@ pub(crate) fn or<'a>(v: &'a str, default: &'a str) -> &'a str {
 pub(crate) struct Attrs<'a>(pub Vec<(&'static str, AttrValue<'a>)>);
 
 impl<'a> Attrs<'a> {
+    /// Room for `n` attributes (the conventions' sets are known in size: no regrowth).
+    pub fn with_capacity(n: usize) -> Self {
+        Attrs(Vec::with_capacity(n))
+    }
+
     pub fn str(&mut self, key: &'static str, value: &'a str) -> &mut Self {
         if !value.is_empty() {
             self.0.push((key, AttrValue::Str(value)));

@@ -107,7 +107,7 @@ pub fn rpc_end(rec: &Rec<'_>, call: &Call, seconds: f64, code: i32, given: &str,
     if !error.is_empty() {
         rec.error(error, description);
     }
-    let mut attrs = Attrs::default();
+    let mut attrs = Attrs::with_capacity(8);
     attrs.str("rpc.system.name", &rpc.system).str("rpc.method", &rpc.method);
     attrs.str("rpc.response.status_code", status).str("error.type", error);
     attrs.str("server.address", &rpc.address).int("server.port", rpc.port);
