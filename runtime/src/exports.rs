@@ -122,6 +122,16 @@ unsafe fn recording<'a>(handle: u64) -> Option<&'a Lock<Record>> {
 
 /// True when the runtime is up (initialising it if needed) and not disabled.
 #[inline(always)]
+/// Whether spans start at all: enabled and sampling (initialising the runtime on first use).
+#[inline(always)]
+fn spans_on() -> bool {
+    match lifecycle::state() {
+        ENABLED => true,
+        UNINIT => lifecycle::runtime().is_some() && lifecycle::state() == ENABLED,
+        _ => false, // disabled, or always_off
+    }
+}
+
 fn live() -> bool {
     match lifecycle::state() {
         DISABLED => false,
@@ -160,14 +170,8 @@ pub extern "C" fn __otel_v1_enabled(pack_ptr: *const u8, pack_len: usize) -> u32
 
 #[unsafe(no_mangle)]
 pub extern "C" fn __otel_v1_span_start(parent: u64, name_ptr: *const u8, name_len: usize, kind: u32) -> u64 {
-    match lifecycle::state() {
-        ENABLED => {}
-        UNINIT => {
-            if lifecycle::runtime().is_none() || lifecycle::state() != ENABLED {
-                return 0;
-            }
-        }
-        _ => return 0, // disabled, or always_off
+    if !spans_on() {
+        return 0;
     }
     guard(0, || {
         let Some(rt) = lifecycle::runtime() else {
@@ -192,8 +196,9 @@ unsafe fn static_str(ptr: *const u8, len: usize) -> &'static str {
 /// # Safety
 /// As for [`bytes`], or [`static_str`] when marked.
 #[inline]
-unsafe fn name_of(ptr: *const u8, len: usize) -> Cow<'static, str> {
-    if len & OTEL_STATIC != 0 && !ptr.is_null() {
+unsafe fn name_of(name: OtelStrV1<'_>) -> Cow<'static, str> {
+    let (ptr, len) = name.parts();
+    if name.is_static() && !ptr.is_null() {
         return Cow::Borrowed(unsafe { static_str(ptr, len) });
     }
     span::name(unsafe { bytes(ptr, len) })
@@ -247,16 +252,7 @@ unsafe fn attr_slice<'a>(attrs: *const OtelAttrV1, len: usize) -> &'a [OtelAttrV
 
 #[unsafe(no_mangle)]
 pub extern "C" fn __otel_v1_span_start_attrs(args: *const OtelSpanStartV1<'_>) -> u64 {
-    match lifecycle::state() {
-        ENABLED => {}
-        UNINIT => {
-            if lifecycle::runtime().is_none() || lifecycle::state() != ENABLED {
-                return 0;
-            }
-        }
-        _ => return 0,
-    }
-    if args.is_null() {
+    if args.is_null() || !spans_on() {
         return 0;
     }
     guard(0, || {
@@ -265,13 +261,11 @@ pub extern "C" fn __otel_v1_span_start_attrs(args: *const OtelSpanStartV1<'_>) -
         };
         let a = unsafe { &*args };
         let parent = (a.parent != 0).then(|| unsafe { context::borrow(a.parent) });
-        let scope = a.scope;
-        let (name_ptr, name_len) = (a.name.parts().0, a.name.parts().1 | (a.name.is_static() as usize * OTEL_STATIC));
-        let start = span::Start { parent, kind: a.kind, scope };
+        let start = span::Start { parent, kind: a.kind, scope: a.scope };
         span::start_with(
             rt,
             start,
-            || unsafe { name_of(name_ptr, name_len) },
+            || unsafe { name_of(a.name) },
             |rec| unsafe { push_attrs(rec, attr_slice(a.attrs, a.attrs_len)) },
         )
         .into_handle()

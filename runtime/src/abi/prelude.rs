@@ -170,8 +170,9 @@ pub enum Value<'a> { Str(&'a str), I64(i64), F64(f64), Bool(bool) }
 pub struct Scope { name: &'static str, id: std::sync::atomic::AtomicU32 }
 impl Scope { pub const fn new(name: &'static str) -> Scope { Scope { name: name, id: std::sync::atomic::AtomicU32::new(u32::MAX) } }
     #[inline] pub fn id(&self) -> u32 { match self.id.load(std::sync::atomic::Ordering::Relaxed) { u32::MAX => { let id = unsafe { __otel_v1_scope(OtelStrV1::from_static(self.name), OtelStrV1::default()) }; self.id.store(id, std::sync::atomic::Ordering::Relaxed); id } id => id } } }
-/// `scope` is the scope of the spans this thread starts until the guard drops (around an advice call).
-pub struct ScopeGuard(u32); impl Drop for ScopeGuard { #[inline] fn drop(&mut self) { unsafe { __otel_v1_scope_swap(self.0); } } } impl ScopeGuard { #[inline] pub fn enter(scope: &Scope) -> ScopeGuard { ScopeGuard(unsafe { __otel_v1_scope_swap(scope.id()) }) } }
+/// `scope` is the scope of the spans this thread starts until the guard drops (around an advice call); id 0 (runtime disabled, table full) swaps nothing.
+pub struct ScopeGuard(u32); impl Drop for ScopeGuard { #[inline] fn drop(&mut self) { if self.0 != u32::MAX { unsafe { __otel_v1_scope_swap(self.0); } } } }
+impl ScopeGuard { #[inline] pub fn enter(scope: &Scope) -> ScopeGuard { match scope.id() { 0 => ScopeGuard(u32::MAX), id => ScopeGuard(unsafe { __otel_v1_scope_swap(id) }) } } }
 /// This thread's scope, for work that starts spans later (a task's first poll).
 #[inline] fn ambient_scope() -> u32 { unsafe { __otel_v1_scope_swap(u32::MAX) } }
 /// Record `value` on a built-in instrument (`HTTP_SERVER_DURATION`, …; ids in abi.rs).
