@@ -120,8 +120,6 @@ unsafe fn recording<'a>(handle: u64) -> Option<&'a Lock<Record>> {
     unsafe { SpanRef::recording(semconv::resolve(handle)) }
 }
 
-/// True when the runtime is up (initialising it if needed) and not disabled.
-#[inline(always)]
 /// Whether spans start at all: enabled and sampling (initialising the runtime on first use).
 #[inline(always)]
 fn spans_on() -> bool {
@@ -132,6 +130,8 @@ fn spans_on() -> bool {
     }
 }
 
+/// True when the runtime is up (initialising it if needed) and not disabled.
+#[inline(always)]
 fn live() -> bool {
     match lifecycle::state() {
         DISABLED => false,
