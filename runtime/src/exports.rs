@@ -217,28 +217,36 @@ unsafe fn push_attrs(rec: &mut span::Record, raw: &[OtelAttrV1]) {
     let raw = &raw[..room];
     let (attributes, owned) = rec.attributes_for_push();
     let start = attributes.len();
-    let spare = attributes.spare_capacity_mut();
-    let mut n = 0;
+    // Each attribute is built in its slot: `room` reserved `raw.len()` of them past `start`.
+    let slots = attributes.spare_capacity_mut().as_mut_ptr().cast::<opentelemetry::KeyValue>();
+    let (mut n, mut any_owned) = (0, false);
     for a in raw {
-        let (key, key_owned) = if a.key_len & OTEL_STATIC != 0 && !a.key_ptr.is_null() {
-            (opentelemetry::Key::from_static_str(unsafe { static_str(a.key_ptr, a.key_len) }), false)
-        } else {
-            span::key_owned(unsafe { bytes(a.key_ptr, a.key_len) })
-        };
-        let (value, value_owned) = match a.kind {
+        let value = match a.kind {
             0 if a.str_len & OTEL_STATIC != 0 && !a.str_ptr.is_null() => {
-                (Value::from(unsafe { static_str(a.str_ptr, a.str_len) }), false)
+                Value::from(unsafe { static_str(a.str_ptr, a.str_len) })
             }
-            0 => span::str_value_owned(unsafe { bytes(a.str_ptr, a.str_len) }),
-            1 => (Value::I64(a.int), false),
-            2 => (Value::F64(a.float), false),
-            3 => (Value::Bool(a.int != 0), false),
+            0 => {
+                let (value, value_owned) = span::str_value_owned(unsafe { bytes(a.str_ptr, a.str_len) });
+                any_owned |= value_owned;
+                value
+            }
+            1 => Value::I64(a.int),
+            2 => Value::F64(a.float),
+            3 => Value::Bool(a.int != 0),
             _ => continue,
         };
-        *owned |= key_owned || value_owned;
-        spare[n].write(opentelemetry::KeyValue::new(key, value));
+        let key = if a.key_len & OTEL_STATIC != 0 && !a.key_ptr.is_null() {
+            opentelemetry::Key::from_static_str(unsafe { static_str(a.key_ptr, a.key_len) })
+        } else {
+            let (key, key_owned) = span::key_owned(unsafe { bytes(a.key_ptr, a.key_len) });
+            any_owned |= key_owned;
+            key
+        };
+        // Safety: `n < raw.len() <= ` the spare capacity (see above).
+        unsafe { slots.add(n).write(opentelemetry::KeyValue::new(key, value)) };
         n += 1;
     }
+    *owned |= any_owned;
     // Safety: the first `n` spare slots were just written.
     unsafe { attributes.set_len(start + n) }
 }

@@ -237,8 +237,9 @@ pub enum SpanRef<'a> {
 
 /// Low bit of a handle: set for a recording span (both pointees are at least 8-aligned).
 const RECORDING: u64 = 1;
-/// The handle of [`SpanState::Current`] (no tag bit, and no allocation lives at 8).
-pub const CURRENT: u64 = 8;
+/// The handle of [`SpanState::Current`] (no tag bit, and no allocation lives at 8); the
+/// prelude skips ending it (`OTEL_SPAN_CURRENT`).
+pub const CURRENT: u64 = crate::abi::OTEL_SPAN_CURRENT;
 
 impl SpanState {
     /// The handle (never 0).
@@ -614,17 +615,35 @@ fn start_under(
     name: impl FnOnce() -> Cow<'static, str>,
     attrs: impl FnOnce(&mut Record),
 ) -> SpanState {
-    // The parent's ids, read in place (its trace state is cloned only for a sampled child).
-    let (parent_valid, parent_sampled, parent_trace, parent_span, parent_remote) = {
+    let (parent_valid, parent_sampled) = {
         let span = parent_cx.span();
         let sc = span.span_context();
-        (sc.is_valid(), sc.is_sampled(), sc.trace_id(), sc.span_id(), sc.is_remote())
+        (sc.is_valid(), sc.is_sampled())
     };
     if rt.parent_fast_path && parent_valid && !parent_sampled {
         // A span of the current context attaches in the context current then (see below),
         // which here is this unsampled parent again: nothing to keep.
         return if explicit { SpanState::Inert(Box::new(parent_cx.clone())) } else { SpanState::Current };
     }
+    start_sampling(rt, parent_cx, explicit, start, name, attrs)
+}
+
+/// The rest of [`start_under`], out of line: the unsampled test above stays a small frame.
+#[inline(never)]
+fn start_sampling(
+    rt: &Runtime,
+    parent_cx: &Context,
+    explicit: bool,
+    start: Start<'_>,
+    name: impl FnOnce() -> Cow<'static, str>,
+    attrs: impl FnOnce(&mut Record),
+) -> SpanState {
+    // The parent's ids, read in place (its trace state is cloned only for a sampled child).
+    let (parent_valid, parent_trace, parent_span, parent_remote) = {
+        let span = parent_cx.span();
+        let sc = span.span_context();
+        (sc.is_valid(), sc.trace_id(), sc.span_id(), sc.is_remote())
+    };
     let trace_id = if parent_valid { parent_trace } else { crate::ids::trace_id() };
     let kind = kind_from_u32(start.kind);
     let name = name();

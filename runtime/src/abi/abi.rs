@@ -93,6 +93,8 @@ pub struct OtelAttrV1 { pub key_ptr: *const u8, pub key_len: usize, pub kind: u3
 
 /// Bit of a string's length marking it `'static` (and UTF-8): the runtime keeps the pointer.
 pub const OTEL_STATIC: usize = 1 << (usize::BITS - 1);
+/// The span handle of an unsampled child of the current context: nothing to end, set or free.
+pub const OTEL_SPAN_CURRENT: u64 = 8;
 /// A span start: `parent` 0 is the current context; `scope` from `__otel_v1_scope` (0: the thread's).
 #[repr(C)] #[derive(Clone, Copy)]
 pub struct OtelSpanStartV1<'a> { pub parent: u64, pub name: OtelStrV1<'a>, pub kind: u32, pub scope: u32, pub attrs: *const OtelAttrV1, pub attrs_len: usize }

@@ -1,8 +1,7 @@
-// Safe wrappers over the ABI, spliced after `declare.rs` and `abi.rs` as `mod __otel` into every
-// woven crate. Mechanical only (handles, guards, futures, carriers, metrics, thin semconv calls:
-// policy lives in the runtime). std only, every edition 2015-2024; tests/prelude.rs caps its size.
-// `std` by a path of this module, and its prelude by name: woven `#![no_std]` and
-// `#![no_implicit_prelude]` crates have neither (graphs that link the runtime have std).
+// Safe wrappers over the ABI, spliced after `declare.rs` and `abi.rs` as `mod __otel` into every woven
+// crate. Mechanical only (handles, guards, futures, carriers, metrics, thin semconv calls: policy lives
+// in the runtime). std only, every edition 2015-2024; tests/prelude.rs caps its size. `std` by a path of
+// this module: woven `#![no_std]`/`#![no_implicit_prelude]` crates have neither (runtime graphs have std).
 pub extern crate std;
 use self::std::prelude::v1::*;
 use self::std::{future::Future, marker::PhantomData, pin::Pin, task::{Context as TaskContext, Poll}};
@@ -52,8 +51,7 @@ impl Span {
     #[inline] pub fn enter(&self) -> Entered { Entered(if self.0 == 0 { 0 } else { unsafe { __otel_v1_span_attach(self.0) } }, PhantomData) }
     /// End the span now (same as dropping it).
     pub fn end(self) {}
-    // The outcome of a semconv call (status 0: no response): the runtime records the status,
-    // error and duration metric and ends the span; see abi.rs.
+    // A semconv call's outcome (status 0: no response): the runtime sets status, error and duration metric, and ends it.
     pub fn http_server_end(&self, status: u16, error_type: &str, desc: &str) { if self.0 != 0 { unsafe { __otel_v1_http_server_end(self.0, u32::from(status), s(error_type), s(desc)) } } }
     /// Set the route of this server call (kept if a framework set one already).
     pub fn http_route(&self, route: &str) -> bool { self.0 != 0 && unsafe { __otel_v1_http_server_route(self.0, route.as_ptr(), route.len()) } != 0 }
@@ -69,7 +67,7 @@ impl<'a> OtelRpcV1<'a> { pub fn start(&self, parent: &Context, kind: u32) -> Spa
 impl<'a> OtelMessagingV1<'a> { pub fn start(&self, parent: &Context) -> Span { Span(unsafe { __otel_v1_messaging_start(parent.0, self) }) } }
 /// Claim the current context's HTTP server call for a framework (empty `route`; true if it was unclaimed) or set its route (true if none was set): see abi.rs.
 pub fn http_server_route(route: &str) -> bool { unsafe { __otel_v1_http_server_route(0, route.as_ptr(), route.len()) != 0 } }
-impl Drop for Span { #[inline] fn drop(&mut self) { if self.0 != 0 { if std::thread::panicking() { self.error("panic", "panicked"); } unsafe { __otel_v1_span_end(self.0) } } } }
+impl Drop for Span { #[inline] fn drop(&mut self) { if self.0 != 0 && self.0 != OTEL_SPAN_CURRENT { if std::thread::panicking() { self.error("panic", "panicked"); } unsafe { __otel_v1_span_end(self.0) } } } }
 /// A context made current; dropping it restores the previous one. `!Send`: it must be dropped on the thread that attached it, so it can never be held across an `.await` of a task that may move (the poll-scoped context model of design.md §5).
 pub struct Entered(u64, PhantomData<*const ()>);
 impl Drop for Entered { #[inline] fn drop(&mut self) { if self.0 != 0 { unsafe { __otel_v1_ctx_detach(self.0) } } } }
