@@ -17,7 +17,6 @@ pub mod tls;
 use opentelemetry::Value;
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry_sdk::trace::SpanData;
-use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Bytes that a JSON string cannot hold as they are: controls, `"` and `\\`.
@@ -33,16 +32,60 @@ const NEEDS_ESCAPE: [bool; 256] = {
     table
 };
 
-/// Append `s` to `out` as a JSON string literal. Runs of bytes that need no escape are
-/// copied whole (every escaped byte is ASCII, so a run never splits a character).
+/// Whether any byte of `w` needs an escape: below 0x20, `"` or `\\` (word-at-a-time tests:
+/// `(x - 0x01…) & !x & 0x80…` is non-zero exactly when some byte of `x` is zero, and with
+/// 0x20… when some byte is below 0x20).
+#[inline(always)]
+fn word_needs_escape(w: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let below_space = w.wrapping_sub(LO * 0x20) & !w;
+    let quote = (w ^ (LO * u64::from(b'"'))).wrapping_sub(LO) & !(w ^ (LO * u64::from(b'"')));
+    let backslash = (w ^ (LO * u64::from(b'\\'))).wrapping_sub(LO) & !(w ^ (LO * u64::from(b'\\')));
+    (below_space | quote | backslash) & HI != 0
+}
+
+/// Whether any byte of `bytes` needs an escape, eight at a time (the tail padded with a byte
+/// that needs none).
+#[inline(always)]
+fn needs_escape(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        if word_needs_escape(u64::from_le_bytes(word.try_into().unwrap_or([0; 8]))) {
+            return true;
+        }
+    }
+    let rest = words.remainder();
+    let mut last = [b'a'; 8];
+    last[..rest.len()].copy_from_slice(rest);
+    word_needs_escape(u64::from_le_bytes(last))
+}
+
+/// Append `s` to `out` as a JSON string literal. Most strings of a span line need no escape
+/// and are checked eight bytes at a time, then copied whole (byte-at-a-time, this was 2.4k
+/// instructions per /hello request, docs/benchmarks.md).
+#[inline]
 pub(crate) fn json_str(out: &mut String, s: &str) {
+    if needs_escape(s.as_bytes()) {
+        return json_str_escaped(out, s);
+    }
+    out.reserve(s.len() + 2);
+    out.push('"');
+    out.push_str(s);
+    out.push('"');
+}
+
+/// [`json_str`] for a string with something to escape. Runs of bytes that need none are
+/// copied whole (every escaped byte is ASCII, so a run never splits a character).
+#[inline(never)]
+fn json_str_escaped(out: &mut String, s: &str) {
     out.push('"');
     let mut run = 0;
-    for (i, &b) in s.as_bytes().iter().enumerate() {
+    for (at, &b) in s.as_bytes().iter().enumerate() {
         if !NEEDS_ESCAPE[usize::from(b)] {
             continue;
         }
-        out.push_str(&s[run..i]);
+        out.push_str(&s[run..at]);
         match b {
             b'"' => out.push_str("\\\""),
             b'\\' => out.push_str("\\\\"),
@@ -50,50 +93,41 @@ pub(crate) fn json_str(out: &mut String, s: &str) {
             b'\r' => out.push_str("\\r"),
             b'\t' => out.push_str("\\t"),
             _ => {
-                let _ = write!(out, "\\u{:04x}", b);
+                const DIGITS: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(DIGITS[usize::from(b >> 4)]));
+                out.push(char::from(DIGITS[usize::from(b & 0xf)]));
             }
         }
-        run = i + 1;
+        run = at + 1;
     }
     out.push_str(&s[run..]);
     out.push('"');
 }
 
 /// Append `n` in decimal (timestamps: four per span, so not through `fmt`).
-fn decimal(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
+fn decimal(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
-/// Append `bytes` as lowercase hex (trace and span ids).
+/// Append `bytes` (at most 16: trace and span ids) as lowercase hex, in one push.
 fn hex(out: &mut String, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for &b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    let mut text = [0u8; 32];
+    let bytes = &bytes[..bytes.len().min(16)];
+    for (pair, &b) in text.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 0xf)];
     }
+    // Safety: only ASCII hex digits were written. (Validating them was 5% of a span line.)
+    out.push_str(unsafe { std::str::from_utf8_unchecked(&text[..bytes.len() * 2]) });
 }
 
 fn json_value(out: &mut String, value: &Value) {
     match value {
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::I64(i) => {
-            let _ = write!(out, "{i}");
-        }
-        Value::F64(f) if f.is_finite() => {
-            let _ = write!(out, "{f:?}");
-        }
+        Value::I64(i) => out.push_str(itoa::Buffer::new().format(*i)),
+        Value::F64(f) if f.is_finite() => out.push_str(ryu::Buffer::new().format_finite(*f)),
         Value::String(s) => json_str(out, s.as_str()),
         other => json_str(out, &other.to_string()),
     }
@@ -329,6 +363,37 @@ mod tests {
             json_str(&mut out, s);
             let parsed: String = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{out}: {e}"));
             assert_eq!(parsed, s);
+        }
+    }
+
+    #[test]
+    fn escapes_are_found_at_every_offset_of_the_word_scan() {
+        for len in 0..24 {
+            for at in 0..len {
+                for special in ['"', '\\', '\n', '\u{0}', '\u{1f}', 'é', '\u{7f}', ' '] {
+                    let s: String = (0..len).map(|i| if i == at { special } else { 'a' }).collect();
+                    let mut out = String::new();
+                    json_str(&mut out, &s);
+                    let parsed: String = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{out}: {e}"));
+                    assert_eq!(parsed, s);
+                    // Nothing but the escapes JSON requires: the rest is copied as is.
+                    let escaped = matches!(special, '"' | '\\' | '\n' | '\u{0}' | '\u{1f}');
+                    assert_eq!(
+                        out.len(),
+                        s.len() + 2 + usize::from(escaped) * if special < ' ' && special != '\n' { 5 } else { 1 }
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_as_json_numbers() {
+        for (value, text) in [(Value::I64(-42), "-42"), (Value::F64(0.25), "0.25"), (Value::F64(1e21), "1e21")] {
+            let mut out = String::new();
+            json_value(&mut out, &value);
+            assert_eq!(out, text);
+            let _: f64 = serde_json::from_str(&out).expect("a JSON number");
         }
     }
 
