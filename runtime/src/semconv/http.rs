@@ -14,6 +14,7 @@ use crate::abi::{OtelHttpClientV1, OtelHttpServerV1, OtelStrV1};
 use crate::context;
 use crate::exports::guard;
 use crate::lifecycle;
+use crate::span;
 use opentelemetry::Context;
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
@@ -31,7 +32,7 @@ pub struct Server {
 
 /// The route of a server call: claimed by at most one framework, set at most once.
 #[derive(Default)]
-pub struct RouteSlot(Mutex<(bool, Option<Box<str>>)>);
+pub struct RouteSlot(Mutex<(bool, Option<Cow<'static, str>>)>);
 
 /// The context value through which code under a SERVER span finds its call.
 #[derive(Clone)]
@@ -44,13 +45,15 @@ impl RouteSlot {
         if route.is_empty() {
             !std::mem::replace(&mut slot.0, true)
         } else if slot.1.is_none() {
-            slot.1 = Some(route.into());
+            // Route templates are few (the framework's table), as span names: interned like
+            // them, so neither this nor `route()` allocates per request.
+            slot.1 = Some(span::name(route.as_bytes()));
             true
         } else {
             false
         }
     }
-    fn route(&self) -> Option<Box<str>> {
+    fn route(&self) -> Option<Cow<'static, str>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).1.clone()
     }
 }
@@ -246,7 +249,7 @@ pub fn server_end(rec: &Rec<'_>, call: &Call, seconds: f64, status: u32, given_e
     server.slot.offer("");
     let route = server.slot.route();
     if let (Some(route), true) = (&route, rec.recording()) {
-        rec.name(format!("{} {}", server.method, route));
+        rec.name(server_name(server.method, route));
         rec.str("http.route", route);
     }
     // Formatted only for the 5xx that name the error.
@@ -270,6 +273,20 @@ pub fn server_end(rec: &Rec<'_>, call: &Call, seconds: f64, status: u32, given_e
     attrs.str("http.route", route.as_deref().unwrap_or("")).str("network.protocol.version", server.version);
     attrs.str("error.type", error);
     record(rec, SERVER_DURATION, seconds, &attrs.0);
+}
+
+/// `{method} {route}`, interned when it fits the names table (built on the stack: no
+/// allocation per request for a known route).
+fn server_name(method: &str, route: &str) -> Cow<'static, str> {
+    let mut buf = [0u8; crate::intern::MAX_LEN];
+    let len = method.len() + 1 + route.len();
+    if let Some(name) = buf.get_mut(..len) {
+        name[..method.len()].copy_from_slice(method.as_bytes());
+        name[method.len()] = b' ';
+        name[method.len() + 1..].copy_from_slice(route.as_bytes());
+        return span::name(name);
+    }
+    Cow::Owned(format!("{method} {route}"))
 }
 
 /// Start a CLIENT span under the current context: named `{method}`, `url.full` built (and

@@ -165,9 +165,9 @@ impl Rec<'_> {
             span::set(state, Key::from_static_str(key), Value::I64(value));
         }
     }
-    pub fn name(&self, name: String) {
+    pub fn name(&self, name: Cow<'static, str>) {
         if let Some(state) = self.0 {
-            span::update_name(state, Cow::Owned(name));
+            span::update_name(state, name);
         }
     }
     /// Mark the span failed: `error.type` and an error status with `description`.
