@@ -26,6 +26,10 @@
 //! | `OTEL_EXPORTER_OTLP_CERTIFICATE` (and `_TRACES_`/`_METRICS_`/`_LOGS_`) | PEM file of the CA(s) that verify the collector (replaces the system store) | the system trust store |
 //! | `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` / `_CLIENT_KEY` (and `_TRACES_`/`_METRICS_`/`_LOGS_`) | PEM files for mTLS (both or neither) | none |
 //! | `OTEL_EXPORTER_OTLP_INSECURE` (and `_TRACES_`/`_METRICS_`/`_LOGS_`) | `true`/`false`; gRPC-only in the spec, so no effect here (the scheme decides) | `false` |
+//! | `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT` (else `OTEL_ATTRIBUTE_COUNT_LIMIT`) | count ≥ 0: attributes a span keeps (the rest are counted as dropped) | `128` |
+//! | `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` (else `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`) | characters ≥ 0: longer string values (and string array items) are truncated | none |
+//! | `OTEL_SPAN_EVENT_COUNT_LIMIT` / `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT` | count ≥ 0: events a span keeps / attributes an event keeps | `128` / `128` |
+//! | `OTEL_SPAN_LINK_COUNT_LIMIT` / `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT` | count ≥ 0, for spans made through the `opentelemetry` API (woven spans have no links) | `128` / `128` |
 //! | `OTEL_BSP_SCHEDULE_DELAY` | ms | `5000` |
 //! | `OTEL_BSP_MAX_QUEUE_SIZE` | count > 0 | `2048` |
 //! | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | count > 0, ≤ queue size | `512` |
@@ -131,6 +135,32 @@ pub struct BatchSettings {
     pub export_timeout: Duration,
 }
 
+/// What one span keeps (`OTEL_SPAN_*_LIMIT`, falling back to `OTEL_ATTRIBUTE_*_LIMIT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpanLimits {
+    pub attributes: usize,
+    /// In characters; `None`: no limit.
+    pub value_length: Option<usize>,
+    pub events: usize,
+    pub event_attributes: usize,
+    pub links: usize,
+    pub link_attributes: usize,
+}
+
+impl Default for SpanLimits {
+    /// The spec's defaults.
+    fn default() -> Self {
+        SpanLimits {
+            attributes: 128,
+            value_length: None,
+            events: 128,
+            event_attributes: 128,
+            links: 128,
+            link_attributes: 128,
+        }
+    }
+}
+
 /// The signals, in the order of the per-signal arrays below.
 const SIGNALS: [(&str, &str); 3] = [("TRACES", "/v1/traces"), ("METRICS", "/v1/metrics"), ("LOGS", "/v1/logs")];
 
@@ -161,6 +191,8 @@ pub struct Config {
     pub disabled_packs: Vec<String>,
     /// Directory of the local file store.
     pub store_dir: String,
+    /// `OTEL_SPAN_*_LIMIT`.
+    pub span_limits: SpanLimits,
     /// One line per invalid value; printed once on stderr by [`Config::from_env`].
     pub warnings: Vec<String>,
     /// `CARGO_OTEL_SHUTDOWN_TIMEOUT`: the most a normal stop waits for the last exports, so a
@@ -214,6 +246,39 @@ impl Reader<'_> {
                 Duration::from_millis(default_ms)
             }
         }
+    }
+
+    /// A limit (`0` allowed: keep none); `None` when unset or invalid (with a warning).
+    fn limit(&mut self, key: &str, default: &str) -> Option<usize> {
+        let raw = self.get(key)?;
+        match raw.parse::<usize>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                let raw = raw.to_owned();
+                self.warn(key, &raw, default);
+                None
+            }
+        }
+    }
+
+    /// The span limits: each span-specific variable, else the general one, else the spec's default.
+    fn span_limits(&mut self) -> SpanLimits {
+        let d = SpanLimits::default();
+        let mut either = |span: &str, general: Option<&str>, default: usize| {
+            let shown = default.to_string();
+            self.limit(span, &shown).or_else(|| general.and_then(|g| self.limit(g, &shown))).unwrap_or(default)
+        };
+        let attributes = either("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", Some("OTEL_ATTRIBUTE_COUNT_LIMIT"), d.attributes);
+        let events = either("OTEL_SPAN_EVENT_COUNT_LIMIT", None, d.events);
+        let event_attributes =
+            either("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", Some("OTEL_ATTRIBUTE_COUNT_LIMIT"), d.event_attributes);
+        let links = either("OTEL_SPAN_LINK_COUNT_LIMIT", None, d.links);
+        let link_attributes =
+            either("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", Some("OTEL_ATTRIBUTE_COUNT_LIMIT"), d.link_attributes);
+        let value_length = self
+            .limit("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "none")
+            .or_else(|| self.limit("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "none"));
+        SpanLimits { attributes, value_length, events, event_attributes, links, link_attributes }
     }
 
     fn count(&mut self, key: &str, default: usize) -> usize {
@@ -376,6 +441,7 @@ impl Config {
 
         let store_dir = r.get("CARGO_OTEL_STORE").unwrap_or(DEFAULT_STORE).to_owned();
         let shutdown_timeout = r.millis("CARGO_OTEL_SHUTDOWN_TIMEOUT", 1_000);
+        let span_limits = r.span_limits();
 
         Config {
             disabled,
@@ -395,6 +461,7 @@ impl Config {
             exemplar_filter,
             disabled_packs,
             store_dir,
+            span_limits,
             warnings: r.warnings,
             shutdown_timeout,
         }
@@ -867,6 +934,32 @@ mod tests {
         let c = cfg(&[("OTEL_BSP_MAX_QUEUE_SIZE", "100"), ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "200")]);
         assert_eq!(c.bsp.max_export_batch_size, 100);
         one_warning(&c, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "200");
+    }
+
+    #[test]
+    fn span_limits_prefer_the_span_variables_then_the_general_ones() {
+        assert_eq!(cfg(&[]).span_limits, SpanLimits::default());
+        let c = cfg(&[
+            ("OTEL_ATTRIBUTE_COUNT_LIMIT", "10"),
+            ("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "3"),
+            ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "64"),
+            ("OTEL_SPAN_EVENT_COUNT_LIMIT", "0"),
+            ("OTEL_SPAN_LINK_COUNT_LIMIT", "5"),
+        ]);
+        let l = c.span_limits;
+        assert_eq!((l.attributes, l.event_attributes, l.link_attributes), (3, 10, 10));
+        assert_eq!((l.value_length, l.events, l.links), (Some(64), 0, 5));
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        let c = cfg(&[("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "12")]);
+        assert_eq!(c.span_limits.value_length, Some(12));
+        let c = cfg(&[("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "-1")]);
+        assert_eq!(c.span_limits.attributes, 128);
+        one_warning(&c, "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "-1");
+        one_warning(
+            &cfg(&[("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "long")]),
+            "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+            "long",
+        );
     }
 
     #[test]

@@ -249,6 +249,7 @@ unsafe fn push_attrs(rec: &mut span::Record, raw: &[OtelAttrV1]) {
     *owned |= any_owned;
     // Safety: the first `n` spare slots were just written.
     unsafe { attributes.set_len(start + n) }
+    rec.pushed(start);
 }
 
 /// # Safety

@@ -339,8 +339,20 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
         opentelemetry::global::set_meter_provider(mp.clone());
         otlp::register_self_metrics(&opentelemetry::global::meter("otel.sdk"));
     }
-    let mut builder =
-        SdkTracerProvider::builder().with_resource(resource.clone()).with_sampler(sdk_sampler(config.sampler));
+    // One set of span limits for woven spans and for spans made through the API's SDK tracer.
+    crate::span::set_limits(&config.span_limits);
+    let l = config.span_limits;
+    let sdk_limit = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let mut builder = SdkTracerProvider::builder()
+        .with_resource(resource.clone())
+        .with_sampler(sdk_sampler(config.sampler))
+        .with_span_limits(opentelemetry_sdk::trace::SpanLimits {
+            max_events_per_span: sdk_limit(l.events),
+            max_attributes_per_span: sdk_limit(l.attributes),
+            max_links_per_span: sdk_limit(l.links),
+            max_attributes_per_event: sdk_limit(l.event_attributes),
+            max_attributes_per_link: sdk_limit(l.link_attributes),
+        });
     let queued = |builder: opentelemetry_sdk::trace::TracerProviderBuilder, sink| {
         let queue = batch(&config, sink);
         let processor = BatchProcessor { queue: queue.clone(), shutdown_timeout: config.shutdown_timeout };

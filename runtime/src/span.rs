@@ -36,13 +36,68 @@ use opentelemetry_sdk::trace::{SamplingDecision, SpanData, SpanEvents, SpanLinks
 use std::borrow::Cow;
 use std::cell::{RefCell, UnsafeCell};
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-/// The SDK's default span limits (`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, `…_EVENT_COUNT_LIMIT`).
-const MAX_ATTRIBUTES: usize = 128;
-const MAX_EVENTS: usize = 128;
+/// What a span keeps (`config::SpanLimits`: `OTEL_SPAN_*_LIMIT`), set once at start-up and
+/// read with relaxed loads on the recording path: attributes, events, attributes per event,
+/// and the longest string value in characters (`usize::MAX`: no limit).
+static LIMITS: [AtomicUsize; 4] =
+    [AtomicUsize::new(128), AtomicUsize::new(128), AtomicUsize::new(128), AtomicUsize::new(usize::MAX)];
+const ATTRIBUTES: usize = 0;
+const EVENTS: usize = 1;
+const EVENT_ATTRIBUTES: usize = 2;
+const VALUE_LENGTH: usize = 3;
+
+/// Apply `limits` to spans recorded from now on.
+pub fn set_limits(limits: &crate::config::SpanLimits) {
+    LIMITS[ATTRIBUTES].store(limits.attributes, Ordering::Relaxed);
+    LIMITS[EVENTS].store(limits.events, Ordering::Relaxed);
+    LIMITS[EVENT_ATTRIBUTES].store(limits.event_attributes, Ordering::Relaxed);
+    LIMITS[VALUE_LENGTH].store(limits.value_length.unwrap_or(usize::MAX), Ordering::Relaxed);
+}
+
+#[inline(always)]
+fn limit(which: usize) -> usize {
+    LIMITS[which].load(Ordering::Relaxed)
+}
+
+/// `value` cut to `max` characters if it is a longer string (or a string array with longer
+/// items, each cut), as the spec's attribute value length limit says; `None` if it fits.
+fn truncated(value: &Value, max: usize) -> Option<Value> {
+    use opentelemetry::{Array, StringValue};
+    fn cut(s: &str, max: usize) -> Option<&str> {
+        // A string of at most `max` bytes has at most `max` characters.
+        (s.len() > max).then(|| s.char_indices().nth(max).map_or(s, |(at, _)| &s[..at])).filter(|c| c.len() < s.len())
+    }
+    match value {
+        Value::String(text) => cut(text.as_str(), max).map(|c| Value::from(c.to_owned())),
+        Value::Array(Array::String(items)) if items.iter().any(|i| cut(i.as_str(), max).is_some()) => {
+            let items = items.iter().map(|i| StringValue::from(cut(i.as_str(), max).unwrap_or(i.as_str()).to_owned()));
+            Some(Value::Array(Array::String(items.collect())))
+        }
+        _ => None,
+    }
+}
+
+/// Apply the value length limit to `attributes`; whether any value was replaced (and now
+/// owns memory).
+#[inline]
+pub fn limit_values(attributes: &mut [KeyValue]) -> bool {
+    let max = limit(VALUE_LENGTH);
+    if max == usize::MAX {
+        return false;
+    }
+    let mut replaced = false;
+    for kv in attributes {
+        if let Some(value) = truncated(&kv.value, max) {
+            kv.value = value;
+            replaced = true;
+        }
+    }
+    replaced
+}
 
 /// A recording span: everything the exporter needs, and what attaching it needs.
 #[derive(Debug)]
@@ -105,7 +160,7 @@ impl Record {
     /// Room for `n` more attributes (within the limit).
     #[inline]
     pub fn reserve(&mut self, n: usize) {
-        self.attributes.reserve(n.min(MAX_ATTRIBUTES.saturating_sub(self.attributes.len())));
+        self.attributes.reserve(n.min(limit(ATTRIBUTES).saturating_sub(self.attributes.len())));
     }
 
     /// Room for up to `n` more attributes, reserved: how many fit under the limit (the rest
@@ -115,7 +170,7 @@ impl Record {
         if self.ended {
             return None;
         }
-        let fit = n.min(MAX_ATTRIBUTES.saturating_sub(self.attributes.len()));
+        let fit = n.min(limit(ATTRIBUTES).saturating_sub(self.attributes.len()));
         self.dropped_attributes += (n - fit) as u32;
         self.attributes.reserve(fit);
         Some(fit)
@@ -128,6 +183,22 @@ impl Record {
         (&mut self.attributes, &mut self.owned)
     }
 
+    /// After writing attributes in place from index `from`: apply the value length limit
+    /// (a load and a branch when there is none, the default).
+    #[inline(always)]
+    pub fn pushed(&mut self, from: usize) {
+        if limit(VALUE_LENGTH) != usize::MAX {
+            self.limit_from(from);
+        }
+    }
+
+    #[inline(never)]
+    fn limit_from(&mut self, from: usize) {
+        if let Some(new) = self.attributes.get_mut(from..) {
+            self.owned |= limit_values(new);
+        }
+    }
+
     /// [`Record::set`], saying whether `kv` may own heap memory (`false` only for `'static`
     /// or interned strings and numbers).
     #[inline(always)]
@@ -135,20 +206,30 @@ impl Record {
         if self.ended {
             return;
         }
-        if self.attributes.len() < MAX_ATTRIBUTES {
+        if self.attributes.len() < limit(ATTRIBUTES) {
             self.owned |= owned;
             self.attributes.push(kv);
+            self.pushed(self.attributes.len() - 1);
         } else {
             self.dropped_attributes += 1;
         }
     }
 
     pub fn add_event(&mut self, name: Cow<'static, str>, attributes: Vec<KeyValue>) {
+        self.add_event_at(name, SystemTime::now(), attributes);
+    }
+
+    /// An event, within the event and per-event attribute limits (the rest counted dropped).
+    pub fn add_event_at(&mut self, name: Cow<'static, str>, at: SystemTime, mut attributes: Vec<KeyValue>) {
         if self.ended {
             return;
         }
-        if self.events.len() < MAX_EVENTS {
-            self.events.push(Event::new(name, SystemTime::now(), attributes, 0));
+        if self.events.len() < limit(EVENTS) {
+            let keep = attributes.len().min(limit(EVENT_ATTRIBUTES));
+            let dropped = (attributes.len() - keep) as u32;
+            attributes.truncate(keep);
+            limit_values(&mut attributes);
+            self.events.push(Event::new(name, at, attributes, dropped));
         } else {
             self.dropped_events += 1;
         }
@@ -345,10 +426,7 @@ impl opentelemetry::trace::Span for View {
         timestamp: SystemTime,
         attributes: Vec<KeyValue>,
     ) {
-        let mut rec = self.record.lock();
-        if !rec.ended && rec.events.len() < MAX_EVENTS {
-            rec.events.push(Event::new(name, timestamp, attributes, 0));
-        }
+        self.record.lock().add_event_at(name.into(), timestamp, attributes);
     }
     fn span_context(&self) -> &SpanContext {
         &self.span_context

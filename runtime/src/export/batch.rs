@@ -266,7 +266,12 @@ pub struct BatchProcessor {
 
 impl SpanProcessor for BatchProcessor {
     fn on_start(&self, _span: &mut opentelemetry_sdk::trace::Span, _cx: &opentelemetry::Context) {}
-    fn on_end(&self, span: SpanData) {
+    fn on_end(&self, mut span: SpanData) {
+        // The SDK applies the count limits; the value length limit is ours (it has none).
+        crate::span::limit_values(&mut span.attributes);
+        for event in span.events.events.iter_mut() {
+            crate::span::limit_values(&mut event.attributes);
+        }
         let _ = self.queue.push(Queued::Sdk(Box::new(span)));
     }
     fn force_flush(&self) -> OTelSdkResult {
