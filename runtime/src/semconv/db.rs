@@ -354,12 +354,12 @@ pub fn db_end(rec: &Rec<'_>, call: &Call, seconds: f64, status_code: &str, error
         rec.error(error, description);
     }
     let Ok(conn) = db.conn.lock() else { return };
-    let mut attrs = Attrs::with_capacity(8);
+    let mut attrs = Attrs::new();
     attrs.str("db.system.name", &conn.system).str("db.operation.name", &db.operation);
     attrs.str("db.collection.name", &db.collection).str("db.namespace", &conn.namespace);
     attrs.str("db.response.status_code", status_code).str("error.type", error);
     attrs.str("server.address", &conn.address).int("server.port", conn.port);
-    record(rec, DURATION, seconds, &attrs.0);
+    record(rec, DURATION, seconds, attrs.as_slice());
 }
 
 #[unsafe(no_mangle)]

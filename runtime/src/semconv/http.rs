@@ -267,12 +267,12 @@ pub fn server_end(rec: &Rec<'_>, call: &Call, seconds: f64, status: u32, given_e
     if !error.is_empty() {
         rec.error(error, description);
     }
-    let mut attrs = Attrs::with_capacity(6);
+    let mut attrs = Attrs::new();
     attrs.str("http.request.method", server.method).str("url.scheme", server.scheme);
     attrs.int("http.response.status_code", i64::from(status));
     attrs.str("http.route", route.as_deref().unwrap_or("")).str("network.protocol.version", server.version);
     attrs.str("error.type", error);
-    record(rec, SERVER_DURATION, seconds, &attrs.0);
+    record(rec, SERVER_DURATION, seconds, attrs.as_slice());
 }
 
 /// `{method} {route}`, interned when it fits the names table (built on the stack: no
@@ -352,11 +352,11 @@ pub fn client_end(rec: &Rec<'_>, call: &Call, seconds: f64, status: u32, v: &str
     if !error.is_empty() {
         rec.error(error, description);
     }
-    let mut attrs = Attrs::with_capacity(8);
+    let mut attrs = Attrs::new();
     attrs.str("http.request.method", client.method).str("url.scheme", &client.scheme);
     attrs.int("http.response.status_code", i64::from(status)).str("network.protocol.version", version);
     attrs.str("error.type", error).str("server.address", &client.address).int("server.port", client.port);
-    record(rec, CLIENT_DURATION, seconds, &attrs.0);
+    record(rec, CLIENT_DURATION, seconds, attrs.as_slice());
 }
 
 /// Set or claim the route (see the module docs).

@@ -82,12 +82,12 @@ pub fn messaging_end(rec: &Rec<'_>, call: &Call, seconds: f64, error: &str, desc
     if !error.is_empty() {
         rec.error(error, description);
     }
-    let mut attrs = Attrs::with_capacity(8);
+    let mut attrs = Attrs::new();
     attrs.str("messaging.system", &m.system).str("messaging.operation.name", &m.operation_name);
     attrs.str("messaging.operation.type", m.operation_type).str("messaging.destination.name", &m.destination);
     attrs.str("error.type", error).str("server.address", &m.address).int("server.port", m.port);
     let instrument = if m.operation_type == "process" { PROCESS_DURATION } else { CLIENT_DURATION };
-    record(rec, instrument, seconds, &attrs.0);
+    record(rec, instrument, seconds, attrs.as_slice());
 }
 
 #[unsafe(no_mangle)]

@@ -202,25 +202,43 @@ pub(crate) fn or<'a>(v: &'a str, default: &'a str) -> &'a str {
     if v.is_empty() { default } else { v }
 }
 
-/// Metric attributes, skipping empty strings and zero ports.
-#[derive(Default)]
-pub(crate) struct Attrs<'a>(pub Vec<(&'static str, AttrValue<'a>)>);
+/// Metric attributes, skipping empty strings and zero ports: a fixed array on the stack
+/// (every convention's set has at most [`Attrs::MAX`]), so a call's end allocates nothing
+/// for its measurement.
+pub(crate) struct Attrs<'a> {
+    items: [(&'static str, AttrValue<'a>); Attrs::MAX],
+    len: usize,
+}
 
 impl<'a> Attrs<'a> {
-    /// Room for `n` attributes (the conventions' sets are known in size: no regrowth).
-    pub fn with_capacity(n: usize) -> Self {
-        Attrs(Vec::with_capacity(n))
+    pub const MAX: usize = 10;
+
+    pub fn new() -> Self {
+        Attrs { items: [("", AttrValue::I64(0)); Attrs::MAX], len: 0 }
+    }
+
+    /// The attributes set so far.
+    pub fn as_slice(&self) -> &[(&'static str, AttrValue<'a>)] {
+        &self.items[..self.len]
+    }
+
+    fn push(&mut self, key: &'static str, value: AttrValue<'a>) {
+        // Past `MAX` (a convention grew): dropped, as a limit would.
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = (key, value);
+            self.len += 1;
+        }
     }
 
     pub fn str(&mut self, key: &'static str, value: &'a str) -> &mut Self {
         if !value.is_empty() {
-            self.0.push((key, AttrValue::Str(value)));
+            self.push(key, AttrValue::Str(value));
         }
         self
     }
     pub fn int(&mut self, key: &'static str, value: i64) -> &mut Self {
         if value != 0 {
-            self.0.push((key, AttrValue::I64(value)));
+            self.push(key, AttrValue::I64(value));
         }
         self
     }

@@ -107,11 +107,11 @@ pub fn rpc_end(rec: &Rec<'_>, call: &Call, seconds: f64, code: i32, given: &str,
     if !error.is_empty() {
         rec.error(error, description);
     }
-    let mut attrs = Attrs::with_capacity(8);
+    let mut attrs = Attrs::new();
     attrs.str("rpc.system.name", &rpc.system).str("rpc.method", &rpc.method);
     attrs.str("rpc.response.status_code", status).str("error.type", error);
     attrs.str("server.address", &rpc.address).int("server.port", rpc.port);
-    record(rec, if rpc.server { SERVER_DURATION } else { CLIENT_DURATION }, seconds, &attrs.0);
+    record(rec, if rpc.server { SERVER_DURATION } else { CLIENT_DURATION }, seconds, attrs.as_slice());
 }
 
 #[unsafe(no_mangle)]
