@@ -545,7 +545,7 @@ pub fn kind_from_u32(kind: u32) -> SpanKind {
 pub fn name(bytes: &[u8]) -> Cow<'static, str> {
     match intern::NAMES.get(bytes) {
         Some(s) => Cow::Borrowed(s),
-        None => Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
+        None => Cow::Owned(owned_text(bytes)),
     }
 }
 
@@ -554,13 +554,33 @@ pub fn name(bytes: &[u8]) -> Cow<'static, str> {
 pub fn key(bytes: &[u8]) -> Key {
     match intern::KEYS.get(bytes) {
         Some(s) => Key::from_static_str(s),
-        None => Key::new(String::from_utf8_lossy(bytes).into_owned()),
+        None => Key::new(owned_text(bytes)),
     }
 }
 
 /// A string attribute value: interned when short (no allocation), else an owned copy
 /// (invalid UTF-8 replaced).
 #[inline]
+/// `bytes` as an owned string, invalid UTF-8 replaced: `from_utf8` first, which validates
+/// far faster than the lossy decoder walks (URLs and query texts are most of these).
+fn owned_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+/// A short value kept beyond one call (a client's scheme and host): interned when it fits
+/// the values table, else owned.
+pub fn short_text(bytes: &[u8]) -> Cow<'static, str> {
+    if bytes.len() <= intern::MAX_VALUE_LEN
+        && let Some(s) = intern::VALUES.get(bytes)
+    {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(owned_text(bytes))
+}
+
 pub fn str_value(bytes: &[u8]) -> Value {
     str_value_owned(bytes).0
 }
@@ -573,7 +593,7 @@ pub fn str_value_owned(bytes: &[u8]) -> (Value, bool) {
     {
         return (Value::from(s), false);
     }
-    (Value::from(String::from_utf8_lossy(bytes).into_owned()), true)
+    (Value::from(owned_text(bytes)), true)
 }
 
 /// [`key`], and whether the key owns its copy.
@@ -581,7 +601,7 @@ pub fn str_value_owned(bytes: &[u8]) -> (Value, bool) {
 pub fn key_owned(bytes: &[u8]) -> (Key, bool) {
     match intern::KEYS.get(bytes) {
         Some(s) => (Key::from_static_str(s), false),
-        None => (Key::new(String::from_utf8_lossy(bytes).into_owned()), true),
+        None => (Key::new(owned_text(bytes)), true),
     }
 }
 

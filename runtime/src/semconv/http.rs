@@ -61,8 +61,9 @@ impl RouteSlot {
 /// What a client call's end needs.
 pub struct Client {
     method: &'static str,
-    scheme: Box<str>,
-    address: Box<str>,
+    // Schemes and the hosts an application calls are few: interned, no copy per request.
+    scheme: Cow<'static, str>,
+    address: Cow<'static, str>,
     port: i64,
 }
 
@@ -302,7 +303,12 @@ pub fn client_start(f: &OtelHttpClientV1<'_>) -> u64 {
     let (scheme, host) = (text(&f.scheme), text(&f.host));
     let scheme = or(&scheme, "http");
     let port = if f.port != 0 { i64::from(f.port) } else { default_port(scheme) };
-    let facts = Facts::HttpClient(Client { method, scheme: scheme.into(), address: host.as_ref().into(), port });
+    let facts = Facts::HttpClient(Client {
+        method,
+        scheme: span::short_text(scheme.as_bytes()),
+        address: span::short_text(host.as_bytes()),
+        port,
+    });
     start(
         None,
         || Cow::Borrowed(method),
@@ -340,8 +346,14 @@ pub fn client_start(f: &OtelHttpClientV1<'_>) -> u64 {
 /// The outcome of a CLIENT call: 4xx/5xx and transport errors are errors; metric.
 pub fn client_end(rec: &Rec<'_>, call: &Call, seconds: f64, status: u32, v: &str, given: &str, description: &str) {
     let Facts::HttpClient(client) = call.facts() else { return };
-    let code = status.to_string();
-    let status_error = if status >= 400 { code.as_str() } else { "" };
+    // Formatted only for the statuses that name the error.
+    let code;
+    let status_error = if status >= 400 {
+        code = status.to_string();
+        code.as_str()
+    } else {
+        ""
+    };
     // An explicit error type (a timeout that came with a 500) wins over the status.
     let error = error_type(given, status_error);
     let version = version(v);
