@@ -151,7 +151,7 @@ fn diesel_queries_are_client_spans_under_the_caller() {
 
     // The plain build (no weaving) runs the same and exports nothing.
     let target = cargo_otel_tests::shared_plain_target();
-    let out = Command::new(env!("CARGO"))
+    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
         .arg("build")
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", &target)

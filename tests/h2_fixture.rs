@@ -152,7 +152,7 @@ fn http2_streams_get_server_spans_with_their_own_status_and_grpc_stands_back() {
 
     // The plain build (no weaving) runs the same and exports nothing.
     let target = cargo_otel_tests::shared_plain_target();
-    let out = Command::new(env!("CARGO"))
+    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
         .arg("build")
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", &target)

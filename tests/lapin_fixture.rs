@@ -122,8 +122,8 @@ fn the_plain_build_of_the_fixture_runs() {
     let url = require(Service::RabbitMq);
     let fixture = copy_fixture("lapin-app");
     let dir = fixture.path();
-    let target = shared_otel_target().parent().expect("target").join("fixture-plain-lapin");
-    let out = Command::new(env!("CARGO"))
+    let target = cargo_otel_tests::shared_plain_target();
+    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
         .args(["run", "-q"])
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", &target)

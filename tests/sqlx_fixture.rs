@@ -184,7 +184,7 @@ fn sqlx_queries_are_client_spans_with_connection_facts_and_no_bound_values() {
     assert!(!spans.iter().any(|s| s["kind"] == "client"), "no sqlx span when switched off: {spans:#?}");
 
     // The plain build (no weaving) runs the same.
-    let plain = Command::new(env!("CARGO"))
+    let plain = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
         .args(["build", "--locked"])
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", cargo_otel_tests::shared_plain_target())

@@ -12,7 +12,7 @@ fn otel(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn otel_in(dir: &Path, target: &Path, args: &[&str]) -> Output {
-    Command::new(cargo_otel())
+    cargo_otel_tests::lean_profile(&mut Command::new(cargo_otel()))
         .arg("otel")
         .args(args)
         .arg("--otel-target-dir")
@@ -248,10 +248,10 @@ fn a_package_without_the_runtime_is_refused_with_the_lines_to_add() {
 fn plain_cargo_build_is_untouched() {
     let fixture = copy_fixture("weave-app");
     let dir = fixture.path();
-    let out = Command::new(env!("CARGO"))
+    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
         .args(["build", "-p", "app"])
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", dir.join("target-plain"))
+        .env("CARGO_TARGET_DIR", cargo_otel_tests::shared_plain_target())
         .output()
         .expect("cargo build");
     let err = stderr(&out);
@@ -260,7 +260,7 @@ fn plain_cargo_build_is_untouched() {
         !err.contains("otel-runtime") && !err.contains("warning"),
         "plain build pulled the runtime or warned:\n{err}"
     );
-    let run = Command::new(dir.join("target-plain/debug/app"))
+    let run = Command::new(cargo_otel_tests::shared_plain_target().join("debug/app"))
         .env("CARGO_OTEL_STORE", dir.join("store"))
         .output()
         .expect("run");
@@ -358,7 +358,7 @@ fn user_rustflags_are_kept_and_an_existing_wrapper_is_chained() {
     std::fs::write(&chained, format!("#!/bin/sh\necho \"$@\" >> {}\nexec \"$@\"\n", log.display())).expect("write");
     std::process::Command::new("chmod").arg("+x").arg(&chained).status().expect("chmod");
     let target = dir.join("target-otel");
-    let out = Command::new(cargo_otel())
+    let out = cargo_otel_tests::lean_profile(&mut Command::new(cargo_otel()))
         .args(["otel", "build", "-p", "app", "--otel-target-dir"])
         .arg(&target)
         .current_dir(dir)
