@@ -2,7 +2,9 @@
 //! tests/fixtures/tokio-postgres-app: tokio-postgres + deadpool-postgres (its main binary)
 //! and the sync `postgres` crate (`postgres-sync-app`), with `// otel:span` directives only.
 
-use cargo_otel_tests::{Service, attr, copy_fixture, host, otel_build_strict, read_spans, require, shared_otel_target};
+use cargo_otel_tests::{
+    Service, attr, copy_fixture, host, otel_build_strict_weaving, read_spans, require, shared_otel_target,
+};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -72,7 +74,7 @@ fn tokio_postgres_and_deadpool_queries_are_client_spans_under_the_caller() {
     let url = require(Service::Postgres);
     let fixture = copy_fixture("tokio-postgres-app");
     let dir = fixture.path();
-    let err = otel_build_strict(dir);
+    let err = otel_build_strict_weaving(dir, &["tokio-postgres", "deadpool", "tokio"]);
     for woven in ["Weaving tokio-postgres v", "Weaving deadpool v", "Weaving tokio v"] {
         assert!(err.contains(woven), "{woven}…: {err}");
     }

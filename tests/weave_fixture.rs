@@ -8,6 +8,18 @@ use std::process::{Command, Output};
 use cargo_otel_tests::{cargo_otel, copy_fixture, host, read_spans, shared_otel_target, span};
 
 fn otel(dir: &Path, args: &[&str]) -> Output {
+    otel_rebuilding(dir, &[], args)
+}
+
+/// `cargo otel` into the shared target dir with `crates` compiled anew (their fingerprints
+/// dropped first), one such run at a time in this process: several tests build copies of
+/// weave-app there, which cargo takes for one workspace (it names path crates relative to
+/// the workspace root), so a test asserting what its build compiles must not find them
+/// freshly built by another test.
+fn otel_rebuilding(dir: &Path, crates: &[&str], args: &[&str]) -> Output {
+    static SHARED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    cargo_otel_tests::forget_builds(&shared_otel_target(), crates);
     otel_in(dir, &shared_otel_target(), args)
 }
 
@@ -57,7 +69,9 @@ fn run_app(dir: &Path, args: &[&str]) -> (Output, Vec<serde_json::Value>) {
 fn registry_and_path_crates_are_woven_and_their_advice_runs() {
     let fixture = copy_fixture("weave-app");
     let dir = fixture.path();
-    let err = build_ok(dir, &["build", "-p", "app"]);
+    let out = otel_rebuilding(dir, &["app"], &["build", "-p", "app"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "cargo otel build failed:\n{err}");
     assert!(err.contains("Weaving app v0.1.0 (2 join points, otel:span)"), "{err}");
 
     let (out, spans) = run_app(dir, &[]);

@@ -161,6 +161,30 @@ pub fn otel_build_strict_with(dir: &Path, args: &[&str]) -> String {
     err
 }
 
+/// [`otel_build_strict`], with `crates` compiled (and so woven) anew whatever the shared
+/// target dir holds from other fixtures' builds, so that this build prints the `Weaving`
+/// lines the caller asserts. Only those crates and what depends on them are rebuilt.
+pub fn otel_build_strict_weaving(dir: &Path, crates: &[&str]) -> String {
+    forget_builds(&shared_otel_target(), crates);
+    otel_build_strict(dir)
+}
+
+/// Drop cargo's fingerprints of every build of `crates` (any version, any features) in the
+/// otel target dir `target`, so that the next build there compiles them again. Cargo names
+/// path crates relative to their workspace root, so two copies of one fixture are one
+/// package to it, and one fixture's registry crates may be another's too. Not for a dir
+/// that another build is using at the same time.
+pub fn forget_builds(target: &Path, crates: &[&str]) {
+    let fingerprints = target.join(host()).join("debug/.fingerprint");
+    for entry in std::fs::read_dir(&fingerprints).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some((krate, hash)) = name.rsplit_once('-') else { continue };
+        if crates.contains(&krate) && hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            std::fs::remove_dir_all(entry.path()).expect("remove a fingerprint");
+        }
+    }
+}
+
 /// Run binary `bin` of a fixture built by [`otel_build_strict`], exporting to a file store
 /// in `dir`; returns its stdout and the spans it recorded.
 pub fn run_fixture_app(dir: &Path, bin: &str) -> (String, Vec<serde_json::Value>) {
