@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cargo_otel_tests::{
-    Service, attr, copy_fixture, host, otel_build_strict, read_spans, require, shared_otel_target, span,
+    Service, attr, copy_fixture, host, otel_build_strict_weaving, read_spans, require, shared_otel_target, span,
 };
 use serde_json::Value;
 
@@ -56,7 +56,7 @@ fn diesel_queries_are_client_spans_under_the_caller() {
     require(Service::Postgres);
     let fixture = copy_fixture("diesel-app");
     let dir = fixture.path();
-    let err = otel_build_strict(dir);
+    let err = otel_build_strict_weaving(dir, &["diesel"]);
     assert!(err.contains("Weaving diesel v2.3.14 (12 join points, diesel)"), "{err}");
 
     let (stdout, spans, raw) = run(&woven_binary(), dir, &[]);
@@ -151,7 +151,7 @@ fn diesel_queries_are_client_spans_under_the_caller() {
 
     // The plain build (no weaving) runs the same and exports nothing.
     let target = cargo_otel_tests::shared_plain_target();
-    let out = Command::new(env!("CARGO"))
+    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
         .arg("build")
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", &target)

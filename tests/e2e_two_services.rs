@@ -74,7 +74,9 @@ fn build(args: &[&str], otel: bool) {
     let root = workspace_root();
     let mut cmd = if otel {
         let mut c = Command::new(cargo_otel());
-        c.arg("otel").arg("--otel-target-dir").arg(otel_target());
+        // As `otel_build_two_services` builds them (the same artifacts); the plain build
+        // below shares the workspace's target dir and profile instead.
+        cargo_otel_tests::lean_profile(&mut c).arg("otel").arg("--otel-target-dir").arg(otel_target());
         c
     } else {
         Command::new(env!("CARGO"))

@@ -33,7 +33,7 @@ fn server_binary() -> PathBuf {
 
 /// Both CLI bins built with `cargo otel --strict`; the directory holding them.
 fn build_woven_cli() -> PathBuf {
-    let out = Command::new(cargo_otel())
+    let out = cargo_otel_tests::lean_profile(&mut Command::new(cargo_otel()))
         .args(["otel", "--strict", "--otel-target-dir"])
         .arg(shared_otel_target())
         .args(["build", "--bins"])
@@ -218,7 +218,7 @@ fn woven_cli_requests_are_client_spans_parenting_the_server_spans() {
 #[test]
 fn plain_cli_build_runs_and_records_nothing() {
     let target = cargo_otel_tests::shared_plain_target();
-    let status = Command::new(env!("CARGO"))
+    let status = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
         .args(["build", "-q", "--bins", "--target-dir"])
         .arg(&target)
         .current_dir(cli_dir())

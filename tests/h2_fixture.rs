@@ -15,7 +15,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use cargo_otel_tests::{attr, copy_fixture, host, otel_build_strict, read_spans, shared_otel_target};
+use cargo_otel_tests::{attr, copy_fixture, host, otel_build_strict_weaving, read_spans, shared_otel_target};
 use serde_json::Value;
 
 const EXPECTED_PREFIX: &[&str] =
@@ -66,7 +66,7 @@ fn one<'a>(spans: &'a [Value], kind: &str, path: &str) -> &'a Value {
 fn http2_streams_get_server_spans_with_their_own_status_and_grpc_stands_back() {
     let fixture = copy_fixture("h2-app");
     let dir = fixture.path();
-    let err = otel_build_strict(dir);
+    let err = otel_build_strict_weaving(dir, &["hyper"]);
     assert!(err.contains("Weaving hyper v"), "{err}");
     let bin = shared_otel_target().join(host()).join("debug/h2-app");
 
@@ -152,7 +152,7 @@ fn http2_streams_get_server_spans_with_their_own_status_and_grpc_stands_back() {
 
     // The plain build (no weaving) runs the same and exports nothing.
     let target = cargo_otel_tests::shared_plain_target();
-    let out = Command::new(env!("CARGO"))
+    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
         .arg("build")
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", &target)

@@ -5,14 +5,14 @@
 //! extracted by the server advice), with the semantic-convention attributes; and the same
 //! for one request over HTTP/2 with prior knowledge (h2c), `network.protocol.version = "2"`.
 
-use cargo_otel_tests::{assert_one_client_one_server, attr, copy_fixture, otel_build_strict, run_fixture_app};
+use cargo_otel_tests::{assert_one_client_one_server, attr, copy_fixture, otel_build_strict_weaving, run_fixture_app};
 use serde_json::Value;
 
 #[test]
 fn hyper_014_server_and_client_get_one_span_each_in_one_trace() {
     let fixture = copy_fixture("hyper014-app");
     let dir = fixture.path();
-    let err = otel_build_strict(dir);
+    let err = otel_build_strict_weaving(dir, &["hyper"]);
     assert!(err.contains("Weaving hyper v0.14."), "{err}");
     assert!(err.contains("hyper-0_14)"), "woven by the hyper-0.14 pack: {err}");
 

@@ -4,13 +4,13 @@
 //! SERVER span, in one trace, the SERVER a child of the CLIENT (traceparent injected by
 //! the hyper-util advice, extracted by the hyper advice).
 
-use cargo_otel_tests::{assert_one_client_one_server, copy_fixture, otel_build_strict, run_fixture_app, span};
+use cargo_otel_tests::{assert_one_client_one_server, copy_fixture, otel_build_strict_weaving, run_fixture_app, span};
 
 #[test]
 fn plain_hyper_server_and_hyper_util_client_get_one_span_each_in_one_trace() {
     let fixture = copy_fixture("hyper-app");
     let dir = fixture.path();
-    let err = otel_build_strict(dir);
+    let err = otel_build_strict_weaving(dir, &["hyper", "hyper-util"]);
     assert!(err.contains("Weaving hyper v"), "{err}");
     assert!(err.contains("Weaving hyper-util v"), "{err}");
 

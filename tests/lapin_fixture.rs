@@ -4,7 +4,9 @@
 //! consumer in a spawned task, and a delegate consumer whose process span is current while it
 //! publishes on), one trace, every attribute, and the per-pack switch.
 
-use cargo_otel_tests::{Service, attr, copy_fixture, host, otel_build_strict, read_spans, require, shared_otel_target};
+use cargo_otel_tests::{
+    Service, attr, copy_fixture, host, otel_build_strict_weaving, read_spans, require, shared_otel_target,
+};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -47,7 +49,7 @@ fn publishes_are_producer_spans_and_deliveries_consumer_spans_in_one_trace() {
     let url = require(Service::RabbitMq);
     let fixture = copy_fixture("lapin-app");
     let dir = fixture.path();
-    let err = otel_build_strict(dir);
+    let err = otel_build_strict_weaving(dir, &["lapin"]);
     assert!(err.contains("Weaving lapin v2.5.5 (4 join points, lapin)"), "{err}");
 
     let queue = prefix("on");
@@ -122,8 +124,8 @@ fn the_plain_build_of_the_fixture_runs() {
     let url = require(Service::RabbitMq);
     let fixture = copy_fixture("lapin-app");
     let dir = fixture.path();
-    let target = shared_otel_target().parent().expect("target").join("fixture-plain-lapin");
-    let out = Command::new(env!("CARGO"))
+    let target = cargo_otel_tests::shared_plain_target();
+    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
         .args(["run", "-q"])
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", &target)

@@ -81,8 +81,8 @@ fn log_records_carry_the_current_span_context() {
 #[test]
 fn the_plain_build_logs_the_same_and_records_nothing() {
     let dir = copy_fixture("log-app");
-    let target = dir.path().join("target");
-    let out = Command::new(env!("CARGO"))
+    let target = cargo_otel_tests::shared_plain_target();
+    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
         .arg("build")
         .current_dir(dir.path())
         .env("CARGO_TARGET_DIR", &target)

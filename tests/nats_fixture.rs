@@ -4,7 +4,9 @@
 //! to a CONSUMER process span per message a subscriber yields (in spawned tasks), one trace,
 //! every attribute, NoResponders as an error, and the per-pack switch.
 
-use cargo_otel_tests::{Service, attr, copy_fixture, host, otel_build_strict, read_spans, require, shared_otel_target};
+use cargo_otel_tests::{
+    Service, attr, copy_fixture, host, otel_build_strict_weaving, read_spans, require, shared_otel_target,
+};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -50,7 +52,7 @@ fn publishes_and_requests_are_producer_spans_and_messages_consumer_spans_in_one_
     let url = require(Service::Nats);
     let fixture = copy_fixture("nats-app");
     let dir = fixture.path();
-    let err = otel_build_strict(dir);
+    let err = otel_build_strict_weaving(dir, &["async-nats"]);
     assert!(err.contains("Weaving async-nats v0.39.0 (7 join points, async-nats)"), "{err}");
 
     let subject = prefix("on");
@@ -126,8 +128,8 @@ fn the_plain_build_of_the_fixture_runs() {
     let url = require(Service::Nats);
     let fixture = copy_fixture("nats-app");
     let dir = fixture.path();
-    let target = shared_otel_target().parent().expect("target").join("fixture-plain-nats");
-    let out = Command::new(env!("CARGO"))
+    let target = cargo_otel_tests::shared_plain_target();
+    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
         .args(["run", "-q"])
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", &target)

@@ -2,7 +2,9 @@
 //! tests/fixtures/tokio-postgres-app: tokio-postgres + deadpool-postgres (its main binary)
 //! and the sync `postgres` crate (`postgres-sync-app`), with `// otel:span` directives only.
 
-use cargo_otel_tests::{Service, attr, copy_fixture, host, otel_build_strict, read_spans, require, shared_otel_target};
+use cargo_otel_tests::{
+    Service, attr, copy_fixture, host, otel_build_strict_weaving, read_spans, require, shared_otel_target,
+};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -72,7 +74,7 @@ fn tokio_postgres_and_deadpool_queries_are_client_spans_under_the_caller() {
     let url = require(Service::Postgres);
     let fixture = copy_fixture("tokio-postgres-app");
     let dir = fixture.path();
-    let err = otel_build_strict(dir);
+    let err = otel_build_strict_weaving(dir, &["tokio-postgres", "deadpool", "tokio"]);
     for woven in ["Weaving tokio-postgres v", "Weaving deadpool v", "Weaving tokio v"] {
         assert!(err.contains(woven), "{woven}…: {err}");
     }
@@ -223,22 +225,23 @@ fn tokio_postgres_and_deadpool_queries_are_client_spans_under_the_caller() {
     assert!(off.iter().all(|s| s["events"].as_array().is_none_or(|e| e.is_empty())), "{off:#?}");
 
     // The plain build (no weaving) behaves the same.
-    let plain = Command::new(env!("CARGO"))
+    let plain = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
         .args(["build", "-q", "--locked", "--bins"])
         .current_dir(dir)
         .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
+        .env("CARGO_TARGET_DIR", cargo_otel_tests::shared_plain_target())
         .output()
         .expect("cargo build");
     assert!(plain.status.success(), "plain build: {}", String::from_utf8_lossy(&plain.stderr));
-    let (stdout, none) = run(&dir.join("target/debug/tokio-postgres-app"), &dir.join("store-plain"), url, &[]);
+    let plain_bins = cargo_otel_tests::shared_plain_target().join("debug");
+    let (stdout, none) = run(&plain_bins.join("tokio-postgres-app"), &dir.join("store-plain"), url, &[]);
     assert_eq!(stdout, EXPECTED);
     assert!(none.is_empty());
 
     // The sync `postgres` crate: spans children of the sync caller's span, on its thread.
     let (stdout, spans) = run(&woven_bin("postgres-sync-app"), &dir.join("store-sync"), url, &[]);
     assert_eq!(stdout, "inserted=1 note=sync-secret-8842 dup=23505");
-    let (stdout, _) = run(&dir.join("target/debug/postgres-sync-app"), &dir.join("store-sync-plain"), url, &[]);
+    let (stdout, _) = run(&plain_bins.join("postgres-sync-app"), &dir.join("store-sync-plain"), url, &[]);
     assert_eq!(stdout, "inserted=1 note=sync-secret-8842 dup=23505");
     let caller = &named(&spans, "sync_handle")[0];
     let inserts = db(&spans, "INSERT INTO otel_pg_sync (id, note) VALUES ($1, $2)");

@@ -3,7 +3,9 @@
 //! `// otel:span` fn's span (also from a spawned task), none outside a trace, one (not two)
 //! through ConnectionManager, the Redis error prefix on failures, and no key or value anywhere.
 
-use cargo_otel_tests::{Service, attr, copy_fixture, host, otel_build_strict, read_spans, require, shared_otel_target};
+use cargo_otel_tests::{
+    Service, attr, copy_fixture, host, otel_build_strict_weaving, read_spans, require, shared_otel_target,
+};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -38,7 +40,7 @@ fn redis_commands_and_pipelines_are_client_spans_without_keys_or_values() {
     let url = require(Service::Redis);
     let fixture = copy_fixture("redis-app");
     let dir = fixture.path();
-    let err = otel_build_strict(dir);
+    let err = otel_build_strict_weaving(dir, &["redis"]);
     assert!(err.contains("Weaving redis v"), "{err}");
 
     let (stdout, spans) = run(dir, url, "store", &[]);
@@ -124,8 +126,8 @@ fn the_plain_build_of_the_fixture_runs() {
     let url = require(Service::Redis);
     let fixture = copy_fixture("redis-app");
     let dir = fixture.path();
-    let target = shared_otel_target().parent().expect("target").join("fixture-plain-redis");
-    let out = Command::new(env!("CARGO"))
+    let target = cargo_otel_tests::shared_plain_target();
+    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
         .args(["run", "-q"])
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", &target)

@@ -149,7 +149,7 @@ fn plain_builds_serve_the_same_and_record_nothing() {
     for (fixture, bins, cases) in [("warp-app", &["warp03", "warp04"][..], WARP), ("poem-app", &["poem-app"][..], POEM)]
     {
         let dir = copy_fixture(fixture);
-        let status = Command::new(env!("CARGO"))
+        let status = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
             .args(["build", "-q", "--target-dir"])
             .arg(&target)
             .current_dir(dir.path())

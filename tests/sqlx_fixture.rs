@@ -4,7 +4,9 @@
 //! transaction, the SQLSTATE of a unique violation, a query in a spawned task, the pool's
 //! wait as an event, and no bound value anywhere.
 
-use cargo_otel_tests::{Service, attr, copy_fixture, host, otel_build_strict, read_spans, require, shared_otel_target};
+use cargo_otel_tests::{
+    Service, attr, copy_fixture, host, otel_build_strict_weaving, read_spans, require, shared_otel_target,
+};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -120,7 +122,7 @@ fn check_backend(spans: &[Value], b: &Backend) {
 fn sqlx_queries_are_client_spans_with_connection_facts_and_no_bound_values() {
     let fixture = copy_fixture("sqlx-app");
     let dir = fixture.path();
-    let err = otel_build_strict(dir);
+    let err = otel_build_strict_weaving(dir, &["sqlx-core", "sqlx-postgres", "sqlx-mysql", "sqlx-sqlite"]);
     for krate in ["sqlx-core", "sqlx-postgres", "sqlx-mysql", "sqlx-sqlite"] {
         assert!(err.contains(&format!("Weaving {krate} v0.8.")), "{krate} woven:\n{err}");
     }
@@ -184,7 +186,7 @@ fn sqlx_queries_are_client_spans_with_connection_facts_and_no_bound_values() {
     assert!(!spans.iter().any(|s| s["kind"] == "client"), "no sqlx span when switched off: {spans:#?}");
 
     // The plain build (no weaving) runs the same.
-    let plain = Command::new(env!("CARGO"))
+    let plain = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
         .args(["build", "--locked"])
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", cargo_otel_tests::shared_plain_target())

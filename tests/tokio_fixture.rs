@@ -2,13 +2,13 @@
 //! `// otel:span` comment on the fn that handles a job, the task it spawns and the blocking
 //! closure it runs become INTERNAL spans under that fn's span, in one trace.
 
-use cargo_otel_tests::{copy_fixture, otel_build_strict, run_fixture_app, span};
+use cargo_otel_tests::{copy_fixture, otel_build_strict_weaving, run_fixture_app, span};
 
 #[test]
 fn a_directive_gives_a_tokio_worker_without_http_its_task_spans() {
     let fixture = copy_fixture("tokio-app");
     let dir = fixture.path();
-    let err = otel_build_strict(dir);
+    let err = otel_build_strict_weaving(dir, &["tokio"]);
     assert!(err.contains("Weaving tokio v"), "{err}");
 
     let (stdout, spans) = run_fixture_app(dir, "tokio-app");

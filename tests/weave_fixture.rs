@@ -8,11 +8,23 @@ use std::process::{Command, Output};
 use cargo_otel_tests::{cargo_otel, copy_fixture, host, read_spans, shared_otel_target, span};
 
 fn otel(dir: &Path, args: &[&str]) -> Output {
+    otel_rebuilding(dir, &[], args)
+}
+
+/// `cargo otel` into the shared target dir with `crates` compiled anew (their fingerprints
+/// dropped first), one such run at a time in this process: several tests build copies of
+/// weave-app there, which cargo takes for one workspace (it names path crates relative to
+/// the workspace root), so a test asserting what its build compiles must not find them
+/// freshly built by another test.
+fn otel_rebuilding(dir: &Path, crates: &[&str], args: &[&str]) -> Output {
+    static SHARED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    cargo_otel_tests::forget_builds(&shared_otel_target(), crates);
     otel_in(dir, &shared_otel_target(), args)
 }
 
 fn otel_in(dir: &Path, target: &Path, args: &[&str]) -> Output {
-    Command::new(cargo_otel())
+    cargo_otel_tests::lean_profile(&mut Command::new(cargo_otel()))
         .arg("otel")
         .args(args)
         .arg("--otel-target-dir")
@@ -57,7 +69,9 @@ fn run_app(dir: &Path, args: &[&str]) -> (Output, Vec<serde_json::Value>) {
 fn registry_and_path_crates_are_woven_and_their_advice_runs() {
     let fixture = copy_fixture("weave-app");
     let dir = fixture.path();
-    let err = build_ok(dir, &["build", "-p", "app"]);
+    let out = otel_rebuilding(dir, &["app"], &["build", "-p", "app"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "cargo otel build failed:\n{err}");
     assert!(err.contains("Weaving app v0.1.0 (2 join points, otel:span)"), "{err}");
 
     let (out, spans) = run_app(dir, &[]);
@@ -248,10 +262,10 @@ fn a_package_without_the_runtime_is_refused_with_the_lines_to_add() {
 fn plain_cargo_build_is_untouched() {
     let fixture = copy_fixture("weave-app");
     let dir = fixture.path();
-    let out = Command::new(env!("CARGO"))
+    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
         .args(["build", "-p", "app"])
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", dir.join("target-plain"))
+        .env("CARGO_TARGET_DIR", cargo_otel_tests::shared_plain_target())
         .output()
         .expect("cargo build");
     let err = stderr(&out);
@@ -260,7 +274,7 @@ fn plain_cargo_build_is_untouched() {
         !err.contains("otel-runtime") && !err.contains("warning"),
         "plain build pulled the runtime or warned:\n{err}"
     );
-    let run = Command::new(dir.join("target-plain/debug/app"))
+    let run = Command::new(cargo_otel_tests::shared_plain_target().join("debug/app"))
         .env("CARGO_OTEL_STORE", dir.join("store"))
         .output()
         .expect("run");
@@ -358,7 +372,7 @@ fn user_rustflags_are_kept_and_an_existing_wrapper_is_chained() {
     std::fs::write(&chained, format!("#!/bin/sh\necho \"$@\" >> {}\nexec \"$@\"\n", log.display())).expect("write");
     std::process::Command::new("chmod").arg("+x").arg(&chained).status().expect("chmod");
     let target = dir.join("target-otel");
-    let out = Command::new(cargo_otel())
+    let out = cargo_otel_tests::lean_profile(&mut Command::new(cargo_otel()))
         .args(["otel", "build", "-p", "app", "--otel-target-dir"])
         .arg(&target)
         .current_dir(dir)

@@ -27,6 +27,16 @@ pub fn cargo_otel() -> PathBuf {
     .clone()
 }
 
+/// The profile of every fixture and example build, woven and plain alike: no debug info and
+/// no incremental cache (most of a dev build's link time and disk; panics still name their
+/// file and line, which come from `Location`, not DWARF, and no test reads a backtrace).
+/// Cargo reuses an artifact only for the same profile, so every build into a shared target
+/// dir sets it (builds into the workspace's own target dir do not: they share the
+/// workspace's artifacts instead).
+pub fn lean_profile(cmd: &mut Command) -> &mut Command {
+    cmd.env("CARGO_PROFILE_DEV_DEBUG", "0").env("CARGO_INCREMENTAL", "0")
+}
+
 /// A shared otel target dir so fixture builds reuse the runtime's compiled dependencies.
 pub fn shared_otel_target() -> PathBuf {
     let target =
@@ -135,7 +145,7 @@ pub fn otel_build_strict(dir: &Path) -> String {
 
 /// [`otel_build_strict`] with more `cargo build` arguments (`--bin NAME`, `--bins`).
 pub fn otel_build_strict_with(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(cargo_otel())
+    let out = lean_profile(&mut Command::new(cargo_otel()))
         .args(["otel", "--strict", "--otel-target-dir"])
         .arg(shared_otel_target())
         .arg("build")
@@ -149,6 +159,30 @@ pub fn otel_build_strict_with(dir: &Path, args: &[&str]) -> String {
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "cargo otel build failed:\n{err}");
     err
+}
+
+/// [`otel_build_strict`], with `crates` compiled (and so woven) anew whatever the shared
+/// target dir holds from other fixtures' builds, so that this build prints the `Weaving`
+/// lines the caller asserts. Only those crates and what depends on them are rebuilt.
+pub fn otel_build_strict_weaving(dir: &Path, crates: &[&str]) -> String {
+    forget_builds(&shared_otel_target(), crates);
+    otel_build_strict(dir)
+}
+
+/// Drop cargo's fingerprints of every build of `crates` (any version, any features) in the
+/// otel target dir `target`, so that the next build there compiles them again. Cargo names
+/// path crates relative to their workspace root, so two copies of one fixture are one
+/// package to it, and one fixture's registry crates may be another's too. Not for a dir
+/// that another build is using at the same time.
+pub fn forget_builds(target: &Path, crates: &[&str]) {
+    let fingerprints = target.join(host()).join("debug/.fingerprint");
+    for entry in std::fs::read_dir(&fingerprints).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some((krate, hash)) = name.rsplit_once('-') else { continue };
+        if crates.contains(&krate) && hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            std::fs::remove_dir_all(entry.path()).expect("remove a fingerprint");
+        }
+    }
 }
 
 /// Run binary `bin` of a fixture built by [`otel_build_strict`], exporting to a file store
@@ -215,7 +249,7 @@ pub fn otel_build_example(name: &str, args: &[&str]) -> PathBuf {
 /// returns the directory of its binaries.
 pub fn plain_build_example(name: &str, args: &[&str]) -> PathBuf {
     let target = shared_plain_target();
-    let status = Command::new(env!("CARGO"))
+    let status = lean_profile(&mut Command::new(env!("CARGO")))
         .args(["build", "-q", "--target-dir"])
         .arg(&target)
         .args(args)
@@ -235,7 +269,7 @@ pub fn two_services_otel_target() -> PathBuf {
 /// Build service-a and service-b with `cargo otel` into [`two_services_otel_target`];
 /// returns the directory holding the binaries.
 pub fn otel_build_two_services() -> PathBuf {
-    let out = Command::new(cargo_otel())
+    let out = lean_profile(&mut Command::new(cargo_otel()))
         .arg("otel")
         .arg("--otel-target-dir")
         .arg(two_services_otel_target())

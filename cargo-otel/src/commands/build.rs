@@ -403,19 +403,52 @@ pub fn cargo_plan_env(plan_path: &Path, plan: &Plan) -> Vec<(String, String)> {
     env
 }
 
-/// A fingerprint of what the plan weaves where: the packs' targets and, per package, the
-/// packs that apply and whether directives do. It goes into the rustflags, so a package
+/// A fingerprint of what the plan weaves where. It goes into the rustflags, so a package
 /// whose decision changed (a pack aimed at it for the first time, or a new cargo-otel that
 /// decides differently) is rebuilt; a crate compiled unwoven has no dep-info entry that
 /// would notice. Edits inside a pack, and a new weaver binary, are tracked per woven crate
 /// through dep-info instead, so they rebuild only the crates they wove.
-fn fingerprint(rules: &RuleSet, packages: &BTreeMap<PathBuf, PackageDecision>) -> String {
+///
+/// It holds only what cargo's own unit hash (package id, features, profile) does not already
+/// tell apart, so workspaces that share a target dir, and one workspace copied elsewhere,
+/// share the registry crates they have in common. A package's decision follows from its
+/// name, version and whether it is local, given the packs' targets, except where the plan
+/// leaves it out (the runtime's own graph, or out of the runtime's reach): so the packs'
+/// targets and those exceptions are hashed, not every package. Vendored and git packages
+/// are hashed with their decisions; local paths are named relative to the workspace root.
+/// `app_sources`, which woven code embeds, is hashed too.
+fn fingerprint(
+    metadata: &Metadata,
+    rules: &RuleSet,
+    packages: &BTreeMap<PathBuf, PackageDecision>,
+    app_sources: &[String],
+) -> String {
+    let root = metadata.workspace_root.as_std_path();
+    let key = |manifest: &Path| manifest.strip_prefix(root).unwrap_or(manifest).display().to_string();
     let mut input = String::from(env!("CARGO_PKG_VERSION"));
     for p in &rules.packs {
         input.push_str(&format!("{}{:?}", p.name, p.target));
     }
-    for (manifest, d) in packages.iter().filter(|(_, d)| !d.packs.is_empty() || d.directives) {
-        input.push_str(&format!("{}{:?}{}", manifest.display(), d.packs, d.directives));
+    input.push_str(&format!("{app_sources:?}"));
+    // Vendored crates keep the registry's package id: cargo cannot tell them apart.
+    for (manifest, d) in packages.iter().filter(|(_, d)| matches!(d.source, SourceKind::Vendored | SourceKind::Git)) {
+        if !d.packs.is_empty() || d.directives {
+            input.push_str(&format!("{}{:?}{:?}{}", key(manifest), d.source, d.packs, d.directives));
+        }
+    }
+    let kinds = source_kinds(metadata);
+    for package in &metadata.packages {
+        let manifest = package.manifest_path.as_std_path();
+        if packages.contains_key(manifest) {
+            continue;
+        }
+        let source = kinds.get(&package.id).copied().unwrap_or(SourceKind::Registry);
+        let ruled = source.is_local()
+            || rules.packs.iter().any(|p| p.applies_to(&package.name, &package.version, false) == Some(true));
+        if ruled {
+            let name = if source == SourceKind::Registry { package.id.repr.clone() } else { key(manifest) };
+            input.push_str(&format!("!{name}{source:?}"));
+        }
     }
     format!("{:016x}", fnv1a(input.as_bytes()))
 }
@@ -473,7 +506,7 @@ pub fn run(args: &Args, shell: &Shell) -> Result<ExitCode> {
         "--check-cfg".into(),
         "cfg(cargo_otel)".into(),
         "--cfg".into(),
-        format!("cargo_otel_weaver=\"{}\"", fingerprint(&rules, &plan.packages)),
+        format!("cargo_otel_weaver=\"{}\"", fingerprint(&metadata, &rules, &plan.packages, &plan.app_sources)),
         "--check-cfg".into(),
         "cfg(cargo_otel_weaver, values(any()))".into(),
     ]);
