@@ -39,20 +39,11 @@ fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-/// The one-call form woven code uses (span rules, the semconv starts): `'static` name and
-/// keys, one dynamic value.
+#[path = "common/one_call_span.rs"]
+mod one_call;
+
 fn prelude_span_one_call() {
-    let span = otel::Span::start_attrs(
-        black_box("GET /users/{id}"),
-        otel::SERVER,
-        &[
-            otel::Attr::lit("http.request.method", "GET"),
-            otel::Attr::str("url.path", black_box("/users/42")),
-            otel::Attr::i64("http.response.status_code", 200),
-            otel::Attr::bool("cached", false),
-        ],
-    );
-    drop(span);
+    drop(one_call::one_call_span());
 }
 
 fn prelude_span() {

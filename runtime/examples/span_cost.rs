@@ -89,19 +89,9 @@ impl opentelemetry::trace::Span for Minimal {
     fn end_with_timestamp(&mut self, _: std::time::SystemTime) {}
 }
 
-/// The span of the rows, in the one-call form woven code uses.
-fn one_call_span() -> otel::Span {
-    otel::Span::start_attrs(
-        black_box("GET /users/{id}"),
-        otel::SERVER,
-        &[
-            otel::Attr::lit("http.request.method", "GET"),
-            otel::Attr::str("url.path", black_box("/users/42")),
-            otel::Attr::i64("http.response.status_code", 200),
-            otel::Attr::bool("cached", false),
-        ],
-    )
-}
+#[path = "../benches/common/one_call_span.rs"]
+mod one_call;
+use one_call::one_call_span;
 
 fn time(label: &str, f: &mut dyn FnMut()) {
     if let Some(filter) = std::env::args().nth(1) {

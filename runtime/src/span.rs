@@ -68,8 +68,10 @@ fn limit(which: usize) -> usize {
 fn truncated(value: &Value, max: usize) -> Option<Value> {
     use opentelemetry::{Array, StringValue};
     fn cut(s: &str, max: usize) -> Option<&str> {
-        // A string of at most `max` bytes has at most `max` characters.
-        (s.len() > max).then(|| s.char_indices().nth(max).map_or(s, |(at, _)| &s[..at])).filter(|c| c.len() < s.len())
+        if s.len() <= max {
+            return None; // at most `max` bytes: at most `max` characters
+        }
+        s.char_indices().nth(max).map(|(at, _)| &s[..at])
     }
     match value {
         Value::String(text) => cut(text.as_str(), max).map(|c| Value::from(c.to_owned())),
@@ -558,9 +560,6 @@ pub fn key(bytes: &[u8]) -> Key {
     }
 }
 
-/// A string attribute value: interned when short (no allocation), else an owned copy
-/// (invalid UTF-8 replaced).
-#[inline]
 /// `bytes` as an owned string, invalid UTF-8 replaced: `from_utf8` first, which validates
 /// far faster than the lossy decoder walks (URLs and query texts are most of these).
 fn owned_text(bytes: &[u8]) -> String {
@@ -570,8 +569,9 @@ fn owned_text(bytes: &[u8]) -> String {
     }
 }
 
-/// A short value kept beyond one call (a client's scheme and host): interned when it fits
-/// the values table, else owned.
+/// A string value: interned when it fits the values table (short values repeat: methods,
+/// schemes, hosts), else an owned copy.
+#[inline]
 pub fn short_text(bytes: &[u8]) -> Cow<'static, str> {
     if bytes.len() <= intern::MAX_VALUE_LEN
         && let Some(s) = intern::VALUES.get(bytes)
@@ -581,6 +581,9 @@ pub fn short_text(bytes: &[u8]) -> Cow<'static, str> {
     Cow::Owned(owned_text(bytes))
 }
 
+/// A string attribute value: interned when short (no allocation), else an owned copy
+/// (invalid UTF-8 replaced).
+#[inline]
 pub fn str_value(bytes: &[u8]) -> Value {
     str_value_owned(bytes).0
 }
@@ -588,12 +591,10 @@ pub fn str_value(bytes: &[u8]) -> Value {
 /// [`str_value`], and whether the value owns its copy.
 #[inline]
 pub fn str_value_owned(bytes: &[u8]) -> (Value, bool) {
-    if bytes.len() <= intern::MAX_VALUE_LEN
-        && let Some(s) = intern::VALUES.get(bytes)
-    {
-        return (Value::from(s), false);
+    match short_text(bytes) {
+        Cow::Borrowed(s) => (Value::from(s), false),
+        Cow::Owned(s) => (Value::from(s), true),
     }
-    (Value::from(owned_text(bytes)), true)
 }
 
 /// [`key`], and whether the key owns its copy.

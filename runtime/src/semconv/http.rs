@@ -253,18 +253,11 @@ pub fn server_end(rec: &Rec<'_>, call: &Call, seconds: f64, status: u32, given_e
         rec.name(server_name(server.method, route));
         rec.str("http.route", route);
     }
-    // Formatted only for the 5xx that name the error.
-    let code;
-    let status_error = if status >= 500 {
-        code = status.to_string();
-        code.as_str()
-    } else {
-        ""
-    };
+    let status_error = status_error(status, 500);
     if status != 0 {
         rec.i64("http.response.status_code", i64::from(status));
     }
-    let error = error_type(given_error, status_error);
+    let error = error_type(given_error, &status_error);
     if !error.is_empty() {
         rec.error(error, description);
     }
@@ -274,6 +267,12 @@ pub fn server_end(rec: &Rec<'_>, call: &Call, seconds: f64, status: u32, given_e
     attrs.str("http.route", route.as_deref().unwrap_or("")).str("network.protocol.version", server.version);
     attrs.str("error.type", error);
     record(rec, SERVER_DURATION, seconds, attrs.as_slice());
+}
+
+/// The `error.type` a status implies: the status itself from `from` up (5xx for a server,
+/// 4xx and 5xx for a client), formatted only then.
+fn status_error(status: u32, from: u32) -> Cow<'static, str> {
+    if status >= from { Cow::Owned(status.to_string()) } else { Cow::Borrowed("") }
 }
 
 /// `{method} {route}`, interned when it fits the names table (built on the stack: no
@@ -346,16 +345,9 @@ pub fn client_start(f: &OtelHttpClientV1<'_>) -> u64 {
 /// The outcome of a CLIENT call: 4xx/5xx and transport errors are errors; metric.
 pub fn client_end(rec: &Rec<'_>, call: &Call, seconds: f64, status: u32, v: &str, given: &str, description: &str) {
     let Facts::HttpClient(client) = call.facts() else { return };
-    // Formatted only for the statuses that name the error.
-    let code;
-    let status_error = if status >= 400 {
-        code = status.to_string();
-        code.as_str()
-    } else {
-        ""
-    };
+    let status_error = status_error(status, 400);
     // An explicit error type (a timeout that came with a 500) wins over the status.
-    let error = error_type(given, status_error);
+    let error = error_type(given, &status_error);
     let version = version(v);
     if status != 0 {
         rec.i64("http.response.status_code", i64::from(status));
