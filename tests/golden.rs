@@ -76,6 +76,11 @@ fn compile(source: &str, edition: &str, name: &str) -> Result<(), String> {
             "dead_code",
             "-A",
             "unused",
+            // Woven text on a user's line must not draw a lint of its own there.
+            "-D",
+            "unused_parens",
+            "-D",
+            "unused_braces",
             "-A",
             "unexpected_cfgs",
             "-A",

@@ -76,12 +76,14 @@ pub fn generate(sources: &CrateSources, matches: &[Match<'_>]) -> Generated {
                         let list = out.edits.entry(call.file).or_default();
                         let scope = format!("crate::{}::__OTEL_SCOPE", pack.advice_module());
                         // The argument is evaluated outside the closure: a `?` or `return` in it
-                        // keeps its meaning.
+                        // keeps its meaning. A 1-tuple rather than parentheses: any expression
+                        // (a struct literal too) is valid in it, its temporaries live as long,
+                        // and rustc's `unused_parens` does not fire on the user's line.
                         list.push(Edit::new(*start, "match ("));
                         list.push(Edit::new(
                             *end,
                             format!(
-                                ") {{ __otel_a => {{ let _otel_scope = {PRELUDE}::ScopeGuard::enter(&{scope}); {func}(__otel_a) }} }}"
+                                ",) {{ (__otel_a,) => {{ let _otel_scope = {PRELUDE}::ScopeGuard::enter(&{scope}); {func}(__otel_a) }} }}"
                             ),
                         ));
                         out.joins.push(JoinPointReport {

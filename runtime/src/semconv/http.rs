@@ -171,6 +171,20 @@ pub fn redact_url(url: &str) -> String {
 
 /// `host:port`, `[v6]:port` or `host` → (address, port; 0 when absent).
 pub fn split_host(host: &str) -> (&str, i64) {
+    // The common `name:port` by one backward scan of the digits (`rfind` and `parse` were
+    // 480 instructions of a /hello request); anything else as below.
+    let b = host.as_bytes();
+    let digits = b.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    let colon = b.len() - digits;
+    if (1..=5).contains(&digits) && colon > 1 && b[colon - 1] == b':' && !b[..colon - 1].contains(&b']') {
+        let port = b[colon..].iter().fold(0, |port, &d| port * 10 + i64::from(d - b'0'));
+        return (&host[..colon - 1], port);
+    }
+    split_host_general(host)
+}
+
+#[inline(never)]
+fn split_host_general(host: &str) -> (&str, i64) {
     if let Some(end) = host.rfind(']') {
         let port = host[end + 1..].strip_prefix(':').and_then(|p| p.parse().ok());
         return (&host[..end + 1], port.unwrap_or(0));
@@ -473,6 +487,30 @@ mod tests {
         assert_eq!(split_host("[::1]:3000"), ("[::1]", 3000));
         assert_eq!(split_host("[::1]"), ("[::1]", 0));
         assert_eq!(split_host("example.com"), ("example.com", 0));
+    }
+
+    #[test]
+    fn the_fast_host_split_agrees_with_the_general_one() {
+        for host in [
+            "a:1",
+            "127.0.0.1:33903",
+            "h:65535",
+            "h:123456",
+            "h:",
+            ":80",
+            "h:0080",
+            "h:+80",
+            "[::1]:80",
+            "[a]b:80",
+            "::1",
+            "h:8x",
+            "",
+            ":",
+            "8080",
+            "host.example:443",
+        ] {
+            assert_eq!(split_host(host), split_host_general(host), "{host}");
+        }
     }
 
     #[test]
