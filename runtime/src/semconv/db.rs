@@ -13,6 +13,7 @@ use super::{Attrs, Call, Facts, Rec, finish, record, start, text};
 use crate::abi::{OtelDbV1, OtelStrV1};
 use crate::exports::guard;
 use crate::lifecycle;
+use crate::span;
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::{Context, KeyValue};
 use std::borrow::Cow;
@@ -23,16 +24,18 @@ pub const DURATION: u32 = 3;
 /// What a database call's end needs (the metric's attributes).
 pub struct Db {
     pub(super) conn: Arc<Mutex<Conn>>,
-    operation: Box<str>,
-    collection: Box<str>,
+    operation: Cow<'static, str>,
+    collection: Cow<'static, str>,
 }
 
 /// The connection facts of a call: given at its start, refined by calls started under it.
 #[derive(Default)]
 pub struct Conn {
-    system: String,
-    namespace: String,
-    address: String,
+    // Interned when short (`span::short_text`): a service talks to a few databases, so
+    // these repeat on every call and need no allocation.
+    system: Cow<'static, str>,
+    namespace: Cow<'static, str>,
+    address: Cow<'static, str>,
     port: i64,
 }
 
@@ -52,7 +55,7 @@ fn refine(cx: &Context, outer: &CurrentDb, f: &OtelDbV1<'_>) {
         ("server.address", text(&f.server_address), &mut conn.address),
     ] {
         if !given.is_empty() && *slot != given {
-            *slot = given.clone().into_owned();
+            *slot = span::short_text(given.as_bytes());
             span.set_attribute(KeyValue::new(key, given.into_owned()));
         }
     }
@@ -235,7 +238,8 @@ const NOT_SQL: &[&str] = &["redis"];
 /// What the scan and the sanitiser make of one statement's text.
 struct Scanned {
     parsed: Parsed,
-    sanitized: Box<str>,
+    /// Shared by every span of the statement (`db.query.text` holds a count, not a copy).
+    sanitized: Arc<str>,
 }
 
 /// Texts longer than this are scanned every time (and not kept): a cache of a service's
@@ -257,7 +261,7 @@ thread_local! {
 fn scan(sql: &str, is_sql: bool) -> std::rc::Rc<Scanned> {
     let compute = || {
         std::rc::Rc::new(if is_sql {
-            Scanned { parsed: parse(sql), sanitized: sanitize(sql).into_boxed_str() }
+            Scanned { parsed: parse(sql), sanitized: sanitize(sql).into() }
         } else {
             Scanned { parsed: Parsed::default(), sanitized: sql.into() }
         })
@@ -281,6 +285,11 @@ fn scan(sql: &str, is_sql: bool) -> std::rc::Rc<Scanned> {
         .unwrap_or_else(|_| compute())
 }
 
+/// The pack's value when it gave one, else the scan's.
+fn given_or<'a>(given: Cow<'a, str>, parsed: &'a str) -> Cow<'a, str> {
+    if given.is_empty() { Cow::Borrowed(parsed) } else { given }
+}
+
 pub fn db_start(f: &OtelDbV1<'_>) -> u64 {
     let cx = Context::current();
     if let Some(outer) = cx.get::<CurrentDb>() {
@@ -292,39 +301,32 @@ pub fn db_start(f: &OtelDbV1<'_>) -> u64 {
     let system = text(&f.system);
     let scanned = scan(&sql, !NOT_SQL.iter().any(|s| system.eq_ignore_ascii_case(s)));
     let parsed = &scanned.parsed;
-    let operation = match text(&f.operation) {
-        op if !op.is_empty() => op.into_owned(),
-        _ => parsed.operation.unwrap_or("").to_owned(),
-    };
-    let collection = match text(&f.collection) {
-        c if !c.is_empty() => c.into_owned(),
-        _ => parsed.collection.clone().unwrap_or_default(),
-    };
-    let summary = match text(&f.summary) {
-        s if !s.is_empty() => s.into_owned(),
-        _ => parsed.summary.clone().unwrap_or_default(),
-    };
+    // Given by the pack, else from the (cached) scan; borrowed until kept, and kept interned
+    // when short: a statement's texts repeat on every call.
+    let operation = given_or(text(&f.operation), parsed.operation.unwrap_or(""));
+    let collection = given_or(text(&f.collection), parsed.collection.as_deref().unwrap_or(""));
+    let summary = given_or(text(&f.summary), parsed.summary.as_deref().unwrap_or(""));
     let name = match (summary.is_empty(), operation.is_empty(), collection.is_empty()) {
-        (false, _, _) => summary.clone(),
-        (_, false, false) => format!("{operation} {collection}"),
-        (_, false, true) => operation.clone(),
-        (_, true, false) => collection.clone(),
-        _ => system.clone().into_owned(),
+        (false, _, _) => span::name(summary.as_bytes()),
+        (_, false, false) => Cow::Owned(format!("{operation} {collection}")),
+        (_, false, true) => span::name(operation.as_bytes()),
+        (_, true, false) => span::name(collection.as_bytes()),
+        _ => span::name(system.as_bytes()),
     };
     let conn = Conn {
-        system: system.clone().into_owned(),
-        namespace: text(&f.namespace).into_owned(),
-        address: text(&f.server_address).into_owned(),
+        system: span::short_text(system.as_bytes()),
+        namespace: span::short_text(text(&f.namespace).as_bytes()),
+        address: span::short_text(text(&f.server_address).as_bytes()),
         port: i64::from(f.server_port),
     };
     let facts = Facts::Db(Db {
         conn: Arc::new(Mutex::new(conn)),
-        operation: operation.as_str().into(),
-        collection: collection.as_str().into(),
+        operation: span::short_text(operation.as_bytes()),
+        collection: span::short_text(collection.as_bytes()),
     });
     start(
         None,
-        || Cow::Owned(name),
+        || name,
         2,
         facts,
         |rec, facts| {
@@ -332,7 +334,7 @@ pub fn db_start(f: &OtelDbV1<'_>) -> u64 {
             let (true, Ok(conn)) = (rec.recording(), db.conn.lock()) else { return };
             rec.str("db.system.name", &conn.system);
             rec.str("db.namespace", &conn.namespace);
-            rec.str("db.query.text", &scanned.sanitized);
+            rec.shared_str("db.query.text", &scanned.sanitized);
             rec.str("db.query.summary", &summary);
             rec.str("db.operation.name", &db.operation);
             rec.str("db.collection.name", &db.collection);
