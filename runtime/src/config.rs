@@ -29,7 +29,7 @@
 //! | `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT` (else `OTEL_ATTRIBUTE_COUNT_LIMIT`) | count ≥ 0: attributes a span keeps (the rest are counted as dropped) | `128` |
 //! | `OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT` (else `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`) | characters ≥ 0: longer string values (and string array items) are truncated | none |
 //! | `OTEL_SPAN_EVENT_COUNT_LIMIT` / `OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT` | count ≥ 0: events a span keeps / attributes an event keeps | `128` / `128` |
-//! | `OTEL_SPAN_LINK_COUNT_LIMIT` / `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT` | count ≥ 0, for spans made through the `opentelemetry` API (woven spans have no links) | `128` / `128` |
+//! | `OTEL_SPAN_LINK_COUNT_LIMIT` / `OTEL_LINK_ATTRIBUTE_COUNT_LIMIT` | count ≥ 0, for links added through the `opentelemetry` API (to its own spans and to woven ones) | `128` / `128` |
 //! | `OTEL_BSP_SCHEDULE_DELAY` | ms | `5000` |
 //! | `OTEL_BSP_MAX_QUEUE_SIZE` | count > 0 | `2048` |
 //! | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | count > 0, ≤ queue size | `512` |

@@ -30,7 +30,9 @@
 
 use crate::intern;
 use crate::lifecycle::Runtime;
-use opentelemetry::trace::{Event, SpanContext, SpanId, SpanKind, Status, TraceContextExt, TraceFlags, TraceState};
+use opentelemetry::trace::{
+    Event, Link, SpanContext, SpanId, SpanKind, Status, TraceContextExt, TraceFlags, TraceState,
+};
 use opentelemetry::{Context, Key, KeyValue, Value};
 use opentelemetry_sdk::trace::{SamplingDecision, SpanData, SpanEvents, SpanLinks};
 use std::borrow::Cow;
@@ -42,13 +44,22 @@ use std::time::SystemTime;
 
 /// What a span keeps (`config::SpanLimits`: `OTEL_SPAN_*_LIMIT`), set once at start-up and
 /// read with relaxed loads on the recording path: attributes, events, attributes per event,
-/// and the longest string value in characters (`usize::MAX`: no limit).
-static LIMITS: [AtomicUsize; 4] =
-    [AtomicUsize::new(128), AtomicUsize::new(128), AtomicUsize::new(128), AtomicUsize::new(usize::MAX)];
+/// the longest string value in characters (`usize::MAX`: no limit), links, attributes per
+/// link.
+static LIMITS: [AtomicUsize; 6] = [
+    AtomicUsize::new(128),
+    AtomicUsize::new(128),
+    AtomicUsize::new(128),
+    AtomicUsize::new(usize::MAX),
+    AtomicUsize::new(128),
+    AtomicUsize::new(128),
+];
 const ATTRIBUTES: usize = 0;
 const EVENTS: usize = 1;
 const EVENT_ATTRIBUTES: usize = 2;
 const VALUE_LENGTH: usize = 3;
+const LINKS: usize = 4;
+const LINK_ATTRIBUTES: usize = 5;
 
 /// Apply `limits` to spans recorded from now on.
 pub fn set_limits(limits: &crate::config::SpanLimits) {
@@ -56,6 +67,8 @@ pub fn set_limits(limits: &crate::config::SpanLimits) {
     LIMITS[EVENTS].store(limits.events, Ordering::Relaxed);
     LIMITS[EVENT_ATTRIBUTES].store(limits.event_attributes, Ordering::Relaxed);
     LIMITS[VALUE_LENGTH].store(limits.value_length.unwrap_or(usize::MAX), Ordering::Relaxed);
+    LIMITS[LINKS].store(limits.links, Ordering::Relaxed);
+    LIMITS[LINK_ATTRIBUTES].store(limits.link_attributes, Ordering::Relaxed);
 }
 
 #[inline(always)]
@@ -117,6 +130,10 @@ pub struct Record {
     owned: bool,
     pub events: Vec<Event>,
     pub dropped_events: u32,
+    /// Links added through the API (`Span::add_link` on the span made current); woven code
+    /// adds none, so this stays empty and unallocated on the lean path.
+    pub links: Vec<Link>,
+    pub dropped_links: u32,
     pub status: Status,
     /// Index into the scope table (`crate::scope`).
     pub scope: u32,
@@ -145,6 +162,8 @@ impl Record {
             owned: false,
             events: Vec::new(),
             dropped_events: 0,
+            links: Vec::new(),
+            dropped_links: 0,
             status: Status::Unset,
             scope: 0,
             ended: false,
@@ -243,6 +262,22 @@ impl Record {
         }
     }
 
+    /// Add a link (after start, as `Span::add_link` does), within the link limits.
+    pub fn add_link(&mut self, span_context: SpanContext, mut attributes: Vec<KeyValue>) {
+        if self.ended || !span_context.is_valid() {
+            return;
+        }
+        if self.links.len() < limit(LINKS) {
+            let keep = attributes.len().min(limit(LINK_ATTRIBUTES));
+            let dropped = (attributes.len() - keep) as u32;
+            attributes.truncate(keep);
+            limit_values(&mut attributes);
+            self.links.push(Link::new(span_context, attributes, dropped));
+        } else {
+            self.dropped_links += 1;
+        }
+    }
+
     /// Set the status, as the SDK does: `Ok` is final, `Error` does not replace `Ok`.
     pub fn set_status(&mut self, status: Status) {
         if !self.ended && self.status != Status::Ok && !(matches!(status, Status::Unset)) {
@@ -270,7 +305,12 @@ impl Record {
             attributes,
             dropped_attributes_count: self.dropped_attributes,
             events,
-            links: SpanLinks::default(),
+            links: {
+                let mut links = SpanLinks::default();
+                links.links = std::mem::take(&mut self.links);
+                links.dropped_count = self.dropped_links;
+                links
+            },
             status: self.status.clone(),
             instrumentation_scope: scopes.get(self.scope as usize).or(scopes.first()).cloned().unwrap_or_default(),
         }
@@ -286,8 +326,10 @@ impl Record {
         }
         self.owned = false;
         self.events.clear();
+        self.links.clear();
         self.dropped_attributes = 0;
         self.dropped_events = 0;
+        self.dropped_links = 0;
         self.status = Status::Unset;
         self.ended = false;
         self.name = Cow::Borrowed("");
@@ -445,7 +487,9 @@ impl opentelemetry::trace::Span for View {
     fn update_name<T: Into<Cow<'static, str>>>(&mut self, new_name: T) {
         self.record.lock().update_name(new_name.into());
     }
-    fn add_link(&mut self, _span_context: SpanContext, _attributes: Vec<KeyValue>) {}
+    fn add_link(&mut self, span_context: SpanContext, attributes: Vec<KeyValue>) {
+        self.record.lock().add_link(span_context, attributes);
+    }
     fn end_with_timestamp(&mut self, _timestamp: SystemTime) {}
 }
 

@@ -1,5 +1,6 @@
 //! `OTEL_SPAN_*_LIMIT` on woven spans, whichever ABI call sets the attributes (one-call start,
-//! one at a time, `set_all`, events), and on spans made through the `opentelemetry` API.
+//! one at a time, `set_all`, events), links added through the API to a woven span, and spans
+//! made through the `opentelemetry` API.
 
 use opentelemetry::trace::{Span as _, Tracer as _};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor, SpanData};
@@ -27,6 +28,8 @@ fn limits_cap_attributes_events_and_string_values() {
         ("OTEL_SPAN_EVENT_COUNT_LIMIT", "1"),
         ("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "1"),
         ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "4"),
+        ("OTEL_SPAN_LINK_COUNT_LIMIT", "1"),
+        ("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "1"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -77,6 +80,36 @@ fn limits_cap_attributes_events_and_string_values() {
     assert_eq!(event.attributes.len(), 1);
     assert_eq!(event.attributes[0].value.to_string(), "long");
     assert_eq!(event.dropped_attributes_count, 1);
+
+    // Links added through the API to the woven span made current: kept (one, with one
+    // attribute cut to four characters), the rest counted as dropped; an invalid context is
+    // not a link.
+    let linked = opentelemetry::trace::SpanContext::new(
+        opentelemetry::trace::TraceId::from_bytes([7; 16]),
+        opentelemetry::trace::SpanId::from_bytes([9; 8]),
+        opentelemetry::trace::TraceFlags::SAMPLED,
+        true,
+        Default::default(),
+    );
+    let span = otel::Span::start("limits.links", otel::INTERNAL);
+    {
+        let _entered = span.enter();
+        opentelemetry::trace::get_active_span(|active| {
+            active.add_link(
+                linked.clone(),
+                vec![opentelemetry::KeyValue::new("why", "batched"), opentelemetry::KeyValue::new("n", 2)],
+            );
+            active.add_link(linked.clone(), vec![]);
+            active.add_link(opentelemetry::trace::SpanContext::empty_context(), vec![]);
+        });
+    }
+    drop(span);
+    let links = finished(&exporter, "limits.links");
+    assert_eq!((links.links.links.len(), links.links.dropped_count), (1, 1));
+    let link = &links.links.links[0];
+    assert_eq!(link.span_context, linked);
+    assert_eq!((link.attributes.len(), link.dropped_attributes_count), (1, 1));
+    assert_eq!(link.attributes[0].value.to_string(), "batc");
 
     // A span of the API's own tracer (the global provider is the runtime's): the same count limit.
     let mut api = opentelemetry::global::tracer("app").start("limits.api");

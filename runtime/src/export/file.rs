@@ -13,10 +13,11 @@
 //! {"trace_id":"32 hex","span_id":"16 hex","parent_span_id":"16 hex or empty string",
 //!  "name":"...","kind":"internal|server|client|producer|consumer",
 //!  "start_unix_nano":1700000000000000000,"end_unix_nano":1700000000000001000,
-//!  "status":"unset|ok|error","status_message":"...","service_name":"...",
+//!  "status":"unset|ok|error","status_message":"...","service_name":"...","scope":"...",
 //!  "attributes":{"key":"string","n":42,"x":1.5,"b":true},
-//!  "events":[{"name":"...","time_unix_nano":1700000000000000500,"attributes":{…}}]}
-//! (an event's `attributes` only when it has some)
+//!  "events":[{"name":"...","time_unix_nano":1700000000000000500,"attributes":{…}}],
+//!  "links":[{"trace_id":"32 hex","span_id":"16 hex","attributes":{…}}]}
+//! (an event's `attributes` only when it has some; `links` only when the span has some)
 //! ```
 //!
 //! (shown wrapped; on disk each span is a single line). Attribute values are JSON strings,

@@ -198,11 +198,12 @@ pub trait SpanView {
     fn status(&self) -> &Status;
     fn attributes(&self) -> &[opentelemetry::KeyValue];
     fn events(&self) -> &[opentelemetry::trace::Event];
+    fn links(&self) -> &[opentelemetry::trace::Link];
 }
 
 /// `SpanView` for a type, naming its fields (the SDK's and the record's differ in names only).
 macro_rules! span_view {
-    ($ty:ty, $kind:ident, $start:ident, $end:ident, |$s:ident| $events:expr) => {
+    ($ty:ty, $kind:ident, $start:ident, $end:ident, |$s:ident| $events:expr, $links:expr) => {
         impl SpanView for $ty {
             fn span_context(&self) -> &opentelemetry::trace::SpanContext {
                 &self.span_context
@@ -232,12 +233,16 @@ macro_rules! span_view {
                 let $s = self;
                 $events
             }
+            fn links(&self) -> &[opentelemetry::trace::Link] {
+                let $s = self;
+                $links
+            }
         }
     };
 }
 
-span_view!(SpanData, span_kind, start_time, end_time, |s| &s.events.events);
-span_view!(crate::span::Record, kind, start, end, |s| &s.events);
+span_view!(SpanData, span_kind, start_time, end_time, |s| &s.events.events, &s.links.links);
+span_view!(crate::span::Record, kind, start, end, |s| &s.events, &s.links);
 
 /// Write every span of an export batch as JSON lines into `out` (records without a
 /// `SpanData`; SDK spans as they are).
@@ -319,7 +324,25 @@ pub fn write_span_json(out: &mut String, span: &(impl SpanView + ?Sized), scope:
         }
         out.push('}');
     }
-    out.push_str("]}");
+    out.push(']');
+    let links = span.links();
+    if !links.is_empty() {
+        out.push_str(",\"links\":[");
+        for (i, link) in links.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"trace_id\":\"");
+            hex(out, &link.span_context.trace_id().to_bytes());
+            out.push_str("\",\"span_id\":\"");
+            hex(out, &link.span_context.span_id().to_bytes());
+            out.push_str("\",\"attributes\":");
+            json_attributes(out, &link.attributes);
+            out.push('}');
+        }
+        out.push(']');
+    }
+    out.push('}');
 }
 
 /// One log record as a JSON line of the local store (and the console exporter):
@@ -434,6 +457,44 @@ mod tests {
             assert_eq!(out, text);
             let _: f64 = serde_json::from_str(&out).expect("a JSON number");
         }
+    }
+
+    #[test]
+    fn a_span_line_carries_its_links_only_when_it_has_some() {
+        use opentelemetry::trace::{Link, SpanContext, SpanId, TraceFlags, TraceId};
+        use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
+        let context = |t: u8, s: u8| {
+            SpanContext::new(
+                TraceId::from_bytes([t; 16]),
+                SpanId::from_bytes([s; 8]),
+                TraceFlags::SAMPLED,
+                false,
+                Default::default(),
+            )
+        };
+        let mut span = SpanData {
+            span_context: context(1, 2),
+            parent_span_id: SpanId::INVALID,
+            parent_span_is_remote: false,
+            span_kind: SpanKind::Consumer,
+            name: "process".into(),
+            start_time: UNIX_EPOCH,
+            end_time: UNIX_EPOCH,
+            attributes: vec![],
+            dropped_attributes_count: 0,
+            events: SpanEvents::default(),
+            links: SpanLinks::default(),
+            status: Status::Unset,
+            instrumentation_scope: Default::default(),
+        };
+        let line: serde_json::Value = serde_json::from_str(&span_json_line(&span, "svc")).expect("JSON");
+        assert!(line.get("links").is_none());
+        span.links.links.push(Link::new(context(0xab, 0xcd), vec![opentelemetry::KeyValue::new("k", "v")], 0));
+        let line: serde_json::Value = serde_json::from_str(&span_json_line(&span, "svc")).expect("JSON");
+        assert_eq!(line["links"][0]["trace_id"], "ab".repeat(16));
+        assert_eq!(line["links"][0]["span_id"], "cd".repeat(8));
+        assert_eq!(line["links"][0]["attributes"]["k"], "v");
+        assert_eq!(line["events"], serde_json::json!([]));
     }
 
     #[test]
