@@ -176,33 +176,48 @@ pub struct Settings {
 
 /// Start the export thread over `exporter`; the queue it drains.
 pub fn start(settings: Settings, exporter: Box<dyn Sink>) -> Arc<Queue> {
-    let queue = Arc::new(Queue {
-        items: Mutex::new(Vec::with_capacity(settings.batch_size.min(settings.max_queue))),
-        max_queue: settings.max_queue.max(1),
-        batch_size: settings.batch_size.clamp(1, settings.max_queue.max(1)),
-        schedule_delay: settings.schedule_delay,
-        stats: ExportStats::default(),
-        control: Mutex::new(Control::default()),
-        wake: Condvar::new(),
-        done: Condvar::new(),
-    });
-    let worker = queue.clone();
+    start_on(settings, exporter, |work| std::thread::Builder::new().name("otel-export".into()).spawn(work).map(drop))
+}
+
+/// [`start`] with the thread made by `spawn` (tests make it fail).
+fn start_on(
+    settings: Settings,
+    exporter: Box<dyn Sink>,
+    spawn: impl FnOnce(Box<dyn FnOnce() + Send>) -> std::io::Result<()>,
+) -> Arc<Queue> {
+    let queue = |max_queue: usize| {
+        Arc::new(Queue {
+            items: Mutex::new(Vec::with_capacity(settings.batch_size.min(max_queue))),
+            max_queue,
+            batch_size: settings.batch_size.clamp(1, settings.max_queue.max(1)),
+            schedule_delay: settings.schedule_delay,
+            stats: ExportStats::default(),
+            control: Mutex::new(Control::default()),
+            wake: Condvar::new(),
+            done: Condvar::new(),
+        })
+    };
+    let live = queue(settings.max_queue.max(1));
+    let worker = live.clone();
     let export_timeout = settings.export_timeout;
-    let spawned = std::thread::Builder::new().name("otel-export".into()).spawn(move || {
+    let spawned = spawn(Box::new(move || {
         run(&worker, exporter.as_ref());
         let _ = exporter.shutdown(export_timeout);
         let mut control = worker.control.lock().unwrap_or_else(|e| e.into_inner());
         control.stopped = true;
         worker.done.notify_all();
-    });
-    if spawned.is_err() {
-        // No thread, no export: admit nothing, so every span is counted as dropped.
-        let mut control = queue.control.lock().unwrap_or_else(|e| e.into_inner());
-        control.stopped = true;
-        drop(control);
-        queue.stats.in_queue.store(usize::MAX / 2, Ordering::Release);
+    }));
+    if spawned.is_ok() {
+        return live;
     }
-    queue
+    // No thread, no export: a stopped queue that admits nothing, so every span is counted
+    // as dropped and none as unsent.
+    crate::diag::emit(crate::diag::Level::Error, || {
+        "otel-runtime: the export thread could not be started; spans are dropped (and counted)".to_owned()
+    });
+    let closed = queue(0);
+    closed.control.lock().unwrap_or_else(|e| e.into_inner()).stopped = true;
+    closed
 }
 
 fn run(queue: &Queue, exporter: &dyn Sink) {
@@ -282,5 +297,51 @@ impl SpanProcessor for BatchProcessor {
     }
     fn set_resource(&mut self, _resource: &Resource) {
         // The exporter got the resource before the thread started (`lifecycle::build`).
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Discard;
+    impl Sink for Discard {
+        fn export(&self, _: &mut [Queued], _: &[InstrumentationScope]) -> OTelSdkResult {
+            Ok(())
+        }
+        fn shutdown(&self, _: Duration) -> OTelSdkResult {
+            Ok(())
+        }
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            max_queue: 8,
+            batch_size: 4,
+            schedule_delay: Duration::from_secs(5),
+            export_timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn without_an_export_thread_every_span_is_dropped_and_none_is_unsent() {
+        let queue = start_on(settings(), Box::new(Discard), |_| Err(std::io::Error::other("no threads left")));
+        for _ in 0..3 {
+            assert!(queue.push(Queued::Taken).is_err());
+        }
+        assert_eq!(queue.stats.dropped.load(Ordering::Relaxed), 3);
+        assert_eq!(queue.unsent(), 0);
+        assert!(queue.flush(Duration::from_millis(10)).is_ok());
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts() {
+        // A thread that never runs the worker: nothing is taken out.
+        let queue = start_on(settings(), Box::new(Discard), |_work| Ok(()));
+        let admitted = (0..10).filter(|_| queue.push(Queued::Taken).is_ok()).count();
+        assert_eq!(admitted, 8);
+        assert_eq!(queue.stats.dropped.load(Ordering::Relaxed), 2);
+        assert_eq!(queue.unsent(), 8);
     }
 }
