@@ -114,6 +114,15 @@ pub fn limit_values(attributes: &mut [KeyValue]) -> bool {
     replaced
 }
 
+/// An event's or a link's attributes within `max` and the value length limit; how many were
+/// dropped.
+fn capped(attributes: &mut Vec<KeyValue>, max: usize) -> u32 {
+    let dropped = attributes.len().saturating_sub(max) as u32;
+    attributes.truncate(max);
+    limit_values(attributes);
+    dropped
+}
+
 /// A recording span: everything the exporter needs, and what attaching it needs.
 #[derive(Debug)]
 pub struct Record {
@@ -246,10 +255,7 @@ impl Record {
             return;
         }
         if self.events.len() < limit(EVENTS) {
-            let keep = attributes.len().min(limit(EVENT_ATTRIBUTES));
-            let dropped = (attributes.len() - keep) as u32;
-            attributes.truncate(keep);
-            limit_values(&mut attributes);
+            let dropped = capped(&mut attributes, limit(EVENT_ATTRIBUTES));
             self.events.push(Event::new(name, at, attributes, dropped));
         } else {
             self.dropped_events += 1;
@@ -268,10 +274,7 @@ impl Record {
             return;
         }
         if self.links.len() < limit(LINKS) {
-            let keep = attributes.len().min(limit(LINK_ATTRIBUTES));
-            let dropped = (attributes.len() - keep) as u32;
-            attributes.truncate(keep);
-            limit_values(&mut attributes);
+            let dropped = capped(&mut attributes, limit(LINK_ATTRIBUTES));
             self.links.push(Link::new(span_context, attributes, dropped));
         } else {
             self.dropped_links += 1;
