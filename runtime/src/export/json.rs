@@ -80,7 +80,9 @@ unsafe fn copy_unescaped(src: &[u8], dst: *mut u8) -> bool {
 /// they are checked and copied in one pass of word loads and stores, with no call (checked,
 /// then copied by `push_str`, this cost 140 instructions per key: two `memcpy` calls and
 /// three capacity checks; byte at a time, 2.4k per /hello request; docs/benchmarks.md).
-#[inline]
+// Inlined into each caller: as a call, its frame (six saved registers) was a sixth of a
+// short key's cost.
+#[inline(always)]
 pub(crate) fn json_str(out: &mut String, s: &str) {
     let n = s.len();
     // Safety: only whole strings are committed (`set_len`), and the quotes are ASCII, so
