@@ -47,12 +47,15 @@ fn word_needs_escape(w: u64) -> bool {
 unsafe fn copy_unescaped(src: &[u8], dst: *mut u8) -> bool {
     let (n, p) = (src.len(), src.as_ptr());
     if n < 8 {
-        // Assembled byte by byte (a wider read would run past the string), padded with a
-        // byte that needs no escape.
-        let mut w = u64::from_le_bytes([b'a'; 8]);
-        for (i, &b) in src.iter().enumerate() {
-            w = (w & !(0xff << (8 * i))) | (u64::from(b) << (8 * i));
-        }
+        // One word, padded past the string with a byte that needs no escape; read as two
+        // overlapping halves from four bytes on (a wider read would run past the string).
+        let pad = u64::from_le_bytes([b'a'; 8]) & !((1u64 << (8 * n)) - 1);
+        let w = if n >= 4 {
+            let half = |at: usize| u64::from(u32::from_le_bytes([src[at], src[at + 1], src[at + 2], src[at + 3]]));
+            half(0) | (half(n - 4) << (8 * (n - 4))) | pad
+        } else {
+            src.iter().enumerate().fold(pad, |w, (i, &b)| w | (u64::from(b) << (8 * i)))
+        };
         unsafe { dst.cast::<u64>().write_unaligned(w) };
         return !word_needs_escape(w);
     }
