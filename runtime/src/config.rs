@@ -468,6 +468,11 @@ impl Config {
     }
 
     /// Is instrumentation `pack` switched on?
+    /// No pack is switched off (no `OTEL_RUST_INSTRUMENTATION_<PACK>_ENABLED=false`).
+    pub fn all_packs_enabled(&self) -> bool {
+        self.disabled_packs.is_empty()
+    }
+
     pub fn pack_enabled(&self, pack: &str) -> bool {
         if self.disabled_packs.is_empty() {
             return true;
