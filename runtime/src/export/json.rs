@@ -24,17 +24,20 @@ const NEEDS_ESCAPE: [bool; 256] = {
     table
 };
 
-/// Whether any byte of `w` needs an escape: below 0x20, `"` or `\\` (word-at-a-time tests:
-/// `(x - 0x01…) & !x & 0x80…` is non-zero exactly when some byte of `x` is zero, and with
-/// 0x20… when some byte is below 0x20).
+/// Whether any byte of `w` needs an escape: below 0x20, `"` or `\\`. Word-at-a-time tests:
+/// `(x - n·0x01…) & !x & 0x80…` is non-zero exactly when some byte of `x` is below `n`
+/// (n ≤ 0x80; with n = 1, when some byte is zero). Flipping bit 1 of every byte keeps the
+/// controls below 0x20 and turns `"` (0x22) into 0x20 and nothing else into 0x00–0x20, so
+/// one test "below 0x21" finds both; `\\` is a zero byte once XORed with 0x5c.
 #[inline(always)]
 fn word_needs_escape(w: u64) -> bool {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    let below_space = w.wrapping_sub(LO * 0x20) & !w;
-    let quote = (w ^ (LO * u64::from(b'"'))).wrapping_sub(LO) & !(w ^ (LO * u64::from(b'"')));
-    let backslash = (w ^ (LO * u64::from(b'\\'))).wrapping_sub(LO) & !(w ^ (LO * u64::from(b'\\')));
-    (below_space | quote | backslash) & HI != 0
+    let flipped = w ^ (LO * 0x02);
+    let control_or_quote = flipped.wrapping_sub(LO * 0x21) & !flipped;
+    let x = w ^ (LO * u64::from(b'\\'));
+    let backslash = x.wrapping_sub(LO) & !x;
+    (control_or_quote | backslash) & HI != 0
 }
 
 /// Copy `src` to `dst` eight bytes at a time, checking each word for bytes JSON must
@@ -450,6 +453,17 @@ mod tests {
                         s.len() + 2 + usize::from(escaped) * if special < ' ' && special != '\n' { 5 } else { 1 }
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_word_test_flags_exactly_the_bytes_json_escapes() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut word = [b'a'; 8];
+                word[at] = b;
+                assert_eq!(word_needs_escape(u64::from_le_bytes(word)), NEEDS_ESCAPE[usize::from(b)], "{b:#x} at {at}");
             }
         }
     }
