@@ -100,7 +100,7 @@ pub const OTEL_SPAN_CURRENT: u64 = 8;
 pub struct OtelSpanStartV1<'a> { pub parent: u64, pub name: OtelStrV1<'a>, pub kind: u32, pub scope: u32, pub attrs: *const OtelAttrV1, pub attrs_len: usize }
 /// A span context's ids (big-endian bytes, as W3C `traceparent` writes them in hex) and trace flags.
 #[repr(C)] #[derive(Clone, Copy, Default)] pub struct OtelIdsV1 { pub trace_id: [u8; 16], pub span_id: [u8; 8], pub flags: u8 }
-/// A string of the semconv structs (empty: absent). Private fields: safe code builds one only from a `&str` that outlives it.
+/// A string of the semconv structs (empty: absent). Private fields: safe code builds one only from a `&str` that outlives it (so it is UTF-8).
 #[repr(C)] #[derive(Clone, Copy)]
 pub struct OtelStrV1<'a> { ptr: *const u8, len: usize, life: std::marker::PhantomData<&'a str> }
 impl<'a> OtelStrV1<'a> {
