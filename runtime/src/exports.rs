@@ -354,7 +354,11 @@ pub extern "C" fn __otel_v1_span_set_str(
 /// [`set_str_recording`]).
 #[inline(never)]
 fn set_recording(state: &span::Lock<span::Record>, key_ptr: *const u8, key_len: usize, value: Value) {
-    guard((), || span::set(state, span::key(unsafe { bytes(key_ptr, key_len) }), value))
+    // Numbers own nothing: only the key may.
+    guard((), || {
+        let (key, owned) = span::key_owned(unsafe { bytes(key_ptr, key_len) });
+        span::set(state, key, value, owned)
+    })
 }
 
 /// The recording half of `__otel_v1_span_set_str`, out of line so the unsampled path stays
@@ -368,8 +372,9 @@ fn set_str_recording(
     val_len: usize,
 ) {
     guard((), || {
-        let key = span::key(unsafe { bytes(key_ptr, key_len) });
-        span::set(state, key, span::str_value(unsafe { bytes(val_ptr, val_len) }));
+        let (key, key_owned) = span::key_owned(unsafe { bytes(key_ptr, key_len) });
+        let (value, value_owned) = span::str_value_owned(unsafe { bytes(val_ptr, val_len) });
+        span::set(state, key, value, key_owned || value_owned);
     })
 }
 

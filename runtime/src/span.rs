@@ -846,8 +846,11 @@ fn start_sampling(
     SpanState::Recording(shared)
 }
 
-pub fn set(state: &Lock<Record>, key: Key, value: Value) {
-    state.lock().set(KeyValue::new(key, value));
+/// Add an attribute, saying whether it may own heap memory (`false` only for `'static` or
+/// interned keys and strings, and numbers): a record whose attributes own nothing is reset
+/// without dropping them one by one (9 drops were 270 instructions of a /hello request).
+pub fn set(state: &Lock<Record>, key: Key, value: Value, owned: bool) {
+    state.lock().push(KeyValue::new(key, value), owned);
 }
 
 pub fn update_name(state: &Lock<Record>, name: Cow<'static, str>) {
@@ -896,6 +899,19 @@ pub fn end(state: SpanState) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An attribute said to own memory is dropped at reset (one said to own nothing is
+    /// forgotten: the flag is what keeps the pool from leaking).
+    #[test]
+    fn a_reset_drops_what_an_owned_attribute_holds() {
+        let shared: Arc<str> = Arc::from("a statement's text, shared by its spans");
+        let rec: Shared = Arc::new(Lock::new(Record::blank()));
+        set(&rec, Key::from_static_str("db.query.text"), Value::String(shared.clone().into()), true);
+        set(&rec, Key::from_static_str("n"), Value::I64(1), false);
+        assert_eq!(Arc::strong_count(&shared), 2);
+        rec.lock().reset();
+        assert_eq!(Arc::strong_count(&shared), 1);
+    }
 
     /// The shells a thread holds when it exits are back in the shared list.
     #[test]

@@ -157,18 +157,19 @@ impl Rec<'_> {
     }
     pub fn str(&self, key: &'static str, value: &str) {
         if let (Some(state), false) = (self.0, value.is_empty()) {
-            span::set(state, Key::from_static_str(key), span::str_value(value.as_bytes()));
+            let (value, owned) = span::str_value_owned(value.as_bytes());
+            span::set(state, Key::from_static_str(key), value, owned);
         }
     }
     /// [`Rec::str`] for a value many spans share: the span holds a count, not a copy.
     pub fn shared_str(&self, key: &'static str, value: &std::sync::Arc<str>) {
         if let (Some(state), false) = (self.0, value.is_empty()) {
-            span::set(state, Key::from_static_str(key), Value::String(value.clone().into()));
+            span::set(state, Key::from_static_str(key), Value::String(value.clone().into()), true);
         }
     }
     pub fn i64(&self, key: &'static str, value: i64) {
         if let Some(state) = self.0 {
-            span::set(state, Key::from_static_str(key), Value::I64(value));
+            span::set(state, Key::from_static_str(key), Value::I64(value), false);
         }
     }
     pub fn name(&self, name: Cow<'static, str>) {
