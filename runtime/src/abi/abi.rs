@@ -45,9 +45,9 @@ otel_abi_v1! {
     /// Restore what was current before the matching attach. Tokens detach in LIFO order.
     fn __otel_v1_ctx_detach(token: u64);
     fn __otel_v1_ctx_drop(ctx: u64);
-    /// Inject the current context through the propagators: `set(carrier, key, len, value, len)` per header.
+    /// Inject the current context through the propagators: `set(carrier, key, len, value, len)` per header (both UTF-8: the runtime's `&str`s).
     fn __otel_v1_inject(carrier: *mut u8, set: extern "C" fn(*mut u8, *const u8, usize, *const u8, usize));
-    /// Extract a context handle (0: none found); `get` returns a value's pointer (null: absent), writes its length.
+    /// Extract a context handle (0: none found); `get(carrier, key, len, &mut len)` (the key UTF-8: a `&str` of the runtime) returns a value's pointer (null: absent), writes its length.
     fn __otel_v1_extract(carrier: *mut u8, get: extern "C" fn(*mut u8, *const u8, usize, *mut usize) -> *const u8) -> u64;
     /// Record one measurement on a built-in instrument (see ids above).
     fn __otel_v1_metric_record(instrument: u32, value: f64, attrs: *const OtelAttrV1, attrs_len: usize);

@@ -140,7 +140,7 @@ impl<F: Future, S: FnOnce(&Context) -> Span> Future for Task<F, S> {
 #[inline] pub fn call<C, R, B: FnOnce() -> R, X: FnOnce(C, &R)>(cx: C, on_exit: X, body: B) -> R { let r = body(); on_exit(cx, &r); r }
 /// Write and read sides of a header carrier.
 pub trait Injector { fn set(&mut self, key: &str, value: &str); } pub trait Extractor { fn get(&self, key: &str) -> Option<&str>; }
-unsafe fn utf8<'a>(p: *const u8, n: usize) -> Option<&'a str> { std::str::from_utf8(std::slice::from_raw_parts(p, n)).ok() }
+unsafe fn utf8<'a>(p: *const u8, n: usize) -> Option<&'a str> { Some(std::str::from_utf8_unchecked(std::slice::from_raw_parts(p, n))) } // the runtime's `&str`s (abi.rs): not validated again
 extern "C" fn inject_callback<C: Injector>(carrier: *mut u8, key: *const u8, key_len: usize, val: *const u8, val_len: usize) {
     if let (Some(k), Some(v)) = unsafe { (utf8(key, key_len), utf8(val, val_len)) } { unsafe { &mut *(carrier as *mut C) }.set(k, v) }
 }
