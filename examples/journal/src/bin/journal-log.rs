@@ -11,8 +11,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let app = Router::new().route("/notes/{id}", get(note));
     let listener = tokio::net::TcpListener::bind(journal::env_or("JOURNAL_ADDR", "127.0.0.1:8082")).await?;
+    let stop = journal::shutdown(); // handlers in place before the address is announced
     println!("journal-log listening on {}", listener.local_addr()?);
-    axum::serve(listener, app).with_graceful_shutdown(journal::shutdown()).await?;
+    axum::serve(listener, app).with_graceful_shutdown(stop).await?;
     Ok(())
 }
 

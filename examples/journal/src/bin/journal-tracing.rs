@@ -19,8 +19,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let app = Router::new().route("/orders/{id}", get(order));
     let listener = tokio::net::TcpListener::bind(journal::env_or("JOURNAL_ADDR", "127.0.0.1:8081")).await?;
+    let stop = journal::shutdown(); // handlers in place before the address is announced
     println!("journal-tracing listening on {}", listener.local_addr()?);
-    axum::serve(listener, app).with_graceful_shutdown(journal::shutdown()).await?;
+    axum::serve(listener, app).with_graceful_shutdown(stop).await?;
     Ok(())
 }
 

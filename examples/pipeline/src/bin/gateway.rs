@@ -6,7 +6,8 @@
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = pipeline::gateway::router(&pipeline::env_or("INVENTORY_URL", "http://127.0.0.1:50051"))?;
     let listener = tokio::net::TcpListener::bind(pipeline::env_or("GATEWAY_ADDR", "127.0.0.1:8080")).await?;
+    let stop = pipeline::shutdown(); // handlers in place before the address is announced
     println!("gateway listening on {}", listener.local_addr()?);
-    axum::serve(listener, app).with_graceful_shutdown(pipeline::shutdown()).await?;
+    axum::serve(listener, app).with_graceful_shutdown(stop).await?;
     Ok(())
 }

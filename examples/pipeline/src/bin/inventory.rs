@@ -9,7 +9,8 @@ use pipeline::inventory::{serve, Service, Stock};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let events = Events::from_env().await?;
     let listener = tokio::net::TcpListener::bind(pipeline::env_or("INVENTORY_ADDR", "127.0.0.1:50051")).await?;
+    let stop = pipeline::shutdown(); // handlers in place before the address is announced
     println!("inventory listening on {}", listener.local_addr()?);
-    serve(listener, Service { stock: Stock::demo(), events }, pipeline::shutdown()).await?;
+    serve(listener, Service { stock: Stock::demo(), events }, stop).await?;
     Ok(())
 }

@@ -10,7 +10,8 @@ async fn main() -> Result<(), async_nats::Error> {
     let client = async_nats::connect(pipeline::env_or("NATS_URL", "nats://127.0.0.1:4222")).await?;
     let subject = events::subject();
     let subscriber = worker::subscribe(&client, &subject).await?;
+    let stop = pipeline::shutdown(); // handlers in place before the address is announced
     println!("worker subscribed to {subject}");
-    worker::process(subscriber, pipeline::shutdown()).await;
+    worker::process(subscriber, stop).await;
     Ok(())
 }
