@@ -598,15 +598,6 @@ pub fn name(bytes: &[u8]) -> Cow<'static, str> {
     }
 }
 
-/// An attribute key: interned (no allocation) when possible.
-#[inline]
-pub fn key(bytes: &[u8]) -> Key {
-    match intern::KEYS.get(bytes) {
-        Some(s) => Key::from_static_str(s),
-        None => Key::new(owned_text(bytes)),
-    }
-}
-
 /// `bytes` as an owned string, invalid UTF-8 replaced: `from_utf8` first, which validates
 /// far faster than the lossy decoder walks (URLs and query texts are most of these).
 fn owned_text(bytes: &[u8]) -> String {
@@ -629,13 +620,7 @@ pub fn short_text(bytes: &[u8]) -> Cow<'static, str> {
 }
 
 /// A string attribute value: interned when short (no allocation), else an owned copy
-/// (invalid UTF-8 replaced).
-#[inline]
-pub fn str_value(bytes: &[u8]) -> Value {
-    str_value_owned(bytes).0
-}
-
-/// [`str_value`], and whether the value owns its copy.
+/// (invalid UTF-8 replaced); and whether the value owns its copy.
 #[inline]
 pub fn str_value_owned(bytes: &[u8]) -> (Value, bool) {
     match short_text(bytes) {
@@ -644,7 +629,7 @@ pub fn str_value_owned(bytes: &[u8]) -> (Value, bool) {
     }
 }
 
-/// [`key`], and whether the key owns its copy.
+/// An attribute key: interned (no allocation) when possible; and whether it owns its copy.
 #[inline]
 pub fn key_owned(bytes: &[u8]) -> (Key, bool) {
     match intern::KEYS.get(bytes) {
@@ -672,13 +657,7 @@ struct FreeList(RefCell<Vec<Shared>>);
 
 impl Drop for FreeList {
     fn drop(&mut self) {
-        let free = std::mem::take(self.0.get_mut());
-        if free.is_empty() {
-            return;
-        }
-        let mut shared = RETURNED.lock().unwrap_or_else(|e| e.into_inner());
-        let room = SHARED_MAX.saturating_sub(shared.len());
-        shared.extend(free.into_iter().take(room));
+        give_back(std::mem::take(self.0.get_mut()));
     }
 }
 
@@ -719,6 +698,11 @@ pub fn recycle(records: impl IntoIterator<Item = Shared>) {
             shells.push(rec);
         }
     }
+    give_back(shells);
+}
+
+/// Put reset shells on the shared list, as many as it has room for (the rest are freed).
+fn give_back(mut shells: Vec<Shared>) {
     if shells.is_empty() {
         return;
     }
