@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Instructions per request of service-a, plain vs `cargo otel` (100% sampled, no exporter):
 # the noise-free companion of bench-http.sh on a shared 2-core machine. service-a runs
-# under callgrind with instrumentation off until it is listening; one warm-up request,
-# then instrumentation on for SECONDS of `wrk -c4`, and the program total is divided by
-# the number of requests wrk completed (all of service-a's threads, exporter included).
+# under callgrind with instrumentation off until it is listening and WARMUP seconds (default
+# 3) of the same load have run, so pools and caches are at their steady state (the span
+# pool grows to the spans in flight to the exporter, a batch's worth); then instrumentation
+# on for SECONDS of `wrk -c4`, and the program total is divided by the number of requests
+# wrk completed (all of service-a's threads, exporter included).
 # The last rows run service-b under callgrind instead (`/orders/1`: its queries, threads
 # and blocking tasks are most of that request's spans).
 #
-#   ./scripts/instructions-http.sh [SECONDS]          (default 5 s per row)
+#   [WARMUP=3] ./scripts/instructions-http.sh [SECONDS]          (default 5 s per row)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-5}"
+warmup="${WARMUP:-3}"
 command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 command -v valgrind >/dev/null || { apt-get update -q && apt-get install -y -q valgrind; }
 # shellcheck source=scripts/services-release.sh
@@ -31,6 +34,7 @@ row() { # label dir route envs...   (`service-a` under callgrind; BIN=hello-sdk 
         "${grind_a[@]}" "$dir/$bin" >"$work/a.out" 2>/dev/null &
     a=$(wait_listening "$work/a.out")
     curl -s "http://$a$route" >/dev/null
+    wrk -t1 -c4 -d"${warmup}s" "http://$a$route" >/dev/null
     callgrind_control -i on >/dev/null 2>&1
     requests=$(wrk -t1 -c4 -d"${secs}s" "http://$a$route" | awk '/requests in/ {print $1}')
     callgrind_control -i off >/dev/null 2>&1

@@ -39,10 +39,9 @@ fn active() -> bool {
 }
 
 /// `db.namespace`: the database file's name (`Connection::path` is `&str` in some versions,
-/// `&Path` in others); none for in-memory and temporary databases.
-fn file_name<P: AsRef<std::path::Path>>(path: Option<P>) -> Option<String> {
-    let path = path?;
-    path.as_ref().file_name().and_then(|n| n.to_str()).filter(|n| !n.is_empty()).map(str::to_string)
+/// `&Path` in others), borrowed; empty for in-memory and temporary databases.
+fn file_name<P: AsRef<std::path::Path>>(path: &Option<P>) -> &str {
+    path.as_ref().and_then(|p| p.as_ref().file_name()).and_then(|n| n.to_str()).unwrap_or("")
 }
 
 /// Start the query's span: the runtime derives operation, collection and summary from the
@@ -51,10 +50,9 @@ fn start<P: AsRef<std::path::Path>>(sql: &str, path: Option<P>) -> Option<DbCall
     if !__otel::enabled("rusqlite") || __otel::Context::current().is_empty() {
         return None;
     }
-    let namespace = file_name(path);
     let fields = __otel::Db {
         system: "sqlite".into(),
-        namespace: namespace.as_deref().unwrap_or("").into(),
+        namespace: file_name(&path).into(),
         query_text: sql.into(),
         ..Default::default()
     };

@@ -141,14 +141,20 @@ impl<S: Subscriber> Subscriber for OtelSubscriber<S> {
             }
         };
         let meta = attrs.metadata();
-        let span = __otel::Span::start_with_parent(&parent, meta.name(), __otel::INTERNAL);
+        // The name and the call site are `'static`: one crossing, kept without a copy.
+        let name = __otel::OtelStrV1::from_static(meta.name());
+        let code = [
+            __otel::Attr::lit("code.file.path", meta.file().unwrap_or("")),
+            __otel::Attr::i64("code.line.number", meta.line().map_or(0, i64::from)),
+        ];
+        let known = match (meta.file(), meta.line()) {
+            (Some(_), Some(_)) => &code[..],
+            (Some(_), None) => &code[..1],
+            (None, Some(_)) => &code[1..],
+            (None, None) => &code[..0],
+        };
+        let span = __otel::Span::start_attrs_with(&parent, name, __otel::INTERNAL, known);
         if span.is_recording() {
-            if let Some(file) = meta.file() {
-                span.str("code.file.path", file);
-            }
-            if let Some(line) = meta.line() {
-                span.i64("code.line.number", i64::from(line));
-            }
             attrs.record(&mut SpanFields(&span));
         }
         if !span.is_none() {

@@ -540,7 +540,10 @@ pub extern "C" fn __otel_v1_span_attach(span: u64) -> u64 {
     }
     guard(0, || match unsafe { span_ref(span) } {
         None | Some(SpanRef::Current) => 0,
-        Some(s) => context::attach(s.context()),
+        Some(s) => context::attach(match unsafe { semconv::call(span) } {
+            Some(call) => call.context(s),
+            None => s.context(),
+        }),
     })
 }
 

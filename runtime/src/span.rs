@@ -818,7 +818,7 @@ fn start_sampling(
         rec.name = name;
         // 0: the thread's scope (read only for a span that records).
         rec.scope = if start.scope != 0 { start.scope } else { crate::scope::ambient() };
-        // An explicit parent is kept for the attach (semconv calls carry values in it, a task
+        // An explicit parent is kept for the attach (semconv calls add their marker to it, a task
         // is polled elsewhere); a span of the current context is attached in the context
         // current at its first attach: the same one wherever woven code starts a span (a
         // guard right after the start, or the first poll of the future it instruments), so
@@ -828,6 +828,20 @@ fn start_sampling(
         attrs(&mut rec);
     }
     SpanState::Recording(shared)
+}
+
+/// Replace the parent context of a span not yet attached with `amend(parent)` when it
+/// gives one (a semconv call's marker, `semconv::Call::context`); a span of the current
+/// context takes the context current now, as its first attach would.
+///
+/// Must come before the attach it is for: once attached, the context is cached.
+pub fn amend_parent(lock: &Lock<Record>, amend: impl FnOnce(&Context) -> Option<Context>) {
+    let mut rec = lock.lock();
+    if rec.cx.is_some() || rec.ended {
+        return;
+    }
+    let parent = rec.parent.take().unwrap_or_else(Context::current);
+    rec.parent = Some(amend(&parent).unwrap_or(parent));
 }
 
 /// Add an attribute, saying whether it may own heap memory (`false` only for `'static` or

@@ -28,7 +28,7 @@ use crate::metrics::AttrValue;
 use crate::span::{self, Lock, Record, SpanRef, SpanState};
 use opentelemetry::{Context, Key, Value};
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 /// Tag bit of a call handle (span handles use bit 0; boxes are 8-aligned).
@@ -40,6 +40,8 @@ pub struct Call {
     span: AtomicU64,
     started: Instant,
     facts: Facts,
+    /// The recording span's context has been given the call's marker ([`Call::context`]).
+    marked: AtomicBool,
 }
 
 pub enum Facts {
@@ -91,30 +93,26 @@ pub(crate) fn start(
     record: impl FnOnce(&Rec<'_>, &Facts),
 ) -> u64 {
     let Some(rt) = lifecycle::runtime() else { return 0 };
-    let mut parent_cx = match parent {
+    let parent_cx = match parent {
         Some(cx) => cx.clone(),
         None => Context::current(),
     };
-    if let Facts::HttpServer(server) = &facts {
-        // The route hand-off rides in the context: see `http::RouteSlot`.
-        parent_cx = parent_cx.with_value(http::CurrentServer(server.slot.clone()));
-    }
-    if let Facts::Rpc(rpc::Rpc { server: false, .. }) = &facts {
-        // An HTTP client under this call is its transport: see `rpc::CurrentRpcClient`.
-        parent_cx = parent_cx.with_value(rpc::CurrentRpcClient);
-    }
-    if let Facts::Db(db) = &facts {
-        // Calls started while this one is current refine it instead: see `db::CurrentDb`.
-        parent_cx = parent_cx.with_value(db::CurrentDb(db.conn.clone()));
-    }
-    let state = if lifecycle::state() == ENABLED {
+    let mut state = if lifecycle::state() == ENABLED {
         span::start(rt, Some(&parent_cx), name, kind)
     } else {
         SpanState::Inert(Box::new(parent_cx))
     };
+    // A context that does not record is the span: it carries the call's marker from the
+    // start. A recording span gets it when first attached ([`Call::context`]): most
+    // database calls never are, and `with_value` is three allocations.
+    if let SpanState::Inert(cx) = &mut state {
+        if let Some(with_marker) = marked(&facts, cx) {
+            **cx = with_marker;
+        }
+    }
     let handle = state.into_handle();
     record(&Rec(unsafe { SpanRef::recording(handle) }), &facts);
-    let call = Box::new(Call { span: AtomicU64::new(handle), started: Instant::now(), facts });
+    let call = Box::new(Call { span: AtomicU64::new(handle), started: Instant::now(), facts, marked: AtomicBool::new(false) });
     Box::into_raw(call) as u64 | CALL
 }
 
@@ -138,9 +136,35 @@ fn end_span(call: &Call) {
     }
 }
 
+/// `cx` with the value that tells calls started under this one that it is current, for
+/// the kinds that have one.
+fn marked(facts: &Facts, cx: &Context) -> Option<Context> {
+    match facts {
+        // The route hand-off rides in the context: see `http::RouteSlot`.
+        Facts::HttpServer(server) => Some(cx.with_value(http::CurrentServer(server.slot.clone()))),
+        // An HTTP client under this call is its transport: see `rpc::CurrentRpcClient`.
+        Facts::Rpc(rpc::Rpc { server: false, .. }) => Some(cx.with_value(rpc::CurrentRpcClient)),
+        // Calls started while this one is current refine it instead: see `db::CurrentDb`.
+        Facts::Db(db) => Some(cx.with_value(db::CurrentDb(db.conn.clone()))),
+        _ => None,
+    }
+}
+
 impl Call {
     pub fn facts(&self) -> &Facts {
         &self.facts
+    }
+
+    /// The context that makes the call's span `span` current: on the first attach of a
+    /// recording span, its parent is given the call's marker first (the marker is only
+    /// ever read from the current context, so it is needed from the first attach on).
+    pub fn context(&self, span: SpanRef<'_>) -> Context {
+        if let SpanRef::Recording(lock) = span {
+            if !self.marked.swap(true, Ordering::AcqRel) {
+                span::amend_parent(lock, |parent| marked(&self.facts, parent));
+            }
+        }
+        span.context()
     }
 }
 
