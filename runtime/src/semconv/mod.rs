@@ -112,7 +112,8 @@ pub(crate) fn start(
     }
     let handle = state.into_handle();
     record(&Rec(unsafe { SpanRef::recording(handle) }), &facts);
-    let call = Box::new(Call { span: AtomicU64::new(handle), started: Instant::now(), facts, marked: AtomicBool::new(false) });
+    let call =
+        Box::new(Call { span: AtomicU64::new(handle), started: Instant::now(), facts, marked: AtomicBool::new(false) });
     Box::into_raw(call) as u64 | CALL
 }
 
