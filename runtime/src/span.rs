@@ -644,16 +644,22 @@ const LOCAL_MAX: usize = 256;
 const SHARED_MAX: usize = 8192;
 const REFILL: usize = 64;
 
+/// A thread's first refill: most threads that are not long-lived workers end a span or two
+/// (a scoped thread, a blocking call), and a full refill moved 64 shells there and back (1.7k
+/// instructions per service-b request, two scoped threads). Each later refill doubles, up to
+/// [`REFILL`].
+const FIRST_REFILL: usize = 4;
+
 thread_local! {
-    static FREE: FreeList = const { FreeList(RefCell::new(Vec::new())) };
+    static FREE: FreeList = const { FreeList(RefCell::new(Vec::new()), std::cell::Cell::new(FIRST_REFILL)) };
 }
 static RETURNED: Mutex<Vec<Shared>> = Mutex::new(Vec::new());
 
-/// A thread's free list. What is left in it when the thread exits goes back to the shared
-/// list: a thread that lives for one request (a scoped thread, a blocking-pool thread)
+/// A thread's free list and the size of its next refill. What is left in it when the
+/// thread exits goes back to the shared list: a thread that lives for one request (a scoped thread, a blocking-pool thread)
 /// would otherwise take its refill with it, and the pool would allocate again (12 records
 /// per /orders/1 request in service-b, docs/benchmarks.md).
-struct FreeList(RefCell<Vec<Shared>>);
+struct FreeList(RefCell<Vec<Shared>>, std::cell::Cell<usize>);
 
 impl Drop for FreeList {
     fn drop(&mut self) {
@@ -664,10 +670,12 @@ impl Drop for FreeList {
 #[inline]
 fn take_record() -> Shared {
     let reused = FREE
-        .try_with(|free| {
-            let mut free = free.0.borrow_mut();
+        .try_with(|free_list| {
+            let mut free = free_list.0.borrow_mut();
             if free.is_empty() {
-                refill(&mut free);
+                let n = free_list.1.get();
+                free_list.1.set((2 * n).min(REFILL));
+                refill(&mut free, n);
             }
             free.pop()
         })
@@ -677,9 +685,9 @@ fn take_record() -> Shared {
 }
 
 #[cold]
-fn refill(free: &mut Vec<Shared>) {
+fn refill(free: &mut Vec<Shared>, n: usize) {
     let mut shared = RETURNED.lock().unwrap_or_else(|e| e.into_inner());
-    let from = shared.len().saturating_sub(REFILL);
+    let from = shared.len().saturating_sub(n);
     free.extend(shared.drain(from..));
 }
 
@@ -926,6 +934,7 @@ mod tests {
         .join()
         .expect("the thread ran");
         assert!(held.len() > 1, "the thread refilled from the shared list");
+        assert!(held.len() <= FIRST_REFILL, "a new thread's first refill is small: {}", held.len());
         let shared = RETURNED.lock().unwrap_or_else(|e| e.into_inner());
         let back = held.iter().filter(|p| shared.iter().any(|r| Arc::as_ptr(r) as usize == **p)).count();
         assert_eq!(back, held.len(), "every shell the thread held is back");
