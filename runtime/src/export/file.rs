@@ -75,22 +75,11 @@ impl AppendFile {
 pub struct FileExporter {
     out: AppendFile,
     service_name: String,
-    /// The lean path's batch text, kept between batches: a batch of a few hundred spans is
-    /// over glibc's mmap threshold, so a fresh buffer was an mmap, its page faults and an
-    /// munmap per batch.
-    text: Mutex<String>,
 }
-
-/// A kept batch buffer larger than this (after a burst) is given back.
-const KEPT_TEXT: usize = 4 << 20;
 
 impl FileExporter {
     pub fn new(dir: impl Into<PathBuf>, service_name: &str) -> Self {
-        FileExporter {
-            out: AppendFile::new(dir.into(), service_name),
-            service_name: service_name.to_owned(),
-            text: Mutex::new(String::new()),
-        }
+        FileExporter { out: AppendFile::new(dir.into(), service_name), service_name: service_name.to_owned() }
     }
 
     /// The file this exporter appends to.
@@ -140,15 +129,9 @@ impl crate::export::batch::Sink for FileExporter {
         batch: &mut [crate::export::batch::Queued],
         scopes: &[opentelemetry::InstrumentationScope],
     ) -> OTelSdkResult {
-        let mut text = self.text.lock().unwrap_or_else(|e| e.into_inner());
-        text.clear();
-        text.reserve(batch.len() * 600);
-        super::write_batch_json(&mut text, batch, scopes, &self.service_name);
-        let written = self.out.append(&text);
-        if text.capacity() > KEPT_TEXT {
-            *text = String::new();
-        }
-        written
+        let mut buf = String::with_capacity(batch.len() * 512);
+        super::write_batch_json(&mut buf, batch, scopes, &self.service_name);
+        self.out.append(&buf)
     }
     fn shutdown(&self, _timeout: std::time::Duration) -> OTelSdkResult {
         Ok(())
