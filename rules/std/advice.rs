@@ -16,17 +16,18 @@ fn run<R, F: FnOnce() -> R>(parent: &__otel::Context, name: &'static str, at: &'
         return f();
     }
     // On the new thread, outside any advice call: the pack's scope by name.
-    // Name and code attributes are `'static`: one crossing, kept without a copy.
-    let code = [
-        __otel::Attr::lit("code.function.name", function_name(::std::any::type_name::<F>())),
-        __otel::Attr::lit("code.file.path", at.file()),
-        __otel::Attr::i64("code.line.number", at.line() as i64),
-    ];
+    // The name and the code attributes are `'static`, kept without a copy; the attributes
+    // cross in one call, and only for a span that records (an unsampled one derives nothing).
     let span = {
         let _scope = __otel::ScopeGuard::enter(&__OTEL_SCOPE);
-        __otel::Span::start_attrs_with(parent, __otel::OtelStrV1::from_static(name), __otel::INTERNAL, &code)
+        __otel::Span::start_attrs_with(parent, __otel::OtelStrV1::from_static(name), __otel::INTERNAL, &[])
     };
     if span.is_recording() {
+        span.set_all(&[
+            __otel::Attr::lit("code.function.name", function_name(::std::any::type_name::<F>())),
+            __otel::Attr::lit("code.file.path", at.file()),
+            __otel::Attr::i64("code.line.number", at.line() as i64),
+        ]);
         if let Some(thread_name) = ::std::thread::current().name() {
             span.str("thread.name", thread_name);
         }

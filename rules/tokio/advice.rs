@@ -71,16 +71,19 @@ fn start(
     if parent.is_empty() || !__otel::in_app(at.file()) || !__otel::enabled("tokio") {
         return __otel::Span::none();
     }
-    // Name and code attributes are `'static`: one crossing, kept without a copy.
-    let code = [
-        __otel::Attr::lit("code.function.name", function_name(function)),
-        __otel::Attr::lit("code.file.path", at.file()),
-        __otel::Attr::i64("code.line.number", i64::from(at.line())),
-    ];
-    let span = __otel::Span::start_attrs_with(parent, __otel::OtelStrV1::from_static(name), __otel::INTERNAL, &code);
-    if thread && span.is_recording() {
-        if let Some(thread_name) = std::thread::current().name() {
-            span.str("thread.name", thread_name);
+    // The name and the code attributes are `'static`, kept without a copy; the attributes
+    // cross in one call, and only for a span that records (an unsampled one derives nothing).
+    let span = __otel::Span::start_attrs_with(parent, __otel::OtelStrV1::from_static(name), __otel::INTERNAL, &[]);
+    if span.is_recording() {
+        span.set_all(&[
+            __otel::Attr::lit("code.function.name", function_name(function)),
+            __otel::Attr::lit("code.file.path", at.file()),
+            __otel::Attr::i64("code.line.number", i64::from(at.line())),
+        ]);
+        if thread {
+            if let Some(thread_name) = std::thread::current().name() {
+                span.str("thread.name", thread_name);
+            }
         }
     }
     span

@@ -656,9 +656,10 @@ thread_local! {
 static RETURNED: Mutex<Vec<Shared>> = Mutex::new(Vec::new());
 
 /// A thread's free list and the size of its next refill. What is left in it when the
-/// thread exits goes back to the shared list: a thread that lives for one request (a scoped thread, a blocking-pool thread)
-/// would otherwise take its refill with it, and the pool would allocate again (12 records
-/// per /orders/1 request in service-b, docs/benchmarks.md).
+/// thread exits goes back to the shared list: a thread that lives for one request (a
+/// scoped thread, a blocking-pool thread) would otherwise take its refill with it, and the
+/// pool would allocate again (12 records per /orders/1 request in service-b,
+/// docs/benchmarks.md).
 struct FreeList(RefCell<Vec<Shared>>, std::cell::Cell<usize>);
 
 impl Drop for FreeList {
