@@ -179,6 +179,14 @@ fn main() {
             let span = one_call_span();
             let _g = otel::SpanGuard::new(span);
         });
+        // As a woven build runs it (rules/opentelemetry weaves the API's context doors): the
+        // attach stays on the runtime's stack, published only if the API looks (nothing does here).
+        otel_runtime::context::assume_doors_woven(true);
+        time("prelude one call + enter, on demand", &mut || {
+            let span = one_call_span();
+            let _g = otel::SpanGuard::new(span);
+        });
+        otel_runtime::context::assume_doors_woven(false);
         time("sdk direct", &mut || {
             let mut span = tracer.start(black_box("GET /users/{id}"));
             span.set_attribute(KeyValue::new("http.request.method", "GET"));

@@ -179,8 +179,12 @@ pub extern "C" fn __otel_v1_span_start(parent: u64, name_ptr: *const u8, name_le
         let Some(rt) = lifecycle::runtime() else {
             return 0;
         };
-        let parent = (parent != 0).then(|| unsafe { context::borrow(parent) });
-        span::start(rt, parent, || span::name(unsafe { bytes(name_ptr, name_len) }), kind).into_handle()
+        let name = || span::name(unsafe { bytes(name_ptr, name_len) });
+        if parent != 0 {
+            return span::start(rt, span::Parent::Explicit(unsafe { context::borrow(parent) }), name, kind)
+                .into_handle();
+        }
+        context::with_parent(rt.parent_fast_path, |parent| span::start(rt, parent, name, kind).into_handle())
     })
 }
 
@@ -271,15 +275,19 @@ pub extern "C" fn __otel_v1_span_start_attrs(args: *const OtelSpanStartV1<'_>) -
             return 0;
         };
         let a = unsafe { &*args };
-        let parent = (a.parent != 0).then(|| unsafe { context::borrow(a.parent) });
-        let start = span::Start { parent, kind: a.kind, scope: a.scope };
-        span::start_with(
-            rt,
-            start,
-            || unsafe { name_of(a.name) },
-            |rec| unsafe { push_attrs(rec, attr_slice(a.attrs, a.attrs_len)) },
-        )
-        .into_handle()
+        let start = |parent: span::Parent<'_>| {
+            span::start_with(
+                rt,
+                span::Start { parent, kind: a.kind, scope: a.scope },
+                || unsafe { name_of(a.name) },
+                |rec| unsafe { push_attrs(rec, attr_slice(a.attrs, a.attrs_len)) },
+            )
+            .into_handle()
+        };
+        if a.parent != 0 {
+            return start(span::Parent::Explicit(unsafe { context::borrow(a.parent) }));
+        }
+        context::with_parent(rt.parent_fast_path, start)
     })
 }
 
@@ -300,23 +308,26 @@ pub extern "C" fn __otel_v1_ctx_current_ids(out: *mut crate::abi::OtelIdsV1) -> 
         return 0;
     }
     guard(0, || {
-        use opentelemetry::trace::TraceContextExt;
-        Context::map_current(|cx| {
-            let span = cx.span();
-            let sc = span.span_context();
-            if !sc.is_valid() {
-                return 0;
-            }
-            let ids = crate::abi::OtelIdsV1 {
-                trace_id: sc.trace_id().to_bytes(),
-                span_id: sc.span_id().to_bytes(),
-                flags: sc.trace_flags().to_u8(),
-            };
-            // Safety: `out` is non-null and points to an `OtelIdsV1` of the caller.
-            unsafe { out.write(ids) };
-            1
-        })
+        let sc = context::current_span_context();
+        if !sc.is_valid() {
+            return 0;
+        }
+        let ids = crate::abi::OtelIdsV1 {
+            trace_id: sc.trace_id().to_bytes(),
+            span_id: sc.span_id().to_bytes(),
+            flags: sc.trace_flags().to_u8(),
+        };
+        // Safety: `out` is non-null and points to an `OtelIdsV1` of the caller.
+        unsafe { out.write(ids) };
+        1
     })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn __otel_v1_ctx_sync() {
+    // No lifecycle test: a thread with nothing attached pays one thread-local read, and
+    // the probe at start-up must be answered before the runtime is live.
+    guard((), context::sync)
 }
 
 #[unsafe(no_mangle)]
@@ -447,7 +458,7 @@ pub extern "C" fn __otel_v1_current_span_add_event_attrs(
     }
     guard((), || {
         use opentelemetry::trace::TraceContextExt;
-        Context::map_current(|cx| {
+        context::with_current(|cx| {
             let current = cx.span();
             if current.is_recording() {
                 let attributes = unsafe { event_attributes(attrs, attrs_len) };
@@ -540,11 +551,21 @@ pub extern "C" fn __otel_v1_span_attach(span: u64) -> u64 {
     }
     guard(0, || match unsafe { span_ref(span) } {
         None | Some(SpanRef::Current) => 0,
-        Some(s) => context::attach(match unsafe { semconv::call(span) } {
-            Some(call) => call.context(s),
-            None => s.context(),
-        }),
+        Some(SpanRef::Recording(record)) => context::attach_span(span, record, span_context),
+        Some(SpanRef::Inert(_)) => context::attach(unsafe { span_context(span) }),
     })
+}
+
+/// The API context that makes the span (or semconv call) behind `handle` current.
+///
+/// # Safety
+/// `handle` is a live span or call handle.
+unsafe fn span_context(handle: u64) -> Context {
+    match unsafe { (semconv::call(handle), span_ref(handle)) } {
+        (_, None | Some(SpanRef::Current)) => context::current(),
+        (Some(call), Some(s)) => call.context(s),
+        (None, Some(s)) => s.context(),
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -552,7 +573,7 @@ pub extern "C" fn __otel_v1_ctx_current() -> u64 {
     if !live() {
         return 0;
     }
-    guard(0, || Context::map_current(context::handle_if_meaningful))
+    guard(0, || context::with_current(context::handle_if_meaningful))
 }
 
 #[unsafe(no_mangle)]
@@ -597,7 +618,7 @@ pub extern "C" fn __otel_v1_inject(carrier: *mut u8, set: extern "C" fn(*mut u8,
             return;
         };
         let mut injector = CInjector { carrier, set };
-        Context::map_current(|cx| rt.propagator.inject_context(cx, &mut injector));
+        context::with_current(|cx| rt.propagator.inject_context(cx, &mut injector));
     })
 }
 
@@ -629,10 +650,7 @@ pub extern "C" fn __otel_v1_metric_record(instrument: u32, value: f64, attrs: *c
             return;
         };
         // A measurement recorded by advice: the exemplar's span is the current one.
-        let span = Context::map_current(|cx| {
-            use opentelemetry::trace::TraceContextExt;
-            cx.has_active_span().then(|| cx.span().span_context().clone())
-        });
+        let span = Some(context::current_span_context()).filter(|sc| sc.is_valid());
         let raw: &[OtelAttrV1] = if attrs.is_null() || attrs_len == 0 {
             &[]
         } else {

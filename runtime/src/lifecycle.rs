@@ -202,6 +202,8 @@ pub fn install(config: impl FnOnce() -> Config, sink: Option<TraceSink>) -> Opti
         };
         STATE.store(state, Ordering::Release);
         if built.is_some() {
+            // Attaches stay pending only where the opentelemetry crate's doors are woven.
+            crate::context::probe();
             register_atexit();
             signals::install();
             if cfg!(panic = "abort") {

@@ -15,7 +15,6 @@ use crate::config::{Config, ExporterKind};
 use crate::export::{console, file::FileLogExporter, otlp};
 use opentelemetry::InstrumentationScope;
 use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _, Severity};
-use opentelemetry::trace::TraceContextExt;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::{
@@ -84,12 +83,10 @@ impl Logs {
         }
         record.set_timestamp(std::time::SystemTime::now());
         record.add_attributes(attributes);
-        opentelemetry::Context::map_current(|cx| {
-            let sc = cx.span().span_context().clone();
-            if sc.is_valid() {
-                record.set_trace_context(sc.trace_id(), sc.span_id(), Some(sc.trace_flags()));
-            }
-        });
+        let sc = crate::context::current_span_context();
+        if sc.is_valid() {
+            record.set_trace_context(sc.trace_id(), sc.span_id(), Some(sc.trace_flags()));
+        }
         self.logger.emit(record);
     }
 

@@ -31,7 +31,7 @@
 use crate::intern;
 use crate::lifecycle::Runtime;
 use opentelemetry::trace::{
-    Event, Link, SpanContext, SpanId, SpanKind, Status, TraceContextExt, TraceFlags, TraceState,
+    Event, Link, SpanContext, SpanId, SpanKind, Status, TraceContextExt, TraceFlags, TraceId, TraceState,
 };
 use opentelemetry::{Context, Key, KeyValue, Value};
 use opentelemetry_sdk::trace::{SamplingDecision, SpanData, SpanEvents, SpanLinks};
@@ -439,13 +439,7 @@ impl<'a> SpanRef<'a> {
                 if rec.ended {
                     return rec.parent.clone().unwrap_or_else(Context::current);
                 }
-                // Safety: `lock` lives inside an `Arc` (every recording handle is one).
-                let shared = unsafe {
-                    let ptr: *const Lock<Record> = lock;
-                    Arc::increment_strong_count(ptr);
-                    Arc::from_raw(ptr)
-                };
-                let view = View { span_context: rec.span_context.clone(), record: shared };
+                let view = View { span_context: rec.span_context.clone(), record: share(lock) };
                 let cx = match &rec.parent {
                     Some(parent) => parent.with_span(view),
                     None => Context::current().with_span(view),
@@ -454,6 +448,26 @@ impl<'a> SpanRef<'a> {
                 cx
             }
         }
+    }
+}
+
+/// Run `f` on the context a record keeps of its own: the one its first attach built, else
+/// the explicit parent it was started under; `None` for a span of the current context not
+/// attached yet (it will be built on what is current then).
+pub fn with_own_context<R>(lock: &Lock<Record>, f: impl FnOnce(Option<&Context>) -> R) -> R {
+    let rec = lock.lock();
+    f(rec.cx.as_ref().or(rec.parent.as_ref()))
+}
+
+/// Another owner of the record behind `lock`.
+#[inline]
+pub fn share(lock: &Lock<Record>) -> Shared {
+    // Safety: `lock` lives inside an `Arc`: every recording handle, and every `SpanRef` made
+    // from one, is one.
+    unsafe {
+        let ptr: *const Lock<Record> = lock;
+        Arc::increment_strong_count(ptr);
+        Arc::from_raw(ptr)
     }
 }
 
@@ -734,67 +748,81 @@ fn recycle_local(mut rec: Shared) {
     }
 }
 
+/// What a span starts under.
+#[derive(Clone, Copy)]
+pub enum Parent<'a> {
+    /// A context woven code gave: kept for the span's first attach.
+    Explicit(&'a Context),
+    /// The current context, read in place (`context::with_parent`).
+    Current(&'a Context),
+    /// A recording span current on this thread and not yet published to the API's stack
+    /// (`context::with_parent` hands one only under the parent-based sampler's defaults).
+    Record(&'a Lock<Record>),
+}
+
 /// What a span is started with.
 pub struct Start<'a> {
-    pub parent: Option<&'a Context>,
+    pub parent: Parent<'a>,
     pub kind: u32,
     /// The instrumentation scope; 0: the one the thread is in (`scope::ambient`).
     pub scope: u32,
 }
 
-/// Start a span under `parent` (or the current context when `None`). `name` is only
-/// decoded when the span records.
-pub fn start(rt: &Runtime, parent: Option<&Context>, name: impl FnOnce() -> Cow<'static, str>, kind: u32) -> SpanState {
+/// Start a span under `parent`. `name` is only decoded when the span records.
+pub fn start(rt: &Runtime, parent: Parent<'_>, name: impl FnOnce() -> Cow<'static, str>, kind: u32) -> SpanState {
     start_with(rt, Start { parent, kind, scope: 0 }, name, |_| {})
 }
 
 /// [`start`], with the attributes written by `attrs` straight into a fresh record (no lock).
-#[inline]
+#[inline(always)]
 pub fn start_with(
     rt: &Runtime,
     start: Start<'_>,
     name: impl FnOnce() -> Cow<'static, str>,
     attrs: impl FnOnce(&mut Record),
 ) -> SpanState {
-    match start.parent {
-        Some(parent) => start_under(rt, parent, true, start, name, attrs),
-        // Read in place: the current context is cloned only when the span needs it.
-        None => Context::map_current(|parent| start_under(rt, parent, false, start, name, attrs)),
-    }
-}
-
-#[inline(always)]
-fn start_under(
-    rt: &Runtime,
-    parent_cx: &Context,
-    explicit: bool,
-    start: Start<'_>,
-    name: impl FnOnce() -> Cow<'static, str>,
-    attrs: impl FnOnce(&mut Record),
-) -> SpanState {
-    let (parent_valid, parent_sampled) = {
-        let span = parent_cx.span();
-        let sc = span.span_context();
-        (sc.is_valid(), sc.is_sampled())
+    let (parent_valid, parent_sampled) = match start.parent {
+        Parent::Explicit(cx) | Parent::Current(cx) => {
+            let span = cx.span();
+            let sc = span.span_context();
+            (sc.is_valid(), sc.is_sampled())
+        }
+        // A record is sampled: an unsampled span has none.
+        Parent::Record(_) => (true, true),
     };
     if rt.parent_fast_path && parent_valid && !parent_sampled {
         // A span of the current context attaches in the context current then (see below),
         // which here is this unsampled parent again: nothing to keep.
-        return if explicit { SpanState::Inert(Box::new(parent_cx.clone())) } else { SpanState::Current };
+        return match start.parent {
+            Parent::Explicit(cx) => SpanState::Inert(Box::new(cx.clone())),
+            _ => SpanState::Current,
+        };
     }
-    start_sampling(rt, parent_cx, explicit, start, name, attrs)
+    start_sampling(rt, start, name, attrs)
 }
 
-/// The rest of [`start_under`], out of line: the unsampled test above stays a small frame.
+/// The rest of [`start_with`], out of line: the unsampled test above stays a small frame.
 #[inline(never)]
 fn start_sampling(
     rt: &Runtime,
-    parent_cx: &Context,
-    explicit: bool,
     start: Start<'_>,
     name: impl FnOnce() -> Cow<'static, str>,
     attrs: impl FnOnce(&mut Record),
 ) -> SpanState {
+    let kind = kind_from_u32(start.kind);
+    let (parent_cx, explicit) = match start.parent {
+        Parent::Explicit(cx) => (cx, true),
+        Parent::Current(cx) => (cx, false),
+        Parent::Record(parent) => {
+            // Under the parent-based defaults a record's child is sampled, in its trace.
+            let (trace_id, span_id, trace_state) = {
+                let p = parent.lock();
+                let sc = &p.span_context;
+                (sc.trace_id(), sc.span_id(), sc.trace_state().clone())
+            };
+            return record_span(start.scope, trace_id, trace_state, (span_id, false), kind, name(), None, attrs);
+        }
+    };
     // The parent's ids, read in place (its trace state is cloned only for a sampled child).
     let (parent_valid, parent_trace, parent_span, parent_remote) = {
         let span = parent_cx.span();
@@ -802,7 +830,6 @@ fn start_sampling(
         (sc.is_valid(), sc.trace_id(), sc.span_id(), sc.is_remote())
     };
     let trace_id = if parent_valid { parent_trace } else { crate::ids::trace_id() };
-    let kind = kind_from_u32(start.kind);
     let name = name();
     let (sampled, trace_state) = if rt.parent_fast_path && parent_valid {
         (true, parent_cx.span().span_context().trace_state().clone())
@@ -817,22 +844,40 @@ fn start_sampling(
         let sc = SpanContext::new(trace_id, crate::ids::span_id(), TraceFlags::default(), false, trace_state);
         return SpanState::Inert(Box::new(parent_cx.with_remote_span_context(sc)));
     }
+    let parent_ids = if parent_valid { (parent_span, parent_remote) } else { (SpanId::INVALID, false) };
+    // An explicit parent is kept for the attach (semconv calls add their marker to it, a task
+    // is polled elsewhere); a span of the current context is attached in the context
+    // current at its first attach: the same one wherever woven code starts a span (a
+    // guard right after the start, or the first poll of the future it instruments), so
+    // the clone is saved.
+    let parent = explicit.then(|| parent_cx.clone());
+    record_span(start.scope, trace_id, trace_state, parent_ids, kind, name, parent, attrs)
+}
+
+/// A sampled span's record, filled in.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn record_span(
+    scope: u32,
+    trace_id: TraceId,
+    trace_state: TraceState,
+    (parent_span, parent_remote): (SpanId, bool),
+    kind: SpanKind,
+    name: Cow<'static, str>,
+    parent: Option<Context>,
+    attrs: impl FnOnce(&mut Record),
+) -> SpanState {
     let shared = take_record();
     {
         let mut rec = shared.lock();
         rec.span_context = SpanContext::new(trace_id, crate::ids::span_id(), TraceFlags::SAMPLED, false, trace_state);
-        rec.parent_span_id = if parent_valid { parent_span } else { SpanId::INVALID };
-        rec.parent_is_remote = parent_valid && parent_remote;
+        rec.parent_span_id = parent_span;
+        rec.parent_is_remote = parent_remote;
         rec.kind = kind;
         rec.name = name;
         // 0: the thread's scope (read only for a span that records).
-        rec.scope = if start.scope != 0 { start.scope } else { crate::scope::ambient() };
-        // An explicit parent is kept for the attach (semconv calls add their marker to it, a task
-        // is polled elsewhere); a span of the current context is attached in the context
-        // current at its first attach: the same one wherever woven code starts a span (a
-        // guard right after the start, or the first poll of the future it instruments), so
-        // the clone is saved.
-        rec.parent = explicit.then(|| parent_cx.clone());
+        rec.scope = if scope != 0 { scope } else { crate::scope::ambient() };
+        rec.parent = parent;
         rec.start = SystemTime::now();
         attrs(&mut rec);
     }

@@ -406,6 +406,7 @@ mod tests {
                 (PathBuf::from("rules/demo/advice.rs"), "fn c() {}\nfn d() { oops }\n".into()),
             ],
             rules: vec![],
+            runtime_dependency: false,
         };
         let mut text = "fn user() {}\n".to_string();
         let regions =

@@ -27,7 +27,7 @@ pub struct RuleError {
 pub struct RuleErrors(pub Vec<RuleError>);
 
 /// Prelude functions a rule may name as `__otel::…` advice.
-const PRELUDE_FNS: &[&str] = &["propagate", "propagate_fn", "propagate_fn1"];
+const PRELUDE_FNS: &[&str] = &["propagate", "propagate_fn", "propagate_fn1", "ctx_sync"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,6 +47,8 @@ struct RawPack {
     advice: Option<Spanned<AdviceFiles>>,
     #[allow(dead_code)]
     description: Option<String>,
+    #[serde(default)]
+    runtime_dependency: Option<Spanned<bool>>,
 }
 
 /// `crate = "reqwest"`, `crate = "regex*"` or `crate = ["serde_json", "regex*"]`.
@@ -238,6 +240,17 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
         CrateTarget::Named { names, versions }
     };
 
+    let runtime_dependency = raw.pack.runtime_dependency.as_ref().is_some_and(|r| *r.get_ref());
+    if let Some(r) = raw.pack.runtime_dependency.as_ref().filter(|r| *r.get_ref()) {
+        let named = matches!(&target, CrateTarget::Named { names, .. } if names.iter().all(|n| !n.contains('*')));
+        if !named || raw.pack.advice.is_some() {
+            cx.error(
+                r.span().start,
+                "`runtime_dependency` packs weave one named crate of the runtime's graph, with prelude advice only",
+                "name the crate without globs and call only `__otel::` functions (no `advice` file)",
+            );
+        }
+    }
     let dir = manifest.parent().unwrap_or(Path::new("."));
     let mut advice_fns: HashSet<String> = HashSet::new();
     // Item names over all advice files (they share one module), for a clear error before
@@ -496,7 +509,7 @@ pub fn parse_pack(manifest: &Path, text: &str) -> Result<Pack, RuleErrors> {
     if !cx.errors.is_empty() {
         return Err(RuleErrors(cx.errors));
     }
-    Ok(Pack { name, target, manifest: manifest.to_path_buf(), advice, rules })
+    Ok(Pack { name, target, manifest: manifest.to_path_buf(), advice, rules, runtime_dependency })
 }
 
 /// The names a top-level item defines in its module (`use` imports included).

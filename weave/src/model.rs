@@ -78,6 +78,10 @@ pub struct Pack {
     /// The advice source files and their text, spliced together as `mod __otel_advice_<name>`.
     pub advice: Vec<(PathBuf, String)>,
     pub rules: Vec<Rule>,
+    /// The pack weaves the runtime's own copy of its crate, and only that one: a crate of
+    /// the runtime's dependency graph is otherwise never woven. For the opentelemetry
+    /// crate's context doors, whose advice starts nothing.
+    pub runtime_dependency: bool,
 }
 
 impl Pack {

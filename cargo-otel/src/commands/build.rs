@@ -200,13 +200,19 @@ pub fn graph_plan(metadata: &Metadata, rules: &RuleSet, runtime_closure: BTreeSe
     let mut packages = BTreeMap::new();
     let mut woven = BTreeMap::new();
     for package in &metadata.packages {
-        if !reach.contains(&package.id) || runtime_closure.contains(&package.id) {
+        if !reach.contains(&package.id) {
+            continue;
+        }
+        // The runtime's own graph is never woven (the exporter must not trace itself), but
+        // for the packs that exist for it: the opentelemetry crate's context doors.
+        let of_runtime = runtime_closure.contains(&package.id);
+        if of_runtime && !rules.packs.iter().any(|p| p.runtime_dependency && p.target.names_package(&package.name)) {
             continue;
         }
         let source = kinds.get(&package.id).copied().unwrap_or(SourceKind::Registry);
         let mut packs = Vec::new();
         let mut uncovered = Vec::new();
-        for pack in &rules.packs {
+        for pack in rules.packs.iter().filter(|p| p.runtime_dependency == of_runtime) {
             match pack.applies_to(&package.name, &package.version, source.is_local()) {
                 Some(true) => packs.push(pack.name.clone()),
                 Some(false) => uncovered.push(match &pack.target {

@@ -316,12 +316,19 @@ fn given_or<'a>(given: Cow<'a, str>, parsed: &'a str) -> Cow<'a, str> {
 }
 
 pub fn db_start(f: &OtelDbV1<'_>) -> u64 {
-    let cx = Context::current();
-    if let Some(outer) = cx.get::<CurrentDb>() {
-        refine(&cx, outer, f);
-        return 0;
+    // Inside another database call (rare: a driver's query under a pool's): refine it, on
+    // the published context.
+    let inside = super::find_marker(
+        |call| matches!(call.facts(), super::Facts::Db(_)).then_some(()),
+        |cx| cx.get::<CurrentDb>().map(|_| ()),
+    );
+    if inside.is_some() {
+        let cx = crate::context::current();
+        if let Some(outer) = cx.get::<CurrentDb>() {
+            refine(&cx, outer, f);
+            return 0;
+        }
     }
-    drop(cx);
     let sql = text(&f.query_text);
     let system = text(&f.system);
     let scanned = scan(&sql, !NOT_SQL.iter().any(|s| system.eq_ignore_ascii_case(s)));

@@ -401,7 +401,13 @@ pub fn route(handle: u64, route: &str) -> bool {
             Facts::HttpServer(server) => Some(server.slot.clone()),
             _ => None,
         },
-        None if handle == 0 => Context::map_current(|cx| cx.get::<CurrentServer>().map(|c| c.0.clone())),
+        None if handle == 0 => super::find_marker(
+            |call| match call.facts() {
+                Facts::HttpServer(server) => Some(server.slot.clone()),
+                _ => None,
+            },
+            |cx| cx.get::<CurrentServer>().map(|c| c.0.clone()),
+        ),
         None => None,
     };
     slot.is_some_and(|slot| slot.offer(route))
@@ -411,7 +417,14 @@ pub fn route(handle: u64, route: &str) -> bool {
 /// 0 when there is none): unique among live calls, the same in every context derived from the
 /// span's, so the owner of a span can find it again in a task that carries that context.
 pub fn current_id() -> u64 {
-    Context::map_current(|cx| cx.get::<CurrentServer>().map_or(0, |c| Arc::as_ptr(&c.0) as u64))
+    super::find_marker(
+        |call| match call.facts() {
+            Facts::HttpServer(server) => Some(Arc::as_ptr(&server.slot) as u64),
+            _ => None,
+        },
+        |cx| cx.get::<CurrentServer>().map(|c| Arc::as_ptr(&c.0) as u64),
+    )
+    .unwrap_or(0)
 }
 
 #[unsafe(no_mangle)]

@@ -23,9 +23,10 @@ pub mod messaging;
 pub mod rpc;
 
 use crate::abi::OtelStrV1;
+use crate::context::{self, Seen};
 use crate::lifecycle::{self, ENABLED};
 use crate::metrics::AttrValue;
-use crate::span::{self, Lock, Record, SpanRef, SpanState};
+use crate::span::{self, Lock, Parent, Record, SpanRef, SpanState};
 use opentelemetry::{Context, Key, Value};
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -78,6 +79,9 @@ pub unsafe fn call<'a>(handle: u64) -> Option<&'a Call> {
 /// # Safety
 /// `handle` must be a call handle, freed once.
 pub unsafe fn free(handle: u64) {
+    // Woven code detaches a call before it ends it; should a pack not, its entry is
+    // published now, while the call can still build its context.
+    context::forget(handle);
     let call = unsafe { Box::from_raw((handle & !CALL) as *mut Call) };
     end_span(&call);
 }
@@ -93,15 +97,18 @@ pub(crate) fn start(
     record: impl FnOnce(&Rec<'_>, &Facts),
 ) -> u64 {
     let Some(rt) = lifecycle::runtime() else { return 0 };
-    let parent_cx = match parent {
-        Some(cx) => cx.clone(),
-        None => Context::current(),
+    let mut state = match (lifecycle::state() == ENABLED, parent) {
+        (true, Some(cx)) => span::start(rt, Parent::Explicit(cx), name, kind),
+        // Read in place: a span of the current context is attached in the context current
+        // then (`span::start_with`), so nothing is cloned or published here.
+        (true, None) => context::with_parent(rt.parent_fast_path, |parent| span::start(rt, parent, name, kind)),
+        (false, _) => SpanState::Current,
     };
-    let mut state = if lifecycle::state() == ENABLED {
-        span::start(rt, Some(&parent_cx), name, kind)
-    } else {
-        SpanState::Inert(Box::new(parent_cx))
-    };
+    // A call that does not record is its context (so attach and propagation still work);
+    // one whose kind has a marker needs a context of its own to carry it.
+    if matches!(state, SpanState::Current) && (has_marker(&facts) || lifecycle::state() != ENABLED) {
+        state = SpanState::Inert(Box::new(parent.cloned().unwrap_or_else(context::current)));
+    }
     // A context that does not record is the span: it carries the call's marker from the
     // start. A recording span gets it when first attached ([`Call::context`]): most
     // database calls never are, and `with_value` is three allocations.
@@ -135,6 +142,27 @@ fn end_span(call: &Call) {
     if span != 0 {
         span::end(unsafe { SpanState::from_handle(span) });
     }
+}
+
+/// Whether calls of this kind tell the calls started under them that they are current.
+fn has_marker(facts: &Facts) -> bool {
+    matches!(facts, Facts::HttpServer(_) | Facts::Rpc(rpc::Rpc { server: false, .. }) | Facts::Db(_))
+}
+
+/// Look for a call's marker in the current context without publishing what is pending
+/// (`context::find`): `of_call` asks a pending call itself, `of_cx` an API context. A
+/// pending span that keeps a context of its own (an explicit parent, or the one its first
+/// publish built) is answered from it.
+pub(crate) fn find_marker<R>(of_call: impl Fn(&Call) -> Option<R>, of_cx: impl Fn(&Context) -> Option<R>) -> Option<R> {
+    context::find(|seen| match seen {
+        Seen::Span(handle, record) => {
+            if let Some(found) = unsafe { call(handle) }.and_then(&of_call) {
+                return Some(Some(found));
+            }
+            span::with_own_context(record, |own| own.map(&of_cx))
+        }
+        Seen::Context(cx) => Some(of_cx(cx)),
+    })
 }
 
 /// `cx` with the value that tells calls started under this one that it is current, for

@@ -29,7 +29,11 @@ pub struct CurrentRpcClient;
 
 /// Whether the current context is inside an RPC CLIENT call.
 pub fn in_client_call() -> bool {
-    Context::map_current(|cx| cx.get::<CurrentRpcClient>().is_some())
+    super::find_marker(
+        |call| matches!(call.facts(), super::Facts::Rpc(Rpc { server: false, .. })).then_some(()),
+        |cx| cx.get::<CurrentRpcClient>().map(|_| ()),
+    )
+    .is_some()
 }
 
 /// gRPC status names by code.
