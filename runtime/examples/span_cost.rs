@@ -93,11 +93,14 @@ impl opentelemetry::trace::Span for Minimal {
 mod one_call;
 use one_call::one_call_span;
 
+/// Whether the row filter (the first argument) selects `label`.
+fn selected(label: &str) -> bool {
+    std::env::args().nth(1).is_none_or(|filter| label.trim() == filter)
+}
+
 fn time(label: &str, f: &mut dyn FnMut()) {
-    if let Some(filter) = std::env::args().nth(1) {
-        if label.trim() != filter {
-            return;
-        }
+    if !selected(label) {
+        return;
     }
     let n: u32 = std::env::var("AB_N").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
     let rounds = if n < 1_000_000 { 1 } else { 7 };
@@ -181,8 +184,11 @@ fn main() {
         });
         // As a woven build runs it (rules/opentelemetry weaves the API's context doors): the
         // attach stays on the runtime's stack, published only if the API looks (nothing does here).
-        otel_runtime::context::assume_doors_woven(true);
-        time("prelude one call + enter, on demand", &mut || {
+        const ON_DEMAND: &str = "prelude one call + enter, on demand";
+        if selected(ON_DEMAND) {
+            otel_runtime::context::assume_doors_woven(true);
+        }
+        time(ON_DEMAND, &mut || {
             let span = one_call_span();
             let _g = otel::SpanGuard::new(span);
         });

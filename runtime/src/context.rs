@@ -109,12 +109,35 @@ thread_local! {
     };
 }
 
+thread_local! {
+    /// How many entries of [`STACK`] are pending: what the hot paths test, in a thread-local
+    /// without a destructor (no registration state to check on each read).
+    static WAITING: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Whether anything is pending on this thread (read only where some thread may keep
+/// entries pending: a relaxed load spares every other build the thread-local read).
+#[inline(always)]
+fn waiting() -> bool {
+    ANY_PENDING.load(Ordering::Relaxed) && WAITING.get() != 0
+}
+
+/// Some thread may keep entries pending: [`probe`] found the doors, or a thread assumed them.
+static ANY_PENDING: AtomicBool = AtomicBool::new(false);
+
+/// Bring [`WAITING`] up to date with `s`.
+#[inline]
+fn settle(s: &Stack) {
+    WAITING.set(s.len.get().saturating_sub(s.published.get()));
+}
+
 /// Whether attaches stay pending until the API looks ([`probe`] found both doors woven).
 static ON_DEMAND: AtomicBool = AtomicBool::new(false);
 
 /// Ask the opentelemetry crate's doors whether they call [`sync`]; entries stay pending
 /// from now on only if both do. Run once, at start-up.
 pub fn probe() {
+    PROBING.set(true);
     let woven = STACK
         .try_with(|s| {
             s.probe.set(1);
@@ -127,7 +150,11 @@ pub fn probe() {
             reads && attaches
         })
         .unwrap_or(false);
+    PROBING.set(false);
     ON_DEMAND.store(woven, Ordering::Release);
+    if woven {
+        ANY_PENDING.store(true, Ordering::Release);
+    }
     crate::diag::emit(crate::diag::Level::Debug, || {
         format!(
             "otel-runtime: context doors of the opentelemetry crate {}",
@@ -145,6 +172,9 @@ pub fn probe() {
 /// without a door. Not for programs that do.
 #[doc(hidden)]
 pub fn assume_doors_woven(on: bool) {
+    if on {
+        ANY_PENDING.store(true, Ordering::Release);
+    }
     let _ = STACK.try_with(|s| s.assumed.set(if on { 1 } else { 2 }));
 }
 
@@ -160,14 +190,20 @@ fn on_demand(s: &Stack) -> bool {
 /// pending, so the API sees, and builds on, the context woven code made current.
 #[inline]
 pub fn sync() {
-    let _ = STACK.try_with(|s| {
-        if s.probe.get() != 0 {
-            s.probe.set(0);
-        }
-        if s.published.get() < s.len.get() && !s.busy.get() {
-            publish(s);
-        }
-    });
+    if waiting() {
+        let _ = STACK.try_with(|s| {
+            if !s.busy.get() {
+                publish(s);
+            }
+        });
+    } else if PROBING.get() {
+        let _ = STACK.try_with(|s| s.probe.set(0));
+    }
+}
+
+thread_local! {
+    /// [`probe`] is running on this thread.
+    static PROBING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Marks the stack busy for its lifetime (a panic inside still clears it).
@@ -212,34 +248,52 @@ fn publish(s: &Stack) {
             entry.guard = Some(guard);
         }
     }
+    settle(s);
 }
 
-fn push(item: Item) -> u64 {
+/// Push an entry: pending (`item`) when the doors are woven, else published at once (the
+/// context `now` builds, attached to the API's stack).
+#[inline]
+fn push(item: impl FnOnce() -> Item, now: impl FnOnce() -> Context) -> u64 {
     STACK
         .try_with(|s| {
+            let entry = if on_demand(s) {
+                Entry { item: item(), guard: None }
+            } else {
+                // What is below is published too (nothing stays pending without the doors).
+                Entry { item: Item::Empty, guard: Some(now().attach()) }
+            };
             let token = {
                 let mut entries = s.entries.borrow_mut();
-                entries.push(Entry { item, guard: None });
+                entries.push(entry);
                 entries.len()
             };
             s.len.set(token);
-            if !on_demand(s) && !s.busy.get() {
-                publish(s);
+            if entries_published(s) {
+                s.published.set(token);
             }
+            settle(s);
             token as u64
         })
         .unwrap_or(0)
 }
 
+/// Whether everything on `s` but the entry just pushed is published and that one was too.
+#[inline]
+fn entries_published(s: &Stack) -> bool {
+    s.published.get() + 1 == s.len.get() && s.entries.borrow().last().is_some_and(|e| e.guard.is_some())
+}
+
 /// Make a recording span current on this thread (`handle` is what woven code holds, `build`
 /// makes its API context when the API needs it); the token restores the previous context.
 pub fn attach_span(handle: u64, record: &Lock<Record>, build: Build) -> u64 {
-    push(Item::Span { handle, build, record: crate::span::share(record) })
+    push(|| Item::Span { handle, build, record: crate::span::share(record) }, || unsafe { build(handle) })
 }
 
 /// Make `cx` current on this thread; the token restores the previous context.
 pub fn attach(cx: Context) -> u64 {
-    push(Item::Context(cx))
+    let cell = std::cell::Cell::new(Some(cx));
+    push(|| Item::Context(cell.take().unwrap_or_default()), || cell.take().unwrap_or_default())
 }
 
 /// # Safety
@@ -259,6 +313,7 @@ pub unsafe fn detach(token: u64) {
             }
             s.len.set(entries.len());
             s.published.set(s.published.get().min(entries.len()));
+            settle(s);
             dropped
         };
         // Outside the borrow, guard first (the API's stack pops its context): dropping a
@@ -270,6 +325,9 @@ pub unsafe fn detach(token: u64) {
 
 /// Publish what is pending if `handle` is among it (a call about to be freed).
 pub fn forget(handle: u64) {
+    if !waiting() {
+        return;
+    }
     let _ = STACK.try_with(|s| {
         let at = s.published.get();
         if at >= s.len.get() || s.busy.get() {
@@ -292,6 +350,16 @@ pub fn forget(handle: u64) {
 /// the API's context, and what is pending is published first.
 #[inline]
 pub fn with_parent<R>(fast: bool, f: impl FnOnce(Parent<'_>) -> R) -> R {
+    if waiting() {
+        return with_pending_parent(fast, f);
+    }
+    // Nothing pending: the API's context is the current one.
+    Context::map_current(|cx| f(Parent::Current(cx)))
+}
+
+/// [`with_parent`] with entries pending, out of line (the hot path above inlines `f` once).
+#[inline(never)]
+fn with_pending_parent<R>(fast: bool, f: impl FnOnce(Parent<'_>) -> R) -> R {
     enum Top {
         Record(Shared),
         Context(Context),
@@ -299,12 +367,8 @@ pub fn with_parent<R>(fast: bool, f: impl FnOnce(Parent<'_>) -> R) -> R {
     let top = if fast {
         STACK
             .try_with(|s| {
-                let at = s.len.get();
-                if s.published.get() >= at || !on_demand(s) {
-                    return None;
-                }
                 let entries = s.entries.borrow();
-                entries[s.published.get()..at].iter().rev().find_map(|e| match &e.item {
+                entries[s.published.get().min(entries.len())..].iter().rev().find_map(|e| match &e.item {
                     Item::Span { record, .. } => Some(Top::Record(record.clone())),
                     Item::Context(cx) => Some(Top::Context(cx.clone())),
                     Item::Empty => None,
@@ -347,8 +411,7 @@ pub enum Seen<'a> {
 /// answer), `None` to look further down. A span whose record keeps an explicit parent
 /// should look there and stop, since it is not built on what is below it.
 pub fn find<R>(mut f: impl FnMut(Seen<'_>) -> Option<Option<R>>) -> Option<R> {
-    let pending = STACK.try_with(|s| s.published.get() < s.len.get()).unwrap_or(false);
-    if pending {
+    if waiting() {
         let found = STACK.try_with(|s| {
             let _busy = Busy::enter(s);
             let entries = s.entries.borrow();

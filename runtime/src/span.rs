@@ -336,8 +336,9 @@ impl Record {
         self.status = Status::Unset;
         self.ended = false;
         self.name = Cow::Borrowed("");
-        self.cx = None;
-        self.parent = None;
+        // `cx` and `parent` are not cleared here: `end` takes both before a record can come
+        // back (and the next start overwrites them), so dropping them again is only checks.
+        debug_assert!(self.cx.is_none() && self.parent.is_none(), "a record back before its end");
     }
 }
 
@@ -774,7 +775,7 @@ pub fn start(rt: &Runtime, parent: Parent<'_>, name: impl FnOnce() -> Cow<'stati
 }
 
 /// [`start`], with the attributes written by `attrs` straight into a fresh record (no lock).
-#[inline(always)]
+#[inline]
 pub fn start_with(
     rt: &Runtime,
     start: Start<'_>,
@@ -810,48 +811,60 @@ fn start_sampling(
     attrs: impl FnOnce(&mut Record),
 ) -> SpanState {
     let kind = kind_from_u32(start.kind);
-    let (parent_cx, explicit) = match start.parent {
-        Parent::Explicit(cx) => (cx, true),
-        Parent::Current(cx) => (cx, false),
-        Parent::Record(parent) => {
-            // Under the parent-based defaults a record's child is sampled, in its trace.
-            let (trace_id, span_id, trace_state) = {
-                let p = parent.lock();
-                let sc = &p.span_context;
-                (sc.trace_id(), sc.span_id(), sc.trace_state().clone())
+    let (trace_id, trace_state, parent_ids, name, parent) = match start.parent {
+        Parent::Record(parent) => return start_under_record(start.scope, parent, kind, name, attrs),
+        Parent::Explicit(cx) | Parent::Current(cx) => {
+            let explicit = matches!(start.parent, Parent::Explicit(_));
+            // The parent's ids, read in place (its trace state is cloned only for a sampled child).
+            let (parent_valid, parent_trace, parent_span, parent_remote) = {
+                let span = cx.span();
+                let sc = span.span_context();
+                (sc.is_valid(), sc.trace_id(), sc.span_id(), sc.is_remote())
             };
-            return record_span(start.scope, trace_id, trace_state, (span_id, false), kind, name(), None, attrs);
+            let trace_id = if parent_valid { parent_trace } else { crate::ids::trace_id() };
+            let name = name();
+            let (sampled, trace_state) = if rt.parent_fast_path && parent_valid {
+                (true, cx.span().span_context().trace_state().clone())
+            } else if rt.root_always_on && !parent_valid {
+                (true, TraceState::NONE)
+            } else {
+                use opentelemetry_sdk::trace::ShouldSample;
+                let result = rt.sampler.should_sample(Some(cx), trace_id, &name, &kind, &[], &[]);
+                (matches!(result.decision, SamplingDecision::RecordAndSample), result.trace_state)
+            };
+            if !sampled {
+                let sc = SpanContext::new(trace_id, crate::ids::span_id(), TraceFlags::default(), false, trace_state);
+                return SpanState::Inert(Box::new(cx.with_remote_span_context(sc)));
+            }
+            let parent_ids = if parent_valid { (parent_span, parent_remote) } else { (SpanId::INVALID, false) };
+            // An explicit parent is kept for the attach (semconv calls add their marker to
+            // it, a task is polled elsewhere); a span of the current context is attached in
+            // the context current at its first attach: the same one wherever woven code
+            // starts a span (a guard right after the start, or the first poll of the future
+            // it instruments), so the clone is saved.
+            (trace_id, trace_state, parent_ids, name, explicit.then(|| cx.clone()))
         }
     };
-    // The parent's ids, read in place (its trace state is cloned only for a sampled child).
-    let (parent_valid, parent_trace, parent_span, parent_remote) = {
-        let span = parent_cx.span();
-        let sc = span.span_context();
-        (sc.is_valid(), sc.trace_id(), sc.span_id(), sc.is_remote())
-    };
-    let trace_id = if parent_valid { parent_trace } else { crate::ids::trace_id() };
-    let name = name();
-    let (sampled, trace_state) = if rt.parent_fast_path && parent_valid {
-        (true, parent_cx.span().span_context().trace_state().clone())
-    } else if rt.root_always_on && !parent_valid {
-        (true, TraceState::NONE)
-    } else {
-        use opentelemetry_sdk::trace::ShouldSample;
-        let result = rt.sampler.should_sample(Some(parent_cx), trace_id, &name, &kind, &[], &[]);
-        (matches!(result.decision, SamplingDecision::RecordAndSample), result.trace_state)
-    };
-    if !sampled {
-        let sc = SpanContext::new(trace_id, crate::ids::span_id(), TraceFlags::default(), false, trace_state);
-        return SpanState::Inert(Box::new(parent_cx.with_remote_span_context(sc)));
-    }
-    let parent_ids = if parent_valid { (parent_span, parent_remote) } else { (SpanId::INVALID, false) };
-    // An explicit parent is kept for the attach (semconv calls add their marker to it, a task
-    // is polled elsewhere); a span of the current context is attached in the context
-    // current at its first attach: the same one wherever woven code starts a span (a
-    // guard right after the start, or the first poll of the future it instruments), so
-    // the clone is saved.
-    let parent = explicit.then(|| parent_cx.clone());
     record_span(start.scope, trace_id, trace_state, parent_ids, kind, name, parent, attrs)
+}
+
+/// A child of a pending record, out of line (the other starts keep one copy of `attrs`).
+/// Under the parent-based defaults (the only case `context::with_parent` hands a record in)
+/// it is sampled, in the record's trace.
+#[inline(never)]
+fn start_under_record(
+    scope: u32,
+    parent: &Lock<Record>,
+    kind: SpanKind,
+    name: impl FnOnce() -> Cow<'static, str>,
+    attrs: impl FnOnce(&mut Record),
+) -> SpanState {
+    let (trace_id, trace_state, span_id) = {
+        let p = parent.lock();
+        let sc = &p.span_context;
+        (sc.trace_id(), sc.trace_state().clone(), sc.span_id())
+    };
+    record_span(scope, trace_id, trace_state, (span_id, false), kind, name(), None, attrs)
 }
 
 /// A sampled span's record, filled in.
