@@ -95,6 +95,18 @@ for v in 0.4.22 0.4.35; do
     add log log "$v" '' '' "$log_main"
 done
 
+# The runtime links this version (`=x.y.z` pins the runtime's copy too): both doors woven,
+# and an application span over a context read back through the API.
+opentelemetry_main='use opentelemetry::trace::{TraceContextExt, Tracer};
+fn main() {
+    let _guard = opentelemetry::Context::new().with_value(7u8).attach();
+    let seen = opentelemetry::global::tracer("check").in_span("api", |cx| cx.get::<u8>().copied());
+    assert_eq!(seen, Some(7));
+}'
+for v in 0.33.0 0.33.1; do
+    add opentelemetry opentelemetry "$v" 'default-features = false, features = ["trace"]' '' "$opentelemetry_main"
+done
+
 tracing_main='use tracing_core::span::{Attributes, Id, Record};
 struct S;
 impl tracing_core::Subscriber for S {

@@ -184,7 +184,7 @@ pub extern "C" fn __otel_v1_span_start(parent: u64, name_ptr: *const u8, name_le
             return span::start(rt, span::Parent::Explicit(unsafe { context::borrow(parent) }), name, kind)
                 .into_handle();
         }
-        context::with_parent(rt.parent_fast_path, |parent| span::start(rt, parent, name, kind).into_handle())
+        context::with_parent(rt.child_of_sampled, |parent| span::start(rt, parent, name, kind).into_handle())
     })
 }
 
@@ -287,7 +287,7 @@ pub extern "C" fn __otel_v1_span_start_attrs(args: *const OtelSpanStartV1<'_>) -
         if a.parent != 0 {
             return start(span::Parent::Explicit(unsafe { context::borrow(a.parent) }));
         }
-        context::with_parent(rt.parent_fast_path, start)
+        context::with_parent(rt.child_of_sampled, start)
     })
 }
 

@@ -81,6 +81,9 @@ pub struct Runtime {
     pub parent_fast_path: bool,
     /// A root is always sampled (`parentbased_always_on`, `always_on`): no sampler call.
     pub root_always_on: bool,
+    /// A child of a sampled parent is sampled, with the parent's trace state (parent-based
+    /// samplers and `always_on`): no sampler call, and a pending record is a parent as it is.
+    pub child_of_sampled: bool,
     /// Where ended woven spans go.
     pub spans: SpanSink,
     shut_down: AtomicBool,
@@ -411,6 +414,7 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
         SamplerKind::ParentBasedAlwaysOn | SamplerKind::ParentBasedAlwaysOff | SamplerKind::ParentBasedTraceIdRatio(_)
     );
     let root_always_on = matches!(config.sampler, SamplerKind::ParentBasedAlwaysOn | SamplerKind::AlwaysOn);
+    let child_of_sampled = parent_fast_path || config.sampler == SamplerKind::AlwaysOn;
     Runtime {
         propagator: propagators::build(&config.propagators),
         root_always_on,
@@ -422,6 +426,7 @@ fn build(config: Config, sink: TraceSink) -> Runtime {
         metrics,
         logs,
         parent_fast_path,
+        child_of_sampled,
         spans,
         shut_down: AtomicBool::new(false),
         finished: (Mutex::new(false), Condvar::new()),

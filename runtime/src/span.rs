@@ -823,7 +823,9 @@ fn start_sampling(
             };
             let trace_id = if parent_valid { parent_trace } else { crate::ids::trace_id() };
             let name = name();
-            let (sampled, trace_state) = if rt.parent_fast_path && parent_valid {
+            // Under a parent-based sampler an unsampled parent returned above, so a valid one
+            // is sampled; `always_on` samples under any parent. Both keep its trace state.
+            let (sampled, trace_state) = if rt.child_of_sampled && parent_valid {
                 (true, cx.span().span_context().trace_state().clone())
             } else if rt.root_always_on && !parent_valid {
                 (true, TraceState::NONE)

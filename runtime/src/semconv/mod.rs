@@ -101,7 +101,7 @@ pub(crate) fn start(
         (true, Some(cx)) => span::start(rt, Parent::Explicit(cx), name, kind),
         // Read in place: a span of the current context is attached in the context current
         // then (`span::start_with`), so nothing is cloned or published here.
-        (true, None) => context::with_parent(rt.parent_fast_path, |parent| span::start(rt, parent, name, kind)),
+        (true, None) => context::with_parent(rt.child_of_sampled, |parent| span::start(rt, parent, name, kind)),
         (false, _) => SpanState::Current,
     };
     // A call that does not record is its context (so attach and propagation still work);
