@@ -106,7 +106,12 @@ fn generate_fn(sources: &CrateSources, m: &Match<'_>, site: &FnSite, out: &mut G
     let modules: Vec<String> = m
         .rules
         .iter()
-        .map(|r| r.pack.map_or_else(|| PRELUDE.to_string(), |p| format!("crate::{}", p.advice_module())))
+        // A runtime-dependency pack's advice is the prelude's and starts nothing: no scope
+        // around it (the API's context doors are hot).
+        .map(|r| match r.pack {
+            Some(p) if !p.runtime_dependency => format!("crate::{}", p.advice_module()),
+            _ => PRELUDE.to_string(),
+        })
         .collect();
     let layers: Vec<Layer> = m
         .rules
