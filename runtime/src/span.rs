@@ -811,8 +811,13 @@ fn start_sampling(
     attrs: impl FnOnce(&mut Record),
 ) -> SpanState {
     let kind = kind_from_u32(start.kind);
-    let (trace_id, trace_state, parent_ids, name, parent) = match start.parent {
-        Parent::Record(parent) => return start_under_record(start.scope, parent, kind, name, attrs),
+    // Decoded once, here (the sampler may read it): one call site keeps `name` inlined.
+    let name = name();
+    let (trace_id, trace_state, parent_ids, parent) = match start.parent {
+        Parent::Record(parent) => {
+            let (trace_id, trace_state, span_id) = ids_of(parent);
+            (trace_id, trace_state, (span_id, false), None)
+        }
         Parent::Explicit(cx) | Parent::Current(cx) => {
             let explicit = matches!(start.parent, Parent::Explicit(_));
             // The parent's ids, read in place (its trace state is cloned only for a sampled child).
@@ -822,7 +827,6 @@ fn start_sampling(
                 (sc.is_valid(), sc.trace_id(), sc.span_id(), sc.is_remote())
             };
             let trace_id = if parent_valid { parent_trace } else { crate::ids::trace_id() };
-            let name = name();
             // Under a parent-based sampler an unsampled parent returned above, so a valid one
             // is sampled; `always_on` samples under any parent. Both keep its trace state.
             let (sampled, trace_state) = if rt.child_of_sampled && parent_valid {
@@ -844,29 +848,21 @@ fn start_sampling(
             // the context current at its first attach: the same one wherever woven code
             // starts a span (a guard right after the start, or the first poll of the future
             // it instruments), so the clone is saved.
-            (trace_id, trace_state, parent_ids, name, explicit.then(|| cx.clone()))
+            (trace_id, trace_state, parent_ids, explicit.then(|| cx.clone()))
         }
     };
     record_span(start.scope, trace_id, trace_state, parent_ids, kind, name, parent, attrs)
 }
 
-/// A child of a pending record, out of line (the other starts keep one copy of `attrs`).
-/// Under the parent-based defaults (the only case `context::with_parent` hands a record in)
-/// it is sampled, in the record's trace.
+/// What a child of a pending record takes from it, out of line (non-generic: the starts keep
+/// one call of `attrs`, which is then inlined). Under the parent-based defaults and
+/// `always_on` (the only cases `context::with_parent` hands a record in) that child is
+/// sampled, in the record's trace.
 #[inline(never)]
-fn start_under_record(
-    scope: u32,
-    parent: &Lock<Record>,
-    kind: SpanKind,
-    name: impl FnOnce() -> Cow<'static, str>,
-    attrs: impl FnOnce(&mut Record),
-) -> SpanState {
-    let (trace_id, trace_state, span_id) = {
-        let p = parent.lock();
-        let sc = &p.span_context;
-        (sc.trace_id(), sc.trace_state().clone(), sc.span_id())
-    };
-    record_span(scope, trace_id, trace_state, (span_id, false), kind, name(), None, attrs)
+fn ids_of(parent: &Lock<Record>) -> (TraceId, TraceState, SpanId) {
+    let p = parent.lock();
+    let sc = &p.span_context;
+    (sc.trace_id(), sc.trace_state().clone(), sc.span_id())
 }
 
 /// A sampled span's record, filled in.
