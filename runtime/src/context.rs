@@ -446,7 +446,7 @@ pub fn current_span_context() -> SpanContext {
 
 /// Whether anything attached on this thread is waiting to be published (tests).
 #[cfg(test)]
-fn pending() -> usize {
+pub(crate) fn pending() -> usize {
     STACK.with(|s| s.len.get() - s.published.get())
 }
 

@@ -687,6 +687,20 @@ span = { name = "demo.work", kind = "client", attributes = { "a.b" = "{arg.x}" }
     }
 
     #[test]
+    fn runtime_dependency_packs_name_one_crate_and_use_prelude_advice() {
+        let rule = "\n[[rule]]\nid = \"r\"\nmodule = \"context\"\nfn = \"attach\"\non_enter = \"__otel::ctx_sync\"\n";
+        let ok = parse(&format!("[pack]\nname = \"o\"\ncrate = \"opentelemetry\"\nruntime_dependency = true\n{rule}"))
+            .expect("valid");
+        assert!(ok.runtime_dependency);
+        let plain = parse(&format!("[pack]\nname = \"o\"\ncrate = \"opentelemetry\"\n{rule}")).expect("valid");
+        assert!(!plain.runtime_dependency);
+        let err = parse(&format!("[pack]\nname = \"o\"\ncrate = \"open*\"\nruntime_dependency = true\n{rule}"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("pack.toml:4:") && err.contains("one named crate of the runtime's graph"), "{err}");
+    }
+
+    #[test]
     fn advice_list_errors_name_the_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let manifest = dir.path().join("pack.toml");

@@ -575,7 +575,20 @@ mod tests {
 
     #[test]
     fn server_span_names_routes_and_maps_5xx_only() {
+        server_span_names_routes_and_maps_5xx_only_in(false);
+    }
+
+    /// The same with the span's context kept pending (as a build with the opentelemetry
+    /// pack's doors runs): the route hand-off, the call's identity and a child's parent are
+    /// read from the pending call itself.
+    #[test]
+    fn server_span_names_routes_and_maps_5xx_only_with_the_context_pending() {
+        server_span_names_routes_and_maps_5xx_only_in(true);
+    }
+
+    fn server_span_names_routes_and_maps_5xx_only_in(pending: bool) {
         testing::install();
+        crate::context::assume_doors_woven(pending);
         let fields = OtelHttpServerV1 {
             method: S::new("GET"),
             path: S::new("/users/7"),
@@ -590,11 +603,17 @@ mod tests {
         // A framework under the span claims it once, then sets the route once.
         assert_eq!(__otel_v1_http_server_current(), 0, "no server call is current yet");
         let token = crate::exports::__otel_v1_span_attach(h);
+        assert_eq!(crate::context::pending(), usize::from(pending), "kept pending only with the doors");
         let id = __otel_v1_http_server_current();
         assert_ne!(id, 0);
         let child = crate::exports::__otel_v1_span_start(0, "child".as_ptr(), 5, 0);
         let inner = crate::exports::__otel_v1_span_attach(child);
         assert_eq!(__otel_v1_http_server_current(), id, "a child's context carries the same call");
+        let mut ids = crate::abi::OtelIdsV1::default();
+        assert_eq!(crate::exports::__otel_v1_ctx_current_ids(&mut ids), 1);
+        assert_eq!(crate::context::pending(), 2 * usize::from(pending), "read in place, nothing published");
+        let child_id = crate::exports::__otel_v1_span_is_recording(child);
+        assert_eq!(child_id, 1, "a recording child of the server span");
         crate::exports::__otel_v1_ctx_detach(inner);
         crate::exports::__otel_v1_span_end(child);
         let other = __otel_v1_http_server_start(0, &OtelHttpServerV1 { method: S::new("PUT"), ..Default::default() });
@@ -630,6 +649,7 @@ mod tests {
         assert_eq!(attr(&s, "http.request.method_original").as_deref(), Some("BREW"));
         assert_eq!(attr(&s, "error.type").as_deref(), Some("503"));
         assert!(matches!(s.status, opentelemetry::trace::Status::Error { .. }));
+        crate::context::assume_doors_woven(false);
     }
 
     #[test]
