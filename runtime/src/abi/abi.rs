@@ -83,8 +83,7 @@ otel_abi_v1! {
     fn __otel_v1_scope_swap(scope: u32) -> u32;
     /// The current span context's ids into `out`: 1 when one is valid, else 0 (`out` untouched).
     fn __otel_v1_ctx_current_ids(out: *mut OtelIdsV1) -> u32;
-    /// Publish to opentelemetry's context stack what woven code attached on this thread and the API has not seen yet: the woven `Context::map_current` and `Context::attach` of the opentelemetry crate call it first (rules/opentelemetry).
-    fn __otel_v1_ctx_sync();
+    fn __otel_v1_ctx_sync(); // Publish to opentelemetry's context stack what woven code attached on this thread and the API has not seen yet: the woven `Context::map_current` and `Context::attach` of the opentelemetry crate call it first (rules/opentelemetry).
     /// A log record under the current span context: severity 1–24 (9 INFO, 17 ERROR), `target` the logger's name.
     fn __otel_v1_log_emit(severity: u32, body: OtelStrV1, target: OtelStrV1, attrs: *const OtelAttrV1, attrs_len: usize);
 }

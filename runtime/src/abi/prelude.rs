@@ -147,12 +147,9 @@ extern "C" fn inject_callback<C: Injector>(carrier: *mut u8, key: *const u8, key
 extern "C" fn extract_callback<C: Extractor>(carrier: *mut u8, key: *const u8, key_len: usize, out_len: *mut usize) -> *const u8 {
     match unsafe { utf8(key, key_len) }.and_then(|k| unsafe { &*(carrier as *const C) }.get(k)) { Some(value) => { unsafe { *out_len = value.len() }; value.as_ptr() } None => std::ptr::null() }
 }
-/// Write the current context into `carrier` (e.g. `traceparent`).
-pub fn inject<C: Injector>(carrier: &mut C) { unsafe { __otel_v1_inject(carrier as *mut C as *mut u8, inject_callback::<C>) } }
-/// The current span context's ids (trace, span, flags), when one is valid.
-/// What the opentelemetry crate's woven context doors call first: see abi.rs.
-#[inline] pub fn ctx_sync() { unsafe { __otel_v1_ctx_sync() } }
-pub fn current_ids() -> Option<OtelIdsV1> { let mut ids = OtelIdsV1::default(); if unsafe { __otel_v1_ctx_current_ids(&mut ids) } != 0 { Some(ids) } else { None } }
+pub fn inject<C: Injector>(carrier: &mut C) { unsafe { __otel_v1_inject(carrier as *mut C as *mut u8, inject_callback::<C>) } } // the current context into `carrier` (e.g. `traceparent`)
+pub fn current_ids() -> Option<OtelIdsV1> { let mut ids = OtelIdsV1::default(); if unsafe { __otel_v1_ctx_current_ids(&mut ids) } != 0 { Some(ids) } else { None } } // the current span context's ids (trace, span, flags), when one is valid
+#[inline] pub fn ctx_sync() { unsafe { __otel_v1_ctx_sync() } } // what the opentelemetry crate's woven context doors call first: see abi.rs
 /// Read a remote parent context from `carrier`.
 pub fn extract<C: Extractor>(carrier: &C) -> Context { Context(unsafe { __otel_v1_extract(carrier as *const C as *mut u8, extract_callback::<C>) }) }
 /// A metric/event/log attribute value.
