@@ -150,19 +150,11 @@ fn diesel_queries_are_client_spans_under_the_caller() {
     assert!(spans.iter().all(|s| s["kind"] != "client"), "{spans:#?}");
 
     // The plain build (no weaving) runs the same and exports nothing.
-    let target = cargo_otel_tests::shared_plain_target();
-    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
-        .arg("build")
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("RUSTFLAGS")
-        .env_remove("RUSTC_WRAPPER")
-        .output()
-        .expect("cargo build");
+    let out = cargo_otel_tests::plain_cargo(dir).arg("build").output().expect("cargo build");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(!err.contains("otel-runtime"), "the plain build pulled the runtime:\n{err}");
-    let (stdout, spans, _) = run(&target.join("debug/diesel-app"), dir, &[]);
+    let (stdout, spans, _) = run(&cargo_otel_tests::plain_bins().join("diesel-app"), dir, &[]);
     assert_eq!(stdout, EXPECTED);
     assert!(spans.is_empty(), "{spans:#?}");
 }

@@ -217,22 +217,19 @@ fn woven_cli_requests_are_client_spans_parenting_the_server_spans() {
 
 #[test]
 fn plain_cli_build_runs_and_records_nothing() {
-    let target = cargo_otel_tests::shared_plain_target();
-    let status = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
-        .args(["build", "-q", "--bins", "--target-dir"])
-        .arg(&target)
-        .current_dir(cli_dir())
-        .env_remove("RUSTFLAGS")
-        .status()
-        .expect("cargo build");
+    let status =
+        cargo_otel_tests::plain_cargo(&cli_dir()).args(["build", "-q", "--bins"]).status().expect("cargo build");
     assert!(status.success(), "plain build of examples/ureq-cli failed");
     let work = tempfile::tempdir().expect("tempdir");
     let server = start_server(&work.path().join("server"));
     let urls = urls(&server.addr, closed_port());
     let store = work.path().join("store");
     for cli in ["ureq-cli", "ureq2-cli"] {
-        let lines =
-            run_cli(&target.join("debug").join(cli), &urls, &[("CARGO_OTEL_STORE", store.display().to_string())]);
+        let lines = run_cli(
+            &cargo_otel_tests::plain_bins().join(cli),
+            &urls,
+            &[("CARGO_OTEL_STORE", store.display().to_string())],
+        );
         assert_output(&lines, &urls);
     }
     stop(server);

@@ -151,19 +151,11 @@ fn http2_streams_get_server_spans_with_their_own_status_and_grpc_stands_back() {
     assert_eq!(servers[0]["name"], "GET /items/{id}");
 
     // The plain build (no weaving) runs the same and exports nothing.
-    let target = cargo_otel_tests::shared_plain_target();
-    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
-        .arg("build")
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("RUSTFLAGS")
-        .env_remove("RUSTC_WRAPPER")
-        .output()
-        .expect("cargo build");
+    let out = cargo_otel_tests::plain_cargo(dir).arg("build").output().expect("cargo build");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(!err.contains("otel-runtime"), "the plain build pulled the runtime:\n{err}");
-    let (lines, metrics, spans) = run(&target.join("debug/h2-app"), dir, "store-plain", &[]);
+    let (lines, metrics, spans) = run(&cargo_otel_tests::plain_bins().join("h2-app"), dir, "store-plain", &[]);
     assert_eq!(check_output(&lines), "none", "no traceparent without weaving");
     assert!(spans.is_empty() && metrics.is_empty(), "{spans:#?} {metrics:#?}");
 }

@@ -124,12 +124,8 @@ fn the_plain_build_of_the_fixture_runs() {
     let url = require(Service::RabbitMq);
     let fixture = copy_fixture("lapin-app");
     let dir = fixture.path();
-    let target = cargo_otel_tests::shared_plain_target();
-    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
+    let out = cargo_otel_tests::plain_cargo(dir)
         .args(["run", "-q"])
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("RUSTFLAGS")
         .env("AMQP_URL", url)
         .env("QUEUE", prefix("plain"))
         .output()

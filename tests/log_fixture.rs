@@ -81,15 +81,9 @@ fn log_records_carry_the_current_span_context() {
 #[test]
 fn the_plain_build_logs_the_same_and_records_nothing() {
     let dir = copy_fixture("log-app");
-    let target = cargo_otel_tests::shared_plain_target();
-    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
-        .arg("build")
-        .current_dir(dir.path())
-        .env("CARGO_TARGET_DIR", &target)
-        .output()
-        .expect("cargo build");
+    let out = cargo_otel_tests::plain_cargo(dir.path()).arg("build").output().expect("cargo build");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let run = Command::new(target.join("debug").join("log-app"))
+    let run = Command::new(cargo_otel_tests::plain_bins().join("log-app"))
         .env("CARGO_OTEL_STORE", dir.path().join("store"))
         .output()
         .expect("run");

@@ -228,15 +228,10 @@ fn tokio_postgres_and_deadpool_queries_are_client_spans_under_the_caller() {
     assert!(off.iter().all(|s| s["events"].as_array().is_none_or(|e| e.is_empty())), "{off:#?}");
 
     // The plain build (no weaving) behaves the same.
-    let plain = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
-        .args(["build", "-q", "--locked", "--bins"])
-        .current_dir(dir)
-        .env_remove("RUSTFLAGS")
-        .env("CARGO_TARGET_DIR", cargo_otel_tests::shared_plain_target())
-        .output()
-        .expect("cargo build");
+    let plain =
+        cargo_otel_tests::plain_cargo(dir).args(["build", "-q", "--locked", "--bins"]).output().expect("cargo build");
     assert!(plain.status.success(), "plain build: {}", String::from_utf8_lossy(&plain.stderr));
-    let plain_bins = cargo_otel_tests::shared_plain_target().join("debug");
+    let plain_bins = cargo_otel_tests::plain_bins();
     let (stdout, none) = run(&plain_bins.join("tokio-postgres-app"), &dir.join("store-plain"), url, &[]);
     assert_eq!(stdout, EXPECTED);
     assert!(none.is_empty());

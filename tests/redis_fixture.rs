@@ -126,15 +126,7 @@ fn the_plain_build_of_the_fixture_runs() {
     let url = require(Service::Redis);
     let fixture = copy_fixture("redis-app");
     let dir = fixture.path();
-    let target = cargo_otel_tests::shared_plain_target();
-    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
-        .args(["run", "-q"])
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("RUSTFLAGS")
-        .env("REDIS_URL", url)
-        .output()
-        .expect("cargo run");
+    let out = cargo_otel_tests::plain_cargo(dir).args(["run", "-q"]).env("REDIS_URL", url).output().expect("cargo run");
     assert!(out.status.success(), "plain run failed:\n{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "PONG done");
 }

@@ -7,7 +7,6 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -145,20 +144,13 @@ fn switched_off_packs_leave_hypers_spans_unnamed() {
 
 #[test]
 fn plain_builds_serve_the_same_and_record_nothing() {
-    let target = cargo_otel_tests::shared_plain_target();
     for (fixture, bins, cases) in [("warp-app", &["warp03", "warp04"][..], WARP), ("poem-app", &["poem-app"][..], POEM)]
     {
         let dir = copy_fixture(fixture);
-        let status = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
-            .args(["build", "-q", "--target-dir"])
-            .arg(&target)
-            .current_dir(dir.path())
-            .env_remove("RUSTFLAGS")
-            .status()
-            .expect("cargo build");
+        let status = cargo_otel_tests::plain_cargo(dir.path()).args(["build", "-q"]).status().expect("cargo build");
         assert!(status.success(), "plain build of {fixture} failed");
         for bin in bins {
-            let (spans, store_exists) = serve(&target.join("debug").join(bin), cases, &[]);
+            let (spans, store_exists) = serve(&cargo_otel_tests::plain_bins().join(bin), cases, &[]);
             assert!(spans.is_empty() && !store_exists, "a plain build must not even create the store");
         }
     }

@@ -186,16 +186,9 @@ fn sqlx_queries_are_client_spans_with_connection_facts_and_no_bound_values() {
     assert!(!spans.iter().any(|s| s["kind"] == "client"), "no sqlx span when switched off: {spans:#?}");
 
     // The plain build (no weaving) runs the same.
-    let plain = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
-        .args(["build", "--locked"])
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", cargo_otel_tests::shared_plain_target())
-        .env_remove("RUSTFLAGS")
-        .env_remove("RUSTC_WRAPPER")
-        .status()
-        .expect("cargo build");
+    let plain = cargo_otel_tests::plain_cargo(dir).args(["build", "--locked"]).status().expect("cargo build");
     assert!(plain.success(), "plain build failed");
-    let plain_bin = cargo_otel_tests::shared_plain_target().join("debug/sqlx-app");
+    let plain_bin = cargo_otel_tests::plain_bins().join("sqlx-app");
     let none = dir.join("store-plain");
     assert_eq!(run(&plain_bin, dir, &none, &[]), EXPECTED);
     assert!(read_spans(&none).is_empty(), "the plain build exports nothing");

@@ -262,19 +262,14 @@ fn a_package_without_the_runtime_is_refused_with_the_lines_to_add() {
 fn plain_cargo_build_is_untouched() {
     let fixture = copy_fixture("weave-app");
     let dir = fixture.path();
-    let out = cargo_otel_tests::lean_profile(&mut Command::new(env!("CARGO")))
-        .args(["build", "-p", "app"])
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", cargo_otel_tests::shared_plain_target())
-        .output()
-        .expect("cargo build");
+    let out = cargo_otel_tests::plain_cargo(dir).args(["build", "-p", "app"]).output().expect("cargo build");
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(
         !err.contains("otel-runtime") && !err.contains("warning"),
         "plain build pulled the runtime or warned:\n{err}"
     );
-    let run = Command::new(cargo_otel_tests::shared_plain_target().join("debug/app"))
+    let run = Command::new(cargo_otel_tests::plain_bins().join("app"))
         .env("CARGO_OTEL_STORE", dir.join("store"))
         .output()
         .expect("run");

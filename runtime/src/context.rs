@@ -90,8 +90,6 @@ struct Stack {
     len: Cell<usize>,
     /// A publish or an in-place read is running: the woven doors must not start another.
     busy: Cell<bool>,
-    /// Set by [`probe`]; cleared by a woven door.
-    probe: Cell<u8>,
     /// [`assume_doors_woven`] on this thread: 0 follow [`probe`], 1 pending, 2 published.
     assumed: Cell<u8>,
 }
@@ -103,7 +101,6 @@ thread_local! {
             published: Cell::new(0),
             len: Cell::new(0),
             busy: Cell::new(false),
-            probe: Cell::new(0),
             assumed: Cell::new(0),
         }
     };
@@ -137,20 +134,14 @@ static ON_DEMAND: AtomicBool = AtomicBool::new(false);
 /// Ask the opentelemetry crate's doors whether they call [`sync`]; entries stay pending
 /// from now on only if both do. Run once, at start-up.
 pub fn probe() {
-    PROBING.set(true);
-    let woven = STACK
-        .try_with(|s| {
-            s.probe.set(1);
-            Context::map_current(|_| ());
-            let reads = s.probe.get() == 0;
-            s.probe.set(1);
-            drop(Context::new().attach());
-            let attaches = s.probe.get() == 0;
-            s.probe.set(0);
-            reads && attaches
-        })
-        .unwrap_or(false);
-    PROBING.set(false);
+    // A door that calls back moves PROBE from ASKING to ANSWERED (in [`sync`]).
+    let answers = |door: &dyn Fn()| {
+        PROBE.set(ASKING);
+        door();
+        PROBE.replace(IDLE) == ANSWERED
+    };
+    let reads = answers(&|| Context::map_current(|_| ()));
+    let woven = reads && answers(&|| drop(Context::new().attach()));
     ON_DEMAND.store(woven, Ordering::Release);
     if woven {
         ANY_PENDING.store(true, Ordering::Release);
@@ -196,15 +187,18 @@ pub fn sync() {
                 publish(s);
             }
         });
-    } else if PROBING.get() {
-        let _ = STACK.try_with(|s| s.probe.set(0));
+    } else if PROBE.get() == ASKING {
+        PROBE.set(ANSWERED);
     }
 }
 
 thread_local! {
-    /// [`probe`] is running on this thread.
-    static PROBING: Cell<bool> = const { Cell::new(false) };
+    /// [`probe`]'s question to the doors on this thread: [`IDLE`], [`ASKING`] or [`ANSWERED`].
+    static PROBE: Cell<u8> = const { Cell::new(IDLE) };
 }
+const IDLE: u8 = 0;
+const ASKING: u8 = 1;
+const ANSWERED: u8 = 2;
 
 /// Marks the stack busy for its lifetime (a panic inside still clears it).
 struct Busy<'a>(&'a Stack, bool);

@@ -232,10 +232,35 @@ pub fn assert_one_client_one_server(spans: &[serde_json::Value]) -> (&serde_json
     (client, server)
 }
 
-/// Where plain (unwoven) builds of fixtures and examples go: one target dir, so the
-/// dependencies they share are built once per run.
+/// Where plain (unwoven) builds of fixtures and examples put their binaries: see
+/// [`plain_cargo`] and [`plain_bins`].
 pub fn shared_plain_target() -> PathBuf {
     workspace_root().join("target/fixture-plain")
+}
+
+/// A plain `cargo` (no cargo-otel, no rustflags) run in `dir`, building for the host
+/// target with [`shared_otel_target`] as its build dir and [`shared_plain_target`] for
+/// the binaries. The woven builds there also pass `--target <host>`, so the host units they
+/// compile (proc macros, build scripts: untouched by the wrapper and, with `--target`,
+/// built without rustflags) are the plain build's too; the target units stay apart,
+/// because the woven ones' rustflags give their files other names. Binaries are in
+/// [`plain_bins`], away from the woven ones of the same name.
+pub fn plain_cargo(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO"));
+    lean_profile(&mut cmd)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", shared_plain_target())
+        .env("CARGO_BUILD_BUILD_DIR", shared_otel_target())
+        .env("CARGO_BUILD_TARGET", host())
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTC_WRAPPER");
+    cmd
+}
+
+/// Where [`plain_cargo`] builds put their binaries.
+pub fn plain_bins() -> PathBuf {
+    shared_plain_target().join(host()).join("debug")
 }
 
 /// Build `examples/<name>` with `cargo otel --strict build ARGS` (a woven crate that does
@@ -245,20 +270,16 @@ pub fn otel_build_example(name: &str, args: &[&str]) -> PathBuf {
     shared_otel_target().join(host()).join("debug")
 }
 
-/// Build `examples/<name>` with plain `cargo build ARGS` into [`shared_plain_target`];
-/// returns the directory of its binaries.
+/// Build `examples/<name>` with plain `cargo build ARGS` ([`plain_cargo`]); returns the
+/// directory of its binaries.
 pub fn plain_build_example(name: &str, args: &[&str]) -> PathBuf {
-    let target = shared_plain_target();
-    let status = lean_profile(&mut Command::new(env!("CARGO")))
-        .args(["build", "-q", "--target-dir"])
-        .arg(&target)
+    let status = plain_cargo(&workspace_root().join("examples").join(name))
+        .args(["build", "-q"])
         .args(args)
-        .current_dir(workspace_root().join("examples").join(name))
-        .env_remove("RUSTFLAGS")
         .status()
         .expect("run cargo build");
     assert!(status.success(), "plain build of examples/{name} failed");
-    target.join("debug")
+    plain_bins()
 }
 
 /// Where `cargo otel` builds examples/two-services (shared by every test that runs it).
