@@ -24,7 +24,20 @@ fn otel_rebuilding(dir: &Path, crates: &[&str], args: &[&str]) -> Output {
 }
 
 fn otel_in(dir: &Path, target: &Path, args: &[&str]) -> Output {
-    cargo_otel_tests::lean_profile(&mut Command::new(cargo_otel()))
+    otel_command(dir, target, args).output().expect("run cargo otel")
+}
+
+/// [`otel_in`] for a build whose target units no other build shares (its own rustflags or
+/// packs give them other names): cargo's intermediates go to the shared otel target, so the
+/// host units (proc macros, build scripts: the same for every weave-app build) are compiled
+/// once, while `target` keeps this build's binaries and cargo-otel's own state.
+fn otel_in_own_units(dir: &Path, target: &Path, args: &[&str]) -> Output {
+    otel_command(dir, target, args).env("CARGO_BUILD_BUILD_DIR", shared_otel_target()).output().expect("run cargo otel")
+}
+
+fn otel_command(dir: &Path, target: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(cargo_otel());
+    cargo_otel_tests::lean_profile(&mut cmd)
         .arg("otel")
         .args(args)
         .arg("--otel-target-dir")
@@ -32,9 +45,8 @@ fn otel_in(dir: &Path, target: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR")
-        .env("CARGO_TERM_COLOR", "never")
-        .output()
-        .expect("run cargo otel")
+        .env("CARGO_TERM_COLOR", "never");
+    cmd
 }
 
 fn stderr(out: &Output) -> String {
@@ -373,6 +385,8 @@ fn user_rustflags_are_kept_and_an_existing_wrapper_is_chained() {
         .current_dir(dir)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR")
+        // Its rustflags are its own: only the host units are shared (see `otel_in_own_units`).
+        .env("CARGO_BUILD_BUILD_DIR", shared_otel_target())
         .env("RUSTC_WRAPPER", &chained)
         .output()
         .expect("cargo otel");
@@ -441,7 +455,7 @@ fn vendored_registry_crates_are_woven_as_registry_crates() {
     .expect("write");
     let rules = local.parent().expect("parent").display().to_string();
     let target = dir.join("target-otel");
-    let out = otel_in(dir, &target, &["-v", "--rules", &rules, "build", "-p", "app", "--offline"]);
+    let out = otel_in_own_units(dir, &target, &["-v", "--rules", &rules, "build", "-p", "app", "--offline"]);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("Weaving hex v0.4.3 (1 join point, fixture-hex)"), "hex woven by its pack only:\n{err}");
@@ -537,7 +551,7 @@ fn a_path_crate_and_a_registry_crate_of_one_name_and_version_are_decided_apart()
     .expect("write");
     let extra = rules.parent().expect("parent").display().to_string();
     let target = dir.join("target-otel");
-    let out = otel_in(dir, &target, &["--strict", "--rules", &extra, "build", "-p", "app"]);
+    let out = otel_in_own_units(dir, &target, &["--strict", "--rules", &extra, "build", "-p", "app"]);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     let woven: Vec<&str> = err.lines().filter(|l| l.contains(&format!("Weaving slab v{version}"))).collect();

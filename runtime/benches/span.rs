@@ -105,6 +105,16 @@ fn bench(c: &mut Criterion) {
             drop(black_box(otel::SpanGuard::new(span)));
         })
     });
+    group.bench_function("cargo-otel prelude, one call, entered (sampled)", |b| {
+        b.iter(|| drop(black_box(otel::SpanGuard::new(one_call::one_call_span()))))
+    });
+    // As a woven build runs it: rules/opentelemetry weaves the API's context doors, so the
+    // attach stays on the runtime's stack until the API looks (nothing does here).
+    otel_runtime::context::assume_doors_woven(true);
+    group.bench_function("cargo-otel prelude, one call, entered on demand (sampled)", |b| {
+        b.iter(|| drop(black_box(otel::SpanGuard::new(one_call::one_call_span()))))
+    });
+    otel_runtime::context::assume_doors_woven(false);
     group.bench_function("opentelemetry SDK direct, entered (sampled)", |b| {
         b.iter(|| {
             let mut span = tracer.start(black_box("GET /users/{id}"));
