@@ -32,7 +32,12 @@ fn otel_in(dir: &Path, target: &Path, args: &[&str]) -> Output {
 /// host units (proc macros, build scripts: the same for every weave-app build) are compiled
 /// once, while `target` keeps this build's binaries and cargo-otel's own state.
 fn otel_in_own_units(dir: &Path, target: &Path, args: &[&str]) -> Output {
-    otel_command(dir, target, args).env("CARGO_BUILD_BUILD_DIR", shared_otel_target()).output().expect("run cargo otel")
+    own_units(&mut otel_command(dir, target, args)).output().expect("run cargo otel")
+}
+
+/// Cargo's intermediates in the shared otel target (see [`otel_in_own_units`]).
+fn own_units(cmd: &mut Command) -> &mut Command {
+    cmd.env("CARGO_BUILD_BUILD_DIR", shared_otel_target())
 }
 
 fn otel_command(dir: &Path, target: &Path, args: &[&str]) -> Command {
@@ -379,14 +384,8 @@ fn user_rustflags_are_kept_and_an_existing_wrapper_is_chained() {
     std::fs::write(&chained, format!("#!/bin/sh\necho \"$@\" >> {}\nexec \"$@\"\n", log.display())).expect("write");
     std::process::Command::new("chmod").arg("+x").arg(&chained).status().expect("chmod");
     let target = dir.join("target-otel");
-    let out = cargo_otel_tests::lean_profile(&mut Command::new(cargo_otel()))
-        .args(["otel", "build", "-p", "app", "--otel-target-dir"])
-        .arg(&target)
-        .current_dir(dir)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
-        // Its rustflags are its own: only the host units are shared (see `otel_in_own_units`).
-        .env("CARGO_BUILD_BUILD_DIR", shared_otel_target())
+    // Its rustflags are its own: only the host units are shared (see `otel_in_own_units`).
+    let out = own_units(&mut otel_command(dir, &target, &["build", "-p", "app"]))
         .env("RUSTC_WRAPPER", &chained)
         .output()
         .expect("cargo otel");
